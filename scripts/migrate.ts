@@ -1,0 +1,15 @@
+import { configOrExit } from '../src/bootstrap';
+import { openDatabase } from '../src/db/client';
+
+/** Applies pending migrations (under an advisory lock) to DATABASE_URL, or the embedded database in DATA_DIR. */
+async function main() {
+  const config = configOrExit();
+  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  await database.migrate();
+  console.log(`Migrated the ${database.kind === 'postgres' ? 'PostgreSQL' : `embedded (${config.database.dataDir})`} database.`);
+  await database.close();
+}
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

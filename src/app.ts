@@ -1,0 +1,63 @@
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Container } from './container';
+import { authPlugin } from './http/auth';
+import { registerErrorHandling } from './http/errors';
+import { registerOpenApi } from './http/openapi';
+import { errorResponses } from './http/schemas';
+import { DomainError } from './lib/errors';
+import { authRoutes } from './modules/auth/auth.routes';
+import { bookingsRoutes } from './modules/bookings/bookings.routes';
+import { organisationsRoutes } from './modules/organisations/organisations.routes';
+import { venuesRoutes } from './modules/venues/venues.routes';
+
+/** Builds the HTTP app around a container. Never listens: server.ts does, tests use inject/supertest. */
+export async function buildApp(container: Container, opts: { logger?: FastifyServerOptions['logger'] } = {}) {
+  const { config, services } = container;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 100 ? req.headers['x-request-id'] : randomUUID()),
+    bodyLimit: 256 * 1024,
+    trustProxy: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  await app.register(rateLimit, { global: false });
+  await app.register(authPlugin, {
+    secret: config.jwt.secret,
+    expiresIn: config.jwt.expiresIn,
+    loadActor: (userId) => container.repos.users.loadActor(userId),
+  });
+  container.setTokenSigner((userId) => app.jwt.sign({ sub: userId }));
+  await registerOpenApi(app, config.publicUrl);
+
+  app.get('/health', { schema: { tags: ['service'], operationId: 'health', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app.get(
+    '/ready',
+    { schema: { tags: ['service'], operationId: 'ready', response: { 200: z.object({ status: z.literal('ready'), database: z.string() }), ...errorResponses(503) } } },
+    async (req) => {
+      try {
+        await container.database.db.execute('select 1');
+      } catch (err) {
+        req.log.warn({ err }, 'database not ready');
+        throw new DomainError('unavailable', 'not_ready', 'The database is not reachable');
+      }
+      return { status: 'ready' as const, database: container.database.kind };
+    },
+  );
+
+  await app.register(authRoutes, { auth: services.auth, loginRateLimit: config.loginRateLimit });
+  await app.register(venuesRoutes, { venues: services.venues });
+  await app.register(organisationsRoutes, { organisations: services.organisations });
+  await app.register(bookingsRoutes, { bookings: services.bookings });
+
+  await app.ready();
+  return app;
+}
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,50 @@
+import { type Config, ConfigError, loadConfig } from './config/env';
+import { type Container, type ContainerOverrides, createContainer } from './container';
+import { DEMO_LOGINS, DEMO_PASSWORD, hasData, seedDemo } from './db/seed';
+
+/** Reads the environment or exits naming the bad variable. */
+export function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Opens the database and wires the services. On the embedded database it also migrates and,
+ * when empty, seeds the demo network: `npm start` on a fresh clone needs nothing else.
+ */
+export async function bootstrap(config: Config, overrides: ContainerOverrides = {}): Promise<{ container: Container; seeded: boolean }> {
+  const container = await createContainer(config, overrides);
+  let seeded = false;
+  if (config.database.embedded) {
+    await container.database.migrate();
+    if (!(await hasData(container.database.db))) {
+      await seedDemo(container.database.db);
+      seeded = true;
+    }
+  }
+  return { container, seeded };
+}
+
+export function demoBanner(config: Config, seeded: boolean): string {
+  const lines = [
+    '',
+    `Hubkey is listening on ${config.publicUrl}`,
+    `  API docs (Swagger UI): ${config.publicUrl}/docs   OpenAPI JSON: ${config.publicUrl}/docs/json`,
+    `  Database: ${config.database.embedded ? `embedded PGlite in ${config.database.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
+  ];
+  if (config.database.embedded) {
+    lines.push(seeded ? '  Seeded the demo network just now.' : '  Demo network already present.');
+    lines.push(`  Demo logins (password "${DEMO_PASSWORD}"):`);
+    for (const l of DEMO_LOGINS) lines.push(`    ${l.email.padEnd(24)} ${l.role}`);
+  }
+  if (config.jwt.generated) lines.push('  JWT_SECRET not set: using a development secret derived from DATA_DIR (never do this in production).');
+  lines.push('');
+  return lines.join('\n');
+}

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The environment, parsed once at start. Nothing else in src/ reads process.env.
+ * A bad value stops the process with the variable's name and what is wrong with it.
+ */
+const optionalUrl = z.url().optional();
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: z.preprocess(emptyToUndefined, z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    DATA_DIR: z.string().default('./data'),
+    PUBLIC_URL: z.preprocess(emptyToUndefined, optionalUrl),
+    JWT_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+    JWT_EXPIRES_IN: z.string().regex(/^\d+[smhd]$/, 'like 12h or 30m').default('12h'),
+    ACCESS_CODE_KEY: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, 'must be 32 bytes as hex or base64').optional(),
+    ),
+    STRIPE_SECRET_KEY: z.preprocess(emptyToUndefined, z.string().startsWith('sk_').optional()),
+    STRIPE_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().startsWith('whsec_').optional()),
+    STRIPE_API_BASE: z.url().default('https://api.stripe.com'),
+    SMS_PROVIDER: z.enum(['log', 'twilio']).default('log'),
+    TWILIO_ACCOUNT_SID: z.preprocess(emptyToUndefined, z.string().startsWith('AC').optional()),
+    TWILIO_AUTH_TOKEN: z.preprocess(emptyToUndefined, z.string().optional()),
+    TWILIO_FROM: z.preprocess(emptyToUndefined, z.string().optional()),
+    TWILIO_API_BASE: z.url().default('https://api.twilio.com'),
+    SEAM_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+    SEAM_ENDPOINT: z.url().default('https://connect.getseam.com'),
+    LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production') {
+      for (const key of ['JWT_SECRET', 'ACCESS_CODE_KEY', 'DATABASE_URL', 'PUBLIC_URL'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
+      }
+    }
+    if (env.SMS_PROVIDER === 'twilio') {
+      for (const key of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when SMS_PROVIDER=twilio' });
+      }
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  logLevel: Env['LOG_LEVEL'];
+  database: { url?: string; poolMax: number; dataDir: string; embedded: boolean };
+  publicUrl: string;
+  jwt: { secret: string; expiresIn: string; generated: boolean };
+  accessCodeKey: string;
+  stripe: { secretKey?: string; webhookSecret?: string; apiBase: string; enabled: boolean };
+  sms: { provider: 'log' | 'twilio'; twilio?: { accountSid: string; authToken: string; from: string; apiBase: string } };
+  seam: { apiKey?: string; endpoint: string; enabled: boolean };
+  loginRateLimit: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Outside production, missing secrets get development defaults so `npm start` works on a fresh
+ * clone; they are derived per data directory, never committed, and flagged in `jwt.generated`.
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const devSecret = (label: string) =>
+    createHash('sha256').update(`hubkey-dev:${label}:${e.DATA_DIR}`).digest('hex');
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, dataDir: e.DATA_DIR, embedded: !e.DATABASE_URL },
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    jwt: { secret: e.JWT_SECRET ?? devSecret('jwt'), expiresIn: e.JWT_EXPIRES_IN, generated: !e.JWT_SECRET },
+    accessCodeKey: e.ACCESS_CODE_KEY ?? devSecret('access-code'),
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      apiBase: e.STRIPE_API_BASE,
+      enabled: Boolean(e.STRIPE_SECRET_KEY),
+    },
+    sms:
+      e.SMS_PROVIDER === 'twilio'
+        ? {
+            provider: 'twilio',
+            twilio: {
+              accountSid: e.TWILIO_ACCOUNT_SID!,
+              authToken: e.TWILIO_AUTH_TOKEN!,
+              from: e.TWILIO_FROM!,
+              apiBase: e.TWILIO_API_BASE,
+            },
+          }
+        : { provider: 'log' },
+    seam: { apiKey: e.SEAM_API_KEY, endpoint: e.SEAM_ENDPOINT, enabled: Boolean(e.SEAM_API_KEY) },
+    loginRateLimit: e.LOGIN_RATE_LIMIT,
+  };
+}

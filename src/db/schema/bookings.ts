@@ -1,0 +1,79 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { organisations } from './organisations';
+import { users } from './people';
+import { hubs, rooms } from './venues';
+
+export const bookingStatus = pgEnum('booking_status', [
+  'requested',
+  'awaiting_payment',
+  'confirmed',
+  'completed',
+  'cancelled',
+  'declined',
+  'expired',
+]);
+
+/** Statuses that hold the room. The exclusion constraint in migrations/ uses the same list. */
+export const BLOCKING_STATUSES = ['requested', 'awaiting_payment', 'confirmed'] as const;
+
+export const bookingSeries = pgTable(
+  'booking_series',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    rule: jsonb('rule').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('booking_series_room_idx').on(t.roomId),
+    index('booking_series_org_idx').on(t.organisationId),
+    index('booking_series_created_by_idx').on(t.createdBy),
+  ],
+);
+
+export const bookings = pgTable(
+  'bookings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    roomId: uuid('room_id')
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    hubId: uuid('hub_id')
+      .notNull()
+      .references(() => hubs.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    seriesId: uuid('series_id').references(() => bookingSeries.id, { onDelete: 'set null' }),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    title: text('title').notNull(),
+    attendees: integer('attendees').notNull(),
+    contactPhone: text('contact_phone'),
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
+    /** endsAt plus the room's buffer at booking time: the room is held over [startsAt, blockedUntil). */
+    blockedUntil: timestamp('blocked_until', { withTimezone: true }).notNull(),
+    status: bookingStatus('status').notNull(),
+    statusReason: text('status_reason'),
+    price: jsonb('price'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('bookings_room_starts_idx').on(t.roomId, t.startsAt),
+    index('bookings_hub_starts_idx').on(t.hubId, t.startsAt),
+    index('bookings_org_starts_idx').on(t.organisationId, t.startsAt),
+    index('bookings_series_idx').on(t.seriesId),
+    index('bookings_created_by_idx').on(t.createdBy),
+    index('bookings_status_idx').on(t.status),
+    check('bookings_interval', sql`${t.endsAt} > ${t.startsAt} AND ${t.blockedUntil} >= ${t.endsAt}`),
+    check('bookings_attendees', sql`${t.attendees} > 0`),
+  ],
+);

@@ -1,0 +1,4 @@
+export * from './people';
+export * from './venues';
+export * from './organisations';
+export * from './bookings';

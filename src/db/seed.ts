@@ -1,0 +1,139 @@
+import { count } from 'drizzle-orm';
+import type { Db } from './client';
+import { hashPassword } from '../lib/crypto';
+import { hubMembers, hubs, organisationMembers, organisations, rooms, tierVerifications, users } from './schema';
+import { hubSettingsSchema, type OpeningHours } from '../modules/venues/venues.types';
+
+export const DEMO_PASSWORD = 'hubkey-demo';
+
+export const DEMO_LOGINS = [
+  { email: 'admin@example.org', role: 'network admin' },
+  { email: 'staff@example.org', role: 'staff of Riverside Community Hub' },
+  { email: 'staff2@example.org', role: 'staff of Northgate Hub' },
+  { email: 'volunteer@example.org', role: 'volunteer at Riverside Community Hub' },
+  { email: 'community@example.org', role: 'member of Tuesday Memory Café (community, verified)' },
+  { email: 'charity@example.org', role: 'member of Carers Together UK (national charity)' },
+  { email: 'statutory@example.org', role: 'member of City Council Adult Services (statutory, pays by invoice)' },
+  { email: 'private@example.org', role: 'member of Brightside Consulting Ltd (private)' },
+];
+
+const weekdays = (opens: string, closes: string): OpeningHours => ({
+  monday: [{ opens, closes }],
+  tuesday: [{ opens, closes }],
+  wednesday: [{ opens, closes }],
+  thursday: [{ opens, closes }],
+  friday: [{ opens, closes }],
+  saturday: [{ opens: '09:00', closes: '17:00' }],
+  sunday: [],
+});
+
+/** True when the database holds any hub or user (seeding then needs --force). */
+export async function hasData(db: Db): Promise<boolean> {
+  const [u] = await db.select({ n: count() }).from(users);
+  const [h] = await db.select({ n: count() }).from(hubs);
+  return u.n + h.n > 0;
+}
+
+/** Seeds the demo network of API.md. Returns the ids tests and scripts may want. */
+export async function seedDemo(db: Db, opts: { today?: Date } = {}) {
+  const today = opts.today ?? new Date();
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  return db.transaction(async (tx) => {
+    const [riverside, northgate] = await tx
+      .insert(hubs)
+      .values([
+        {
+          name: 'Riverside Community Hub',
+          address: '1 River Lane, Bristol BS1 4AA',
+          timezone: 'Europe/London',
+          openingHours: weekdays('08:00', '22:00'),
+          settings: hubSettingsSchema.parse({ staffedHours: weekdays('09:00', '17:00') }),
+        },
+        {
+          name: 'Northgate Hub',
+          address: '22 Northgate Street, Bristol BS2 9XY',
+          timezone: 'Europe/London',
+          openingHours: weekdays('09:00', '21:00'),
+          settings: hubSettingsSchema.parse({ approval: 'first_time' }),
+        },
+      ])
+      .returning();
+
+    const roomRows = await tx
+      .insert(rooms)
+      .values([
+        { hubId: riverside.id, name: 'Main Hall', capacity: 80, features: ['accessible_toilet', 'hearing_loop', 'kitchen', 'step_free_access'], bufferMinutes: 15, minBookingMinutes: 60, maxBookingMinutes: 720 },
+        { hubId: riverside.id, name: 'Meeting Room', capacity: 12, features: ['hearing_loop', 'projector', 'step_free_access'], bufferMinutes: 0, minBookingMinutes: 30, maxBookingMinutes: 480 },
+        { hubId: riverside.id, name: 'Community Kitchen', capacity: 10, features: ['kitchen', 'sink', 'step_free_access'], bufferMinutes: 30, minBookingMinutes: 60, maxBookingMinutes: 360 },
+        { hubId: northgate.id, name: 'Studio', capacity: 30, features: ['accessible_toilet', 'step_free_access'], bufferMinutes: 15, minBookingMinutes: 60, maxBookingMinutes: 480 },
+        { hubId: northgate.id, name: 'Garden Room', capacity: 20, features: ['garden', 'kitchen'], bufferMinutes: 0, minBookingMinutes: 30, maxBookingMinutes: 480 },
+      ])
+      .returning();
+
+    const people = await tx
+      .insert(users)
+      .values([
+        { email: 'admin@example.org', name: 'Ada Admin', isAdmin: true, passwordHash, phone: '+447700900001' },
+        { email: 'staff@example.org', name: 'Sam Staff', passwordHash, phone: '+447700900002' },
+        { email: 'staff2@example.org', name: 'Nia Northgate', passwordHash, phone: '+447700900003' },
+        { email: 'volunteer@example.org', name: 'Val Volunteer', passwordHash, phone: '+447700900004' },
+        { email: 'community@example.org', name: 'Cara Community', passwordHash, phone: '+447700900005' },
+        { email: 'charity@example.org', name: 'Chris Charity', passwordHash, phone: '+447700900006' },
+        { email: 'statutory@example.org', name: 'Stella Statutory', passwordHash, phone: '+447700900007' },
+        { email: 'private@example.org', name: 'Priya Private', passwordHash, phone: '+447700900008' },
+      ])
+      .returning();
+    const u = Object.fromEntries(people.map((p) => [p.email.split('@')[0], p]));
+
+    await tx.insert(hubMembers).values([
+      { hubId: riverside.id, userId: u.staff.id, role: 'staff' },
+      { hubId: northgate.id, userId: u.staff2.id, role: 'staff' },
+      { hubId: riverside.id, userId: u.volunteer.id, role: 'volunteer' },
+    ]);
+
+    const recheck = new Date(today.getTime() + 365 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    const orgs = await tx
+      .insert(organisations)
+      .values([
+        {
+          name: 'Tuesday Memory Café',
+          claimedTier: 'community',
+          verifiedTier: 'community',
+          verificationStatus: 'verified',
+          charityNumber: '1190001',
+          contactPhone: '+447700900105',
+          evidence: 'Registered charity 1190001; annual income under £10,000',
+          recheckOn: recheck,
+          verifiedBy: u.staff.id,
+          verifiedAt: today,
+          createdBy: u.community.id,
+        },
+        { name: 'Carers Together UK', claimedTier: 'national_charity', charityNumber: '1001234', contactPhone: '+447700900106', createdBy: u.charity.id },
+        { name: 'City Council Adult Services', claimedTier: 'statutory', contactPhone: '+447700900107', paysByInvoice: true, createdBy: u.statutory.id },
+        { name: 'Brightside Consulting Ltd', claimedTier: 'private', contactPhone: '+447700900108', createdBy: u.private.id },
+      ])
+      .returning();
+    const [community, charity, statutory, priv] = orgs;
+    await tx.insert(tierVerifications).values({
+      organisationId: community.id,
+      tier: 'community',
+      evidence: 'Registered charity 1190001; annual income under £10,000',
+      recheckOn: recheck,
+      verifiedBy: u.staff.id,
+    });
+    await tx.insert(organisationMembers).values([
+      { organisationId: community.id, userId: u.community.id },
+      { organisationId: charity.id, userId: u.charity.id },
+      { organisationId: statutory.id, userId: u.statutory.id },
+      { organisationId: priv.id, userId: u.private.id },
+    ]);
+
+    return {
+      hubs: { riverside, northgate },
+      rooms: Object.fromEntries(roomRows.map((r) => [r.name, r])),
+      users: u,
+      organisations: { community, charity, statutory, private: priv },
+    };
+  });
+}
+export type DemoSeed = Awaited<ReturnType<typeof seedDemo>>;

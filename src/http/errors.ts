@@ -1,0 +1,120 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { sqlState, PG } from '../db/client';
+import { DomainError, type ErrorKind, type FieldError } from '../lib/errors';
+
+const STATUS: Record<ErrorKind, number> = {
+  validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+  too_many: 429,
+  unavailable: 503,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorised',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  409: 'Conflict',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  422: 'Unprocessable',
+  429: 'Too many requests',
+  500: 'Internal server error',
+  503: 'Service unavailable',
+};
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string().describe('Stable machine-readable error code'),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .passthrough()
+  .describe('RFC 9457 problem details');
+
+export interface Problem {
+  status: number;
+  code: string;
+  detail: string;
+  errors?: FieldError[];
+  extra?: Record<string, unknown>;
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Problem) {
+  const body = {
+    ...(p.extra ?? {}),
+    type: `https://hubkey.dev/problems/${p.code}`,
+    title: TITLES[p.status] ?? 'Error',
+    status: p.status,
+    detail: p.detail,
+    code: p.code,
+    instance: request.url,
+    requestId: request.id,
+    ...(p.errors && p.errors.length ? { errors: p.errors } : {}),
+  };
+  return reply.status(p.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/** Maps every error to problem+json. Unexpected ones are logged and answered with a bare 500. */
+export function registerErrorHandling(app: FastifyInstance) {
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, { status: 404, code: 'route_not_found', detail: `No route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  app.setErrorHandler((error: FastifyError | DomainError | Error, request, reply) => {
+    if (error instanceof DomainError) {
+      return sendProblem(request, reply, {
+        status: STATUS[error.kind],
+        code: error.code,
+        detail: error.message,
+        errors: error.fields,
+        extra: error.extra,
+      });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = (error as FastifyError).validationContext ?? 'body';
+      const errors = error.validation.map((v) => ({
+        path: [where, ...(((v.params as { issue?: { path?: PropertyKey[] } })?.issue?.path ?? v.instancePath.split('/').filter(Boolean)) as string[])].join('.'),
+        message: v.message ?? 'invalid',
+      }));
+      return sendProblem(request, reply, {
+        status: 400,
+        code: 'validation_failed',
+        detail: `The request ${where} is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+        errors,
+      });
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error }, 'response did not match its schema');
+      return sendProblem(request, reply, { status: 500, code: 'internal_error', detail: 'Something went wrong on our side' });
+    }
+    const state = sqlState(error);
+    if (state === PG.exclusionViolation) {
+      return sendProblem(request, reply, { status: 409, code: 'booking_conflict', detail: 'The room is already booked then' });
+    }
+    if (state === PG.deadlock || state === PG.serializationFailure) {
+      return sendProblem(request, reply, { status: 503, code: 'busy', detail: 'Please try again' });
+    }
+    const fe = error as FastifyError;
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      // Fastify's own client errors: bad JSON, wrong content type, body too large, rate limits.
+      const code =
+        fe.statusCode === 429 ? 'rate_limited' : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : fe.statusCode === 413 ? 'payload_too_large' : 'bad_request';
+      return sendProblem(request, reply, { status: fe.statusCode, code, detail: fe.statusCode === 429 ? 'Too many requests; try again later' : fe.message });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(request, reply, { status: 500, code: 'internal_error', detail: 'Something went wrong on our side' });
+  });
+}

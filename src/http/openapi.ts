@@ -1,0 +1,30 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+
+export async function registerOpenApi(app: FastifyInstance, publicUrl: string) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Hubkey API',
+        version: '0.1.0',
+        description:
+          'Booking and self-entry for a network of community hubs. Times are ISO 8601 with an offset; money is integer pence. Errors are RFC 9457 problem+json with a stable `code`.',
+      },
+      servers: [{ url: publicUrl }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, deviceKey: { type: 'apiKey', in: 'header', name: 'X-Device-Key' } } },
+      tags: [
+        { name: 'service' },
+        { name: 'people' },
+        { name: 'hubs' },
+        { name: 'rooms' },
+        { name: 'organisations' },
+        { name: 'bookings' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+}

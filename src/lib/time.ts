@@ -1,0 +1,101 @@
+import { DateTime } from 'luxon';
+import { DomainError } from './errors';
+
+/** ISO 8601 with an offset, in the given zone: `2026-03-31T10:00:00+01:00`. */
+export function toZonedIso(d: Date, zone: string): string {
+  return DateTime.fromJSDate(d, { zone }).toISO({ suppressMilliseconds: true })!;
+}
+
+export function isValidZone(zone: string): boolean {
+  return DateTime.local().setZone(zone).isValid;
+}
+
+const OFFSET_RE = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
+
+/**
+ * Reads a time given to the API for a hub in `zone`.
+ * - With an offset it is an instant, unless its wall-clock part does not exist in the hub's zone
+ *   and the offset is not the hub's (e.g. `2026-03-29T01:30:00+01:00` for a London hub): that is
+ *   someone asking for a local time the clocks skip, and it is refused.
+ * - Without an offset it is the hub's local wall time; a skipped local time is refused and an
+ *   ambiguous one (the repeated hour in autumn) takes its first occurrence.
+ */
+export function parseHubTime(value: string, zone: string, field: string): Date {
+  const hasOffset = OFFSET_RE.test(value.trim());
+  const wall = DateTime.fromISO(hasOffset ? value.trim().replace(OFFSET_RE, '') : value.trim(), { zone });
+  if (!wall.isValid) throw badTime(field, 'is not an ISO 8601 date-time');
+  const wallExists = localTimeExists(wall);
+  if (!hasOffset) {
+    if (!wallExists) throw nonexistent(field, value, zone);
+    return wall.toJSDate();
+  }
+  const instant = DateTime.fromISO(value.trim(), { setZone: true });
+  if (!instant.isValid) throw badTime(field, 'is not an ISO 8601 date-time');
+  const hubOffset = instant.setZone(zone).offset;
+  if (!wallExists && instant.offset !== hubOffset) throw nonexistent(field, value, zone);
+  return instant.toJSDate();
+}
+
+/** True when the wall-clock reading of `dt` really occurs in its zone (not skipped by a clock change). */
+export function localTimeExists(dt: DateTime): boolean {
+  const back = DateTime.fromObject(
+    { year: dt.year, month: dt.month, day: dt.day, hour: dt.hour, minute: dt.minute, second: dt.second },
+    { zone: dt.zone },
+  );
+  return back.hour === dt.hour && back.minute === dt.minute && back.day === dt.day;
+}
+
+function badTime(field: string, message: string) {
+  return new DomainError('validation', 'validation_failed', `${field} ${message}`, {}, [{ path: `body.${field}`, message }]);
+}
+
+function nonexistent(field: string, value: string, zone: string) {
+  return new DomainError(
+    'unprocessable',
+    'nonexistent_local_time',
+    `${field} ${value} does not exist in ${zone}: the clocks skip that hour`,
+    {},
+    [{ path: field, message: 'local time skipped by a clock change' }],
+  );
+}
+
+/** Half-open interval of instants, in epoch milliseconds. */
+export interface Interval {
+  start: number;
+  end: number;
+}
+
+export function overlaps(a: Interval, b: Interval): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+/** Sorts and merges touching or overlapping intervals. */
+export function mergeIntervals(list: Interval[]): Interval[] {
+  const sorted = list.filter((i) => i.end > i.start).sort((a, b) => a.start - b.start);
+  const out: Interval[] = [];
+  for (const i of sorted) {
+    const last = out[out.length - 1];
+    if (last && i.start <= last.end) last.end = Math.max(last.end, i.end);
+    else out.push({ ...i });
+  }
+  return out;
+}
+
+/** `from` minus every interval in `minus`; both lists may be unsorted. */
+export function subtractIntervals(from: Interval[], minus: Interval[]): Interval[] {
+  const cut = mergeIntervals(minus);
+  const out: Interval[] = [];
+  for (const f of mergeIntervals(from)) {
+    let cursor = f.start;
+    for (const c of cut) {
+      if (c.end <= cursor || c.start >= f.end) continue;
+      if (c.start > cursor) out.push({ start: cursor, end: c.start });
+      cursor = Math.max(cursor, c.end);
+      if (cursor >= f.end) break;
+    }
+    if (cursor < f.end) out.push({ start: cursor, end: f.end });
+  }
+  return out;
+}
+
+export const MINUTE = 60_000;

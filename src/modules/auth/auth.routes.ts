@@ -1,0 +1,68 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf } from '../../http/auth';
+import { errorResponses } from '../../http/schemas';
+import type { AuthService } from './auth.service';
+
+const userSchema = z.object({ id: z.uuid(), email: z.string(), name: z.string(), phone: z.string().nullable() });
+const tokenResponse = z.object({ token: z.string(), user: userSchema });
+const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number, e.g. +447700900123');
+
+export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLimit: number }> = async (app, { auth, loginRateLimit }) => {
+  app.post(
+    '/auth/register',
+    {
+      config: { rateLimit: { max: loginRateLimit, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['people'],
+        operationId: 'register',
+        summary: 'Create an account',
+        body: z.object({
+          email: z.email().max(254),
+          password: z.string().min(10, 'at least 10 characters').max(200),
+          name: z.string().trim().min(1).max(120),
+          phone: phone.optional(),
+        }),
+        response: { 201: tokenResponse, ...errorResponses(400, 409, 429) },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await auth.register(req.body)),
+  );
+
+  app.post(
+    '/auth/login',
+    {
+      config: { rateLimit: { max: loginRateLimit, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['people'],
+        operationId: 'login',
+        summary: 'Sign in and get a bearer token',
+        body: z.object({ email: z.string().max(254), password: z.string().max(200) }),
+        response: { 200: tokenResponse, ...errorResponses(400, 401, 429) },
+      },
+    },
+    async (req) => auth.login(req.body),
+  );
+
+  app.get(
+    '/me',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['people'],
+        operationId: 'me',
+        summary: 'The signed-in user, their roles and organisations',
+        security: [{ bearer: [] }],
+        response: {
+          200: userSchema.extend({
+            isAdmin: z.boolean(),
+            roles: z.array(z.object({ hubId: z.uuid(), role: z.enum(['staff', 'volunteer']) })),
+            organisations: z.array(z.object({ id: z.uuid(), name: z.string(), tier: z.string(), claimedTier: z.string(), verified: z.boolean() })),
+          }),
+          ...errorResponses(401),
+        },
+      },
+    },
+    async (req) => auth.me(actorOf(req).userId),
+  );
+};

@@ -1,0 +1,105 @@
+import { and, asc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { BLOCKING_STATUSES, bookings, hubs, organisations, rooms } from '../../db/schema';
+
+export type BookingRow = typeof bookings.$inferSelect;
+export type BookingStatus = BookingRow['status'];
+
+export interface BookingFilter {
+  /** Only bookings in these hubs or of these organisations (the caller's scope); undefined = all. */
+  scope?: { hubIds: string[]; organisationIds: string[] };
+  hubId?: string;
+  roomId?: string;
+  organisationId?: string;
+  from?: Date;
+  to?: Date;
+  status?: BookingStatus[];
+  after?: { startsAt: Date; id: string };
+  limit: number;
+}
+
+export function createBookingsRepository(db: DbOrTx) {
+  return {
+    async get(id: string, tx: DbOrTx = db): Promise<BookingRow | undefined> {
+      const [row] = await tx.select().from(bookings).where(eq(bookings.id, id));
+      return row;
+    },
+    async getForUpdate(id: string, tx: DbOrTx): Promise<BookingRow | undefined> {
+      const [row] = await tx.select().from(bookings).where(eq(bookings.id, id)).for('update');
+      return row;
+    },
+    async insert(values: typeof bookings.$inferInsert, tx: DbOrTx = db): Promise<BookingRow> {
+      const [row] = await tx.insert(bookings).values(values).returning();
+      return row;
+    },
+    async update(id: string, values: Partial<typeof bookings.$inferInsert>, tx: DbOrTx = db): Promise<BookingRow> {
+      const [row] = await tx
+        .update(bookings)
+        .set({ ...values, updatedAt: sql`now()` })
+        .where(eq(bookings.id, id))
+        .returning();
+      return row;
+    },
+    /** Blocking bookings of the room that a hold of [startsAt, blockedUntil) would clash with. */
+    clashes: (roomId: string, startsAt: Date, blockedUntil: Date, exceptId: string | null, tx: DbOrTx = db) =>
+      tx
+        .select({ startsAt: bookings.startsAt, endsAt: bookings.endsAt, blockedUntil: bookings.blockedUntil })
+        .from(bookings)
+        .where(
+          and(
+            eq(bookings.roomId, roomId),
+            inArray(bookings.status, [...BLOCKING_STATUSES]),
+            exceptId ? sql`${bookings.id} <> ${exceptId}` : undefined,
+            sql`tstzrange(${bookings.startsAt}, ${bookings.blockedUntil}, '[)') && tstzrange(${startsAt.toISOString()}::timestamptz, ${blockedUntil.toISOString()}::timestamptz, '[)')`,
+          ),
+        )
+        .orderBy(asc(bookings.startsAt))
+        .limit(10),
+    async hasEarlierBooking(organisationId: string, hubId: string, tx: DbOrTx = db): Promise<boolean> {
+      const [row] = await tx
+        .select({ id: bookings.id })
+        .from(bookings)
+        .where(and(eq(bookings.organisationId, organisationId), eq(bookings.hubId, hubId), inArray(bookings.status, ['confirmed', 'completed'])))
+        .limit(1);
+      return Boolean(row);
+    },
+    list(f: BookingFilter, tx: DbOrTx = db) {
+      const conds: (SQL | undefined)[] = [
+        f.scope
+          ? or(
+              f.scope.hubIds.length ? inArray(bookings.hubId, f.scope.hubIds) : sql`false`,
+              f.scope.organisationIds.length ? inArray(bookings.organisationId, f.scope.organisationIds) : sql`false`,
+            )
+          : undefined,
+        f.hubId ? eq(bookings.hubId, f.hubId) : undefined,
+        f.roomId ? eq(bookings.roomId, f.roomId) : undefined,
+        f.organisationId ? eq(bookings.organisationId, f.organisationId) : undefined,
+        f.from ? gt(bookings.endsAt, f.from) : undefined,
+        f.to ? lt(bookings.startsAt, f.to) : undefined,
+        f.status?.length ? inArray(bookings.status, f.status) : undefined,
+        f.after
+          ? or(gt(bookings.startsAt, f.after.startsAt), and(eq(bookings.startsAt, f.after.startsAt), gt(bookings.id, f.after.id)))
+          : undefined,
+      ];
+      return tx
+        .select({ booking: bookings, timezone: hubs.timezone, roomName: rooms.name, hubName: hubs.name, organisationName: organisations.name })
+        .from(bookings)
+        .innerJoin(hubs, eq(hubs.id, bookings.hubId))
+        .innerJoin(rooms, eq(rooms.id, bookings.roomId))
+        .innerJoin(organisations, eq(organisations.id, bookings.organisationId))
+        .where(and(...conds))
+        .orderBy(asc(bookings.startsAt), asc(bookings.id))
+        .limit(f.limit);
+    },
+    /** Marks confirmed bookings that have ended as completed; returns how many. Idempotent. */
+    async completeFinished(now: Date, tx: DbOrTx = db): Promise<number> {
+      const rows = await tx
+        .update(bookings)
+        .set({ status: 'completed', updatedAt: sql`now()` })
+        .where(and(eq(bookings.status, 'confirmed'), lt(bookings.endsAt, now)))
+        .returning({ id: bookings.id });
+      return rows.length;
+    },
+  };
+}
+export type BookingsRepository = ReturnType<typeof createBookingsRepository>;

@@ -1,0 +1,67 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { organisationMembers, organisations, tierVerifications, users } from '../../db/schema';
+
+export type OrganisationRow = typeof organisations.$inferSelect;
+
+export function createOrganisationsRepository(db: DbOrTx) {
+  return {
+    async get(id: string, tx: DbOrTx = db): Promise<OrganisationRow | undefined> {
+      const [row] = await tx.select().from(organisations).where(eq(organisations.id, id));
+      return row;
+    },
+    async insert(values: typeof organisations.$inferInsert, tx: DbOrTx = db) {
+      const [row] = await tx.insert(organisations).values(values).returning();
+      return row;
+    },
+    async update(id: string, values: Partial<typeof organisations.$inferInsert>, tx: DbOrTx = db) {
+      const [row] = await tx.update(organisations).set(values).where(eq(organisations.id, id)).returning();
+      return row;
+    },
+    async addMember(organisationId: string, userId: string, tx: DbOrTx = db) {
+      await tx.insert(organisationMembers).values({ organisationId, userId }).onConflictDoNothing();
+    },
+    members: (organisationId: string, tx: DbOrTx = db) =>
+      tx
+        .select({ userId: users.id, name: users.name, email: users.email })
+        .from(organisationMembers)
+        .innerJoin(users, eq(users.id, organisationMembers.userId))
+        .where(eq(organisationMembers.organisationId, organisationId))
+        .orderBy(asc(users.name)),
+    async isMember(organisationId: string, userId: string, tx: DbOrTx = db) {
+      const [row] = await tx
+        .select({ u: organisationMembers.userId })
+        .from(organisationMembers)
+        .where(and(eq(organisationMembers.organisationId, organisationId), eq(organisationMembers.userId, userId)));
+      return Boolean(row);
+    },
+    async insertVerification(values: typeof tierVerifications.$inferInsert, tx: DbOrTx = db) {
+      const [row] = await tx.insert(tierVerifications).values(values).returning();
+      return row;
+    },
+    verifications: (organisationId: string, tx: DbOrTx = db) =>
+      tx
+        .select({
+          id: tierVerifications.id,
+          tier: tierVerifications.tier,
+          evidence: tierVerifications.evidence,
+          recheckOn: tierVerifications.recheckOn,
+          verifiedBy: tierVerifications.verifiedBy,
+          verifiedByName: users.name,
+          createdAt: tierVerifications.createdAt,
+        })
+        .from(tierVerifications)
+        .innerJoin(users, eq(users.id, tierVerifications.verifiedBy))
+        .where(eq(tierVerifications.organisationId, organisationId))
+        .orderBy(asc(tierVerifications.createdAt)),
+    listForUser: (userId: string, tx: DbOrTx = db) =>
+      tx
+        .select({ org: organisations })
+        .from(organisationMembers)
+        .innerJoin(organisations, eq(organisations.id, organisationMembers.organisationId))
+        .where(eq(organisationMembers.userId, userId))
+        .orderBy(asc(organisations.name)),
+    listAll: (tx: DbOrTx = db) => tx.select().from(organisations).orderBy(asc(organisations.name), asc(organisations.id)),
+  };
+}
+export type OrganisationsRepository = ReturnType<typeof createOrganisationsRepository>;

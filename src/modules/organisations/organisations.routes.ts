@@ -1,0 +1,120 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { TIERS } from '../../db/schema/organisations.types';
+import { actorOf } from '../../http/auth';
+import { errorResponses, localDate } from '../../http/schemas';
+import type { OrganisationsService } from './organisations.service';
+
+const bearer = [{ bearer: [] }];
+const orgId = z.object({ id: z.uuid() });
+const tier = z.enum(TIERS);
+const orgView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  tier,
+  claimedTier: tier,
+  verifiedTier: tier.nullable(),
+  verificationStatus: z.string(),
+  verified: z.boolean(),
+  needsReview: z.boolean().describe('An unverified or lapsed community claim: bookings wait for staff'),
+  recheckOn: z.string().nullable(),
+  charityNumber: z.string().nullable(),
+  contactPhone: z.string(),
+  paysByInvoice: z.boolean(),
+});
+
+export const organisationsRoutes: FastifyPluginAsyncZod<{ organisations: OrganisationsService }> = async (app, { organisations }) => {
+  app.addHook('preHandler', app.authenticate);
+
+  app.post(
+    '/organisations',
+    {
+      schema: {
+        tags: ['organisations'],
+        operationId: 'createOrganisation',
+        summary: 'Register a hiring group; you become its first member',
+        security: bearer,
+        body: z.object({
+          name: z.string().trim().min(1).max(200),
+          claimedTier: tier,
+          charityNumber: z.string().trim().max(40).optional(),
+          contactPhone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number, e.g. +447700900123'),
+        }),
+        response: { 201: orgView, ...errorResponses(400, 401) },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await organisations.create(actorOf(req), req.body)),
+  );
+
+  app.get(
+    '/organisations',
+    {
+      schema: {
+        tags: ['organisations'],
+        operationId: 'listOrganisations',
+        summary: 'Your organisations; staff may ask for all (all=true)',
+        security: bearer,
+        querystring: z.object({ all: z.enum(['true', 'false']).default('false') }),
+        response: { 200: z.object({ items: z.array(orgView) }), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (req) => ({ items: await organisations.list(actorOf(req), req.query.all === 'true') }),
+  );
+
+  app.get(
+    '/organisations/:id',
+    {
+      schema: {
+        tags: ['organisations'],
+        operationId: 'getOrganisation',
+        security: bearer,
+        params: orgId,
+        response: {
+          200: orgView.extend({
+            evidence: z.string().nullable(),
+            members: z.array(z.object({ userId: z.uuid(), name: z.string(), email: z.string() })),
+            verifications: z.array(z.object({ id: z.uuid(), tier, evidence: z.string(), recheckOn: z.string(), verifiedBy: z.uuid(), verifiedByName: z.string(), createdAt: z.string() })),
+          }),
+          ...errorResponses(400, 401, 404),
+        },
+      },
+    },
+    async (req) => organisations.get(actorOf(req), req.params.id),
+  );
+
+  app.post(
+    '/organisations/:id/verify',
+    {
+      schema: {
+        tags: ['organisations'],
+        operationId: 'verifyOrganisation',
+        summary: 'Record the tier staff verified, with evidence and a re-check date (staff)',
+        security: bearer,
+        params: orgId,
+        body: z.object({
+          tier,
+          evidence: z.string().trim().min(3).max(2000).describe('e.g. charity number checked, income band, CIC registration'),
+          recheckOn: localDate,
+          paysByInvoice: z.boolean().optional(),
+        }),
+        response: { 200: orgView, ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (req) => organisations.verify(actorOf(req), req.params.id, req.body),
+  );
+
+  app.post(
+    '/organisations/:id/members',
+    {
+      schema: {
+        tags: ['organisations'],
+        operationId: 'addOrganisationMember',
+        security: bearer,
+        params: orgId,
+        body: z.object({ email: z.email() }),
+        response: { 201: z.object({ organisationId: z.uuid(), userId: z.uuid(), name: z.string(), email: z.string() }), ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await organisations.addMember(actorOf(req), req.params.id, req.body.email)),
+  );
+};

@@ -1,0 +1,73 @@
+import { DateTime } from 'luxon';
+import { type Interval, mergeIntervals, subtractIntervals, MINUTE } from '../../lib/time';
+import { WEEKDAYS, type OpeningHours } from './venues.types';
+
+/**
+ * The hub's opening hours as instants between `from` and `to`. Spans are local wall times, so a
+ * 09:00 opening is 09:00 on both sides of a clock change; a span that closes at 24:00 runs to the
+ * next local midnight and joins a span opening at 00:00 the next day.
+ */
+export function openingIntervals(hours: OpeningHours, zone: string, from: Date, to: Date): Interval[] {
+  const out: Interval[] = [];
+  let day = DateTime.fromJSDate(from, { zone }).startOf('day').minus({ days: 1 });
+  const last = DateTime.fromJSDate(to, { zone }).startOf('day');
+  while (day <= last) {
+    const spans = hours[WEEKDAYS[day.weekday - 1]] ?? [];
+    for (const span of spans) {
+      const start = atLocal(day, span.opens);
+      const end = atLocal(day, span.closes);
+      out.push({ start: start.toMillis(), end: end.toMillis() });
+    }
+    day = day.plus({ days: 1 }).startOf('day');
+  }
+  const window = { start: from.getTime(), end: to.getTime() };
+  return mergeIntervals(out)
+    .map((i) => ({ start: Math.max(i.start, window.start), end: Math.min(i.end, window.end) }))
+    .filter((i) => i.end > i.start);
+}
+
+/** The instant of local wall time `hhmm` on `day` ("24:00" is the next midnight). */
+export function atLocal(day: DateTime, hhmm: string): DateTime {
+  if (hhmm === '24:00') return day.plus({ days: 1 }).startOf('day');
+  const [h, m] = hhmm.split(':').map(Number);
+  // A wall time the clocks skip moves forward by the gap, as luxon does: 01:30 becomes 02:30.
+  return day.set({ hour: h, minute: m, second: 0, millisecond: 0 });
+}
+
+/** True when [start, end) lies wholly inside the opening hours. */
+export function withinOpeningHours(hours: OpeningHours, zone: string, start: Date, end: Date): boolean {
+  const open = openingIntervals(hours, zone, start, end);
+  return open.length === 1 && open[0].start === start.getTime() && open[0].end === end.getTime();
+}
+
+export interface RoomAvailabilityInput {
+  hours: OpeningHours;
+  zone: string;
+  from: Date;
+  to: Date;
+  /** Blocking bookings: [startsAt, blockedUntil). */
+  bookings: { startsAt: Date; blockedUntil: Date }[];
+  closures: { startsAt: Date; endsAt: Date }[];
+  bufferMinutes: number;
+  minBookingMinutes: number;
+}
+
+/**
+ * Busy and free time for one room. A new booking also holds its buffer after its end, so a
+ * booking may not end within `bufferMinutes` of the next one's start: busy time is shown from
+ * (start − buffer) to (end + that booking's buffer). Free gaps shorter than the room's minimum
+ * booking length are dropped; free time lies inside opening hours and outside closures.
+ */
+export function roomAvailability(input: RoomAvailabilityInput): { busy: Interval[]; free: Interval[] } {
+  const window = { start: input.from.getTime(), end: input.to.getTime() };
+  const clip = (i: Interval) => ({ start: Math.max(i.start, window.start), end: Math.min(i.end, window.end) });
+  const busy = mergeIntervals([
+    ...input.bookings.map((b) => ({ start: b.startsAt.getTime() - input.bufferMinutes * MINUTE, end: b.blockedUntil.getTime() })),
+    ...input.closures.map((c) => ({ start: c.startsAt.getTime(), end: c.endsAt.getTime() })),
+  ])
+    .map(clip)
+    .filter((i) => i.end > i.start);
+  const open = openingIntervals(input.hours, input.zone, input.from, input.to);
+  const free = subtractIntervals(open, busy).filter((i) => i.end - i.start >= input.minBookingMinutes * MINUTE);
+  return { busy, free };
+}

@@ -1,0 +1,155 @@
+import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { BLOCKING_STATUSES, bookings, closures, hubMembers, hubs, rooms, users } from '../../db/schema';
+
+export type HubRow = typeof hubs.$inferSelect;
+export type RoomRow = typeof rooms.$inferSelect;
+export type ClosureRow = typeof closures.$inferSelect;
+
+export function createVenuesRepository(db: DbOrTx) {
+  return {
+    listHubs: (tx: DbOrTx = db) => tx.select().from(hubs).orderBy(asc(hubs.name), asc(hubs.id)),
+    async getHub(id: string, tx: DbOrTx = db): Promise<HubRow | undefined> {
+      const [row] = await tx.select().from(hubs).where(eq(hubs.id, id));
+      return row;
+    },
+    async insertHub(values: typeof hubs.$inferInsert, tx: DbOrTx = db) {
+      const [row] = await tx.insert(hubs).values(values).returning();
+      return row;
+    },
+    async updateHub(id: string, values: Partial<typeof hubs.$inferInsert>, tx: DbOrTx = db) {
+      const [row] = await tx.update(hubs).set(values).where(eq(hubs.id, id)).returning();
+      return row;
+    },
+    async addMember(values: typeof hubMembers.$inferInsert, tx: DbOrTx = db) {
+      await tx.insert(hubMembers).values(values).onConflictDoNothing();
+    },
+    listMembers: (hubId: string, tx: DbOrTx = db) =>
+      tx
+        .select({ userId: users.id, email: users.email, name: users.name, role: hubMembers.role })
+        .from(hubMembers)
+        .innerJoin(users, eq(users.id, hubMembers.userId))
+        .where(eq(hubMembers.hubId, hubId))
+        .orderBy(asc(users.name), asc(hubMembers.role)),
+
+    listRooms: (hubId: string, tx: DbOrTx = db) => tx.select().from(rooms).where(eq(rooms.hubId, hubId)).orderBy(asc(rooms.name), asc(rooms.id)),
+    async getRoom(id: string, tx: DbOrTx = db): Promise<RoomRow | undefined> {
+      const [row] = await tx.select().from(rooms).where(eq(rooms.id, id));
+      return row;
+    },
+    async getRoomWithHub(id: string, tx: DbOrTx = db) {
+      const [row] = await tx.select({ room: rooms, hub: hubs }).from(rooms).innerJoin(hubs, eq(hubs.id, rooms.hubId)).where(eq(rooms.id, id));
+      return row;
+    },
+    /** Locks the room row for the rest of the transaction: serialises bookings of one room. */
+    async lockRoom(id: string, tx: DbOrTx) {
+      const [row] = await tx.select({ id: rooms.id }).from(rooms).where(eq(rooms.id, id)).for('update');
+      return row;
+    },
+    async insertRoom(values: typeof rooms.$inferInsert, tx: DbOrTx = db) {
+      const [row] = await tx.insert(rooms).values(values).returning();
+      return row;
+    },
+    async updateRoom(id: string, values: Partial<typeof rooms.$inferInsert>, tx: DbOrTx = db) {
+      const [row] = await tx.update(rooms).set(values).where(eq(rooms.id, id)).returning();
+      return row;
+    },
+
+    async insertClosure(values: typeof closures.$inferInsert, tx: DbOrTx = db) {
+      const [row] = await tx.insert(closures).values(values).returning();
+      return row;
+    },
+    async getClosure(id: string, tx: DbOrTx = db) {
+      const [row] = await tx.select().from(closures).where(eq(closures.id, id));
+      return row;
+    },
+    async deleteClosure(id: string, tx: DbOrTx = db) {
+      await tx.delete(closures).where(eq(closures.id, id));
+    },
+    listClosures: (hubId: string, from: Date, to: Date, tx: DbOrTx = db) =>
+      tx
+        .select()
+        .from(closures)
+        .where(and(eq(closures.hubId, hubId), lt(closures.startsAt, to), gt(closures.endsAt, from)))
+        .orderBy(asc(closures.startsAt), asc(closures.id)),
+    /** Closures of the room itself or of its whole hub that overlap [from, to). */
+    closuresForRoom: (hubId: string, roomId: string, from: Date, to: Date, tx: DbOrTx = db) =>
+      tx
+        .select()
+        .from(closures)
+        .where(
+          and(
+            eq(closures.hubId, hubId),
+            or(isNull(closures.roomId), eq(closures.roomId, roomId)),
+            lt(closures.startsAt, to),
+            gt(closures.endsAt, from),
+          ),
+        )
+        .orderBy(asc(closures.startsAt)),
+    /** Blocking bookings of a room whose held time [startsAt, blockedUntil) overlaps [from, to). */
+    blockingBookings: (roomId: string, from: Date, to: Date, tx: DbOrTx = db) =>
+      tx
+        .select({ id: bookings.id, startsAt: bookings.startsAt, endsAt: bookings.endsAt, blockedUntil: bookings.blockedUntil })
+        .from(bookings)
+        .where(
+          and(
+            eq(bookings.roomId, roomId),
+            inArray(bookings.status, [...BLOCKING_STATUSES]),
+            sql`tstzrange(${bookings.startsAt}, ${bookings.blockedUntil}, '[)') && tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz, '[)')`,
+          ),
+        )
+        .orderBy(asc(bookings.startsAt)),
+    /** Blocking bookings inside a closure's time, so staff can see whom it affects. */
+    bookingsHitByClosure: (hubId: string, roomId: string | null, from: Date, to: Date, tx: DbOrTx = db) =>
+      tx
+        .select({ id: bookings.id, startsAt: bookings.startsAt, endsAt: bookings.endsAt, roomId: bookings.roomId, status: bookings.status })
+        .from(bookings)
+        .where(
+          and(
+            eq(bookings.hubId, hubId),
+            roomId ? eq(bookings.roomId, roomId) : undefined,
+            inArray(bookings.status, [...BLOCKING_STATUSES]),
+            lt(bookings.startsAt, to),
+            gt(bookings.endsAt, from),
+          ),
+        )
+        .orderBy(asc(bookings.startsAt)),
+
+    /**
+     * Network search: active rooms in the given hubs with the capacity and features asked for,
+     * that no blocking booking (buffers included) or closure touches over [startsAt, endsAt).
+     * One statement; the NOT EXISTS probes use the exclusion constraint's GiST index.
+     */
+    async searchFreeRooms(
+      q: { hubIds: string[]; startsAt: Date; endsAt: Date; capacity: number; features: string[]; limit: number },
+      tx: DbOrTx = db,
+    ) {
+      if (q.hubIds.length === 0) return [];
+      const minutes = Math.round((q.endsAt.getTime() - q.startsAt.getTime()) / 60000);
+      const s = q.startsAt.toISOString();
+      const e = q.endsAt.toISOString();
+      return tx
+        .select({ room: rooms, hubName: hubs.name, hubTimezone: hubs.timezone, hubAddress: hubs.address })
+        .from(rooms)
+        .innerJoin(hubs, eq(hubs.id, rooms.hubId))
+        .where(
+          and(
+            eq(rooms.active, true),
+            inArray(rooms.hubId, q.hubIds),
+            sql`${rooms.capacity} >= ${q.capacity}`,
+            q.features.length ? sql`${rooms.features} @> ${sql.param(q.features)}::text[]` : undefined,
+            sql`${rooms.minBookingMinutes} <= ${minutes} AND ${rooms.maxBookingMinutes} >= ${minutes}`,
+            sql`NOT EXISTS (SELECT 1 FROM ${bookings} b WHERE b.room_id = ${rooms.id}
+                  AND b.status IN ('requested', 'awaiting_payment', 'confirmed')
+                  AND tstzrange(b.starts_at, b.blocked_until, '[)') && tstzrange(${s}::timestamptz, ${e}::timestamptz + make_interval(mins => ${rooms.bufferMinutes}), '[)'))`,
+            sql`NOT EXISTS (SELECT 1 FROM ${closures} c WHERE c.hub_id = ${rooms.hubId}
+                  AND (c.room_id IS NULL OR c.room_id = ${rooms.id})
+                  AND c.starts_at < ${e}::timestamptz AND c.ends_at > ${s}::timestamptz)`,
+          ),
+        )
+        .orderBy(asc(rooms.capacity), asc(hubs.name), asc(rooms.name), asc(rooms.id))
+        .limit(q.limit);
+    },
+  };
+}
+export type VenuesRepository = ReturnType<typeof createVenuesRepository>;

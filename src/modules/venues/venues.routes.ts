@@ -1,0 +1,208 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf } from '../../http/auth';
+import { dateTimeInput, errorResponses, interval } from '../../http/schemas';
+import { toZonedIso } from '../../lib/time';
+import { presentRoom, type VenuesService } from './venues.service';
+import { closureBody, closureView, featuresQuery, hubBody, hubPatch, hubView, roomBody, roomPatch, roomView } from './venues.schemas';
+
+const hubId = z.object({ hubId: z.uuid() });
+const roomId = z.object({ roomId: z.uuid() });
+const bearer = [{ bearer: [] }];
+
+export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService }> = async (app, { venues }) => {
+  app.get(
+    '/hubs',
+    { schema: { tags: ['hubs'], operationId: 'listHubs', summary: 'Every hub in the network', response: { 200: z.object({ items: z.array(hubView) }) } } },
+    async () => ({ items: await venues.listHubs() }),
+  );
+
+  app.post(
+    '/hubs',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['hubs'], operationId: 'createHub', summary: 'Create a hub (network admin)', security: bearer, body: hubBody, response: { 201: hubView, ...errorResponses(400, 401, 403) } },
+    },
+    async (req, reply) => reply.status(201).send(await venues.createHub(actorOf(req), req.body)),
+  );
+
+  app.get(
+    '/hubs/:hubId',
+    { schema: { tags: ['hubs'], operationId: 'getHub', params: hubId, response: { 200: hubView, ...errorResponses(400, 404) } } },
+    async (req) => venues.getHub(req.params.hubId),
+  );
+
+  app.patch(
+    '/hubs/:hubId',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['hubs'],
+        operationId: 'updateHub',
+        summary: 'Change opening hours, settings or details (staff)',
+        security: bearer,
+        params: hubId,
+        body: hubPatch,
+        response: { 200: hubView, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => venues.updateHub(actorOf(req), req.params.hubId, req.body),
+  );
+
+  const memberView = z.object({ userId: z.uuid(), email: z.string(), name: z.string(), role: z.enum(['staff', 'volunteer']) });
+  app.post(
+    '/hubs/:hubId/members',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['people'],
+        operationId: 'addHubMember',
+        summary: 'Give a registered user a role at this hub (admin or staff of the hub)',
+        security: bearer,
+        params: hubId,
+        body: z.object({ email: z.email(), role: z.enum(['staff', 'volunteer']) }),
+        response: { 201: memberView.extend({ hubId: z.uuid() }), ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await venues.addMember(actorOf(req), req.params.hubId, req.body)),
+  );
+  app.get(
+    '/hubs/:hubId/members',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['people'], operationId: 'listHubMembers', security: bearer, params: hubId, response: { 200: z.object({ items: z.array(memberView) }), ...errorResponses(401, 403, 404) } },
+    },
+    async (req) => ({ items: await venues.listMembers(actorOf(req), req.params.hubId) }),
+  );
+
+  app.get(
+    '/hubs/:hubId/rooms',
+    {
+      preHandler: app.identify,
+      schema: {
+        tags: ['rooms'],
+        operationId: 'listRooms',
+        params: hubId,
+        querystring: z.object({ includeInactive: z.enum(['true', 'false']).default('false') }),
+        response: { 200: z.object({ items: z.array(roomView) }), ...errorResponses(400, 404) },
+      },
+    },
+    async (req) => ({ items: await venues.listRooms(req.params.hubId, req.query.includeInactive === 'true') }),
+  );
+
+  app.post(
+    '/hubs/:hubId/rooms',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['rooms'], operationId: 'createRoom', summary: 'Add a room (staff)', security: bearer, params: hubId, body: roomBody, response: { 201: roomView, ...errorResponses(400, 401, 403, 404) } },
+    },
+    async (req, reply) => reply.status(201).send(await venues.createRoom(actorOf(req), req.params.hubId, req.body)),
+  );
+
+  app.get('/rooms/:roomId', { schema: { tags: ['rooms'], operationId: 'getRoom', params: roomId, response: { 200: roomView, ...errorResponses(400, 404) } } }, async (req) =>
+    venues.getRoom(req.params.roomId),
+  );
+
+  app.patch(
+    '/rooms/:roomId',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['rooms'], operationId: 'updateRoom', summary: 'Change a room (staff)', security: bearer, params: roomId, body: roomPatch, response: { 200: roomView, ...errorResponses(400, 401, 403, 404) } },
+    },
+    async (req) => venues.updateRoom(actorOf(req), req.params.roomId, req.body),
+  );
+
+  app.get(
+    '/rooms/:roomId/availability',
+    {
+      schema: {
+        tags: ['rooms'],
+        operationId: 'roomAvailability',
+        summary: 'Busy and free time of a room, inside opening hours, minus closures and buffers',
+        params: roomId,
+        querystring: z.object({ from: dateTimeInput, to: dateTimeInput }),
+        response: {
+          200: z.object({ roomId: z.uuid(), hubId: z.uuid(), timezone: z.string(), from: z.string(), to: z.string(), busy: z.array(interval), free: z.array(interval) }),
+          ...errorResponses(400, 404, 422),
+        },
+      },
+    },
+    async (req) => venues.availability(req.params.roomId, req.query.from, req.query.to),
+  );
+
+  app.get(
+    '/search/rooms',
+    {
+      schema: {
+        tags: ['rooms'],
+        operationId: 'searchRooms',
+        summary: 'Rooms free across the network for a window',
+        querystring: z.object({
+          startsAt: dateTimeInput,
+          endsAt: dateTimeInput,
+          capacity: z.coerce.number().int().min(1).max(10000).optional(),
+          features: featuresQuery,
+          hubId: z.uuid().optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+        response: {
+          200: z.object({
+            startsAt: z.string(),
+            endsAt: z.string(),
+            items: z.array(roomView.extend({ hub: z.object({ id: z.uuid(), name: z.string(), address: z.string(), timezone: z.string() }) })),
+          }),
+          ...errorResponses(400, 404, 422),
+        },
+      },
+    },
+    async (req) => {
+      const result = await venues.search(req.query);
+      return {
+        startsAt: toZonedIso(result.startsAt, 'UTC'),
+        endsAt: toZonedIso(result.endsAt, 'UTC'),
+        items: result.rows.map((r) => ({ ...presentRoom(r.room), hub: { id: r.room.hubId, name: r.hubName, address: r.hubAddress, timezone: r.hubTimezone } })),
+      };
+    },
+  );
+
+  app.post(
+    '/hubs/:hubId/closures',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['hubs'],
+        operationId: 'createClosure',
+        summary: 'Close the hub or one room for a time (staff); lists the bookings it affects',
+        security: bearer,
+        params: hubId,
+        body: closureBody,
+        response: { 201: closureView.extend({ affectedBookings: z.array(interval.extend({ id: z.uuid(), roomId: z.uuid(), status: z.string() })) }), ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await venues.createClosure(actorOf(req), req.params.hubId, req.body)),
+  );
+  app.get(
+    '/hubs/:hubId/closures',
+    {
+      schema: {
+        tags: ['hubs'],
+        operationId: 'listClosures',
+        params: hubId,
+        querystring: z.object({ from: dateTimeInput.optional(), to: dateTimeInput.optional() }),
+        response: { 200: z.object({ items: z.array(closureView) }), ...errorResponses(400, 404) },
+      },
+    },
+    async (req) => ({ items: await venues.listClosures(req.params.hubId, req.query.from, req.query.to) }),
+  );
+  app.delete(
+    '/closures/:closureId',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['hubs'], operationId: 'deleteClosure', security: bearer, params: z.object({ closureId: z.uuid() }), response: { 204: z.null(), ...errorResponses(401, 403, 404) } },
+    },
+    async (req, reply) => {
+      await venues.deleteClosure(actorOf(req), req.params.closureId);
+      return reply.status(204).send(null);
+    },
+  );
+};

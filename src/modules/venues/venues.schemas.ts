@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { dateTimeInput } from '../../http/schemas';
+import { hubSettingsSchema, openingHoursSchema } from './venues.types';
+
+export const hubBody = z.object({
+  name: z.string().trim().min(1).max(120),
+  address: z.string().trim().min(1).max(500),
+  timezone: z.string().max(64).default('Europe/London'),
+  openingHours: openingHoursSchema,
+  settings: hubSettingsSchema.partial().optional(),
+});
+
+export const hubPatch = z
+  .object({
+    name: z.string().trim().min(1).max(120),
+    address: z.string().trim().min(1).max(500),
+    timezone: z.string().max(64),
+    openingHours: openingHoursSchema,
+    settings: hubSettingsSchema.partial(),
+  })
+  .partial()
+  .refine((p) => Object.keys(p).length > 0, 'send at least one field');
+
+export const hubView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  address: z.string(),
+  timezone: z.string(),
+  openingHours: z.record(z.string(), z.array(z.object({ opens: z.string(), closes: z.string() }))),
+  settings: z.record(z.string(), z.unknown()),
+});
+
+const feature = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .regex(/^[a-z0-9_]+$/, 'lower-case words joined by _, e.g. step_free_access');
+
+export const KNOWN_FEATURES = ['step_free_access', 'hearing_loop', 'accessible_toilet', 'kitchen', 'projector', 'baby_changing', 'parking', 'garden', 'piano', 'sink'];
+
+export const roomBody = z.object({
+  name: z.string().trim().min(1).max(120),
+  description: z.string().max(2000).nullable().optional(),
+  capacity: z.number().int().min(1).max(10000),
+  features: z.array(feature).max(30).default([]).describe(`Room features, e.g. ${KNOWN_FEATURES.join(', ')}`),
+  bufferMinutes: z.number().int().min(0).max(240).default(0).describe('Set-up/clean-up time held after each booking'),
+  minBookingMinutes: z.number().int().min(15).max(24 * 60).default(30),
+  maxBookingMinutes: z.number().int().min(15).max(7 * 24 * 60).default(720),
+  active: z.boolean().default(true),
+});
+
+export const roomPatch = z
+  .object({
+    name: z.string().trim().min(1).max(120),
+    description: z.string().max(2000).nullable(),
+    capacity: z.number().int().min(1).max(10000),
+    features: z.array(feature).max(30),
+    bufferMinutes: z.number().int().min(0).max(240),
+    minBookingMinutes: z.number().int().min(15).max(24 * 60),
+    maxBookingMinutes: z.number().int().min(15).max(7 * 24 * 60),
+    active: z.boolean(),
+  })
+  .partial()
+  .refine((p) => Object.keys(p).length > 0, 'send at least one field');
+
+export const roomView = z.object({
+  id: z.uuid(),
+  hubId: z.uuid(),
+  name: z.string(),
+  description: z.string().nullable(),
+  capacity: z.number().int(),
+  features: z.array(z.string()),
+  bufferMinutes: z.number().int(),
+  minBookingMinutes: z.number().int(),
+  maxBookingMinutes: z.number().int(),
+  active: z.boolean(),
+});
+
+export const closureBody = z.object({
+  startsAt: dateTimeInput,
+  endsAt: dateTimeInput,
+  roomId: z.uuid().optional(),
+  reason: z.string().trim().min(1).max(500),
+});
+
+export const closureView = z.object({
+  id: z.uuid(),
+  hubId: z.uuid(),
+  roomId: z.uuid().nullable(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  reason: z.string(),
+});
+
+export const featuresQuery = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => (v === undefined ? [] : (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean)))
+  .pipe(z.array(feature).max(30));

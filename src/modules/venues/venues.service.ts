@@ -1,0 +1,276 @@
+import type { Clock } from '../../lib/clock';
+import { forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
+import { type Interval, MINUTE, isValidZone, parseHubTime, toZonedIso } from '../../lib/time';
+import type { Actor } from '../auth/actor';
+import { isStaffOf } from '../auth/actor';
+import type { AuthRepository } from '../auth/auth.repository';
+import { roomAvailability, withinOpeningHours } from './availability.fns';
+import type { HubRow, RoomRow, VenuesRepository } from './venues.repository';
+import { type HubSettings, type OpeningHours, hubSettingsSchema } from './venues.types';
+
+export const MAX_AVAILABILITY_DAYS = 62;
+
+export interface HubInput {
+  name: string;
+  address: string;
+  timezone?: string;
+  openingHours: OpeningHours;
+  settings?: Partial<HubSettings>;
+}
+
+export interface RoomInput {
+  name: string;
+  description?: string | null;
+  capacity: number;
+  features?: string[];
+  bufferMinutes?: number;
+  minBookingMinutes?: number;
+  maxBookingMinutes?: number;
+  active?: boolean;
+}
+
+export const presentHub = (h: HubRow) => ({
+  id: h.id,
+  name: h.name,
+  address: h.address,
+  timezone: h.timezone,
+  openingHours: h.openingHours,
+  settings: h.settings,
+});
+
+export const presentRoom = (r: RoomRow) => ({
+  id: r.id,
+  hubId: r.hubId,
+  name: r.name,
+  description: r.description,
+  capacity: r.capacity,
+  features: r.features,
+  bufferMinutes: r.bufferMinutes,
+  minBookingMinutes: r.minBookingMinutes,
+  maxBookingMinutes: r.maxBookingMinutes,
+  active: r.active,
+});
+
+const iv = (i: Interval, zone: string) => ({ startsAt: toZonedIso(new Date(i.start), zone), endsAt: toZonedIso(new Date(i.end), zone) });
+
+export function createVenuesService(deps: { venues: VenuesRepository; users: Pick<AuthRepository, 'findByEmail'>; clock: Clock }) {
+  const { venues, users } = deps;
+
+  async function hubOr404(hubId: string) {
+    const hub = await venues.getHub(hubId);
+    if (!hub) throw notFound('Hub');
+    return hub;
+  }
+  async function roomOr404(roomId: string) {
+    const row = await venues.getRoomWithHub(roomId);
+    if (!row) throw notFound('Room');
+    return row;
+  }
+  function requireStaff(actor: Actor, hubId: string) {
+    if (!isStaffOf(actor, hubId)) throw forbidden('Only staff of this hub may do this');
+  }
+  function checkRoomLengths(r: { minBookingMinutes: number; maxBookingMinutes: number }) {
+    if (r.maxBookingMinutes < r.minBookingMinutes) {
+      throw invalid('maxBookingMinutes must be at least minBookingMinutes', [{ path: 'body.maxBookingMinutes', message: 'below minBookingMinutes' }]);
+    }
+  }
+
+  return {
+    hubOr404,
+    roomOr404,
+    requireStaff,
+    listHubs: async () => (await venues.listHubs()).map(presentHub),
+    getHub: async (hubId: string) => presentHub(await hubOr404(hubId)),
+
+    async createHub(actor: Actor, input: HubInput) {
+      if (!actor.isAdmin) throw forbidden('Only a network admin may create hubs');
+      const timezone = input.timezone ?? 'Europe/London';
+      if (!isValidZone(timezone)) throw invalid('timezone is not an IANA time zone', [{ path: 'body.timezone', message: 'unknown time zone' }]);
+      const hub = await venues.insertHub({
+        name: input.name,
+        address: input.address,
+        timezone,
+        openingHours: input.openingHours,
+        settings: hubSettingsSchema.parse(input.settings ?? {}),
+      });
+      return presentHub(hub);
+    },
+
+    async updateHub(actor: Actor, hubId: string, patch: Partial<HubInput>) {
+      const hub = await hubOr404(hubId);
+      requireStaff(actor, hubId);
+      if (patch.timezone && !isValidZone(patch.timezone)) {
+        throw invalid('timezone is not an IANA time zone', [{ path: 'body.timezone', message: 'unknown time zone' }]);
+      }
+      const settings = patch.settings ? hubSettingsSchema.parse({ ...hub.settings, ...patch.settings }) : undefined;
+      const updated = await venues.updateHub(hubId, {
+        name: patch.name,
+        address: patch.address,
+        timezone: patch.timezone,
+        openingHours: patch.openingHours,
+        settings,
+      });
+      return presentHub(updated);
+    },
+
+    async addMember(actor: Actor, hubId: string, input: { email: string; role: 'staff' | 'volunteer' }) {
+      await hubOr404(hubId);
+      requireStaff(actor, hubId);
+      const user = await users.findByEmail(input.email);
+      if (!user) throw unprocessable('user_not_found', 'No account has that email; ask them to register first');
+      await venues.addMember({ hubId, userId: user.id, role: input.role });
+      return { hubId, userId: user.id, email: user.email, name: user.name, role: input.role };
+    },
+
+    async listMembers(actor: Actor, hubId: string) {
+      await hubOr404(hubId);
+      requireStaff(actor, hubId);
+      return venues.listMembers(hubId);
+    },
+
+    async listRooms(hubId: string, includeInactive: boolean) {
+      await hubOr404(hubId);
+      const rows = await venues.listRooms(hubId);
+      return rows.filter((r) => includeInactive || r.active).map(presentRoom);
+    },
+    getRoom: async (roomId: string) => presentRoom((await roomOr404(roomId)).room),
+
+    async createRoom(actor: Actor, hubId: string, input: RoomInput) {
+      await hubOr404(hubId);
+      requireStaff(actor, hubId);
+      const values = {
+        hubId,
+        name: input.name,
+        description: input.description ?? null,
+        capacity: input.capacity,
+        features: [...new Set(input.features ?? [])].sort(),
+        bufferMinutes: input.bufferMinutes ?? 0,
+        minBookingMinutes: input.minBookingMinutes ?? 30,
+        maxBookingMinutes: input.maxBookingMinutes ?? 720,
+        active: input.active ?? true,
+      };
+      checkRoomLengths(values);
+      return presentRoom(await venues.insertRoom(values));
+    },
+
+    async updateRoom(actor: Actor, roomId: string, patch: Partial<RoomInput>) {
+      const { room } = await roomOr404(roomId);
+      requireStaff(actor, room.hubId);
+      const next = { ...room, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as RoomRow;
+      checkRoomLengths(next);
+      const updated = await venues.updateRoom(roomId, {
+        name: patch.name,
+        description: patch.description,
+        capacity: patch.capacity,
+        features: patch.features ? [...new Set(patch.features)].sort() : undefined,
+        bufferMinutes: patch.bufferMinutes,
+        minBookingMinutes: patch.minBookingMinutes,
+        maxBookingMinutes: patch.maxBookingMinutes,
+        active: patch.active,
+      });
+      return presentRoom(updated);
+    },
+
+    async createClosure(actor: Actor, hubId: string, input: { startsAt: string; endsAt: string; roomId?: string; reason: string }) {
+      const hub = await hubOr404(hubId);
+      requireStaff(actor, hubId);
+      const startsAt = parseHubTime(input.startsAt, hub.timezone, 'startsAt');
+      const endsAt = parseHubTime(input.endsAt, hub.timezone, 'endsAt');
+      if (endsAt <= startsAt) throw invalid('endsAt must be after startsAt', [{ path: 'body.endsAt', message: 'not after startsAt' }]);
+      if (input.roomId) {
+        const room = await venues.getRoom(input.roomId);
+        if (!room || room.hubId !== hubId) throw unprocessable('room_not_in_hub', 'That room is not in this hub');
+      }
+      const closure = await venues.insertClosure({ hubId, roomId: input.roomId ?? null, startsAt, endsAt, reason: input.reason, createdBy: actor.userId });
+      const affected = await venues.bookingsHitByClosure(hubId, input.roomId ?? null, startsAt, endsAt);
+      return {
+        ...presentClosure(closure, hub.timezone),
+        affectedBookings: affected.map((b) => ({ id: b.id, roomId: b.roomId, status: b.status, ...iv({ start: b.startsAt.getTime(), end: b.endsAt.getTime() }, hub.timezone) })),
+      };
+    },
+
+    async listClosures(hubId: string, from: string | undefined, to: string | undefined) {
+      const hub = await hubOr404(hubId);
+      const now = deps.clock.now();
+      const f = from ? parseHubTime(from, hub.timezone, 'from') : now;
+      const t = to ? parseHubTime(to, hub.timezone, 'to') : new Date(f.getTime() + 366 * 24 * 60 * MINUTE);
+      return (await venues.listClosures(hubId, f, t)).map((c) => presentClosure(c, hub.timezone));
+    },
+
+    async deleteClosure(actor: Actor, closureId: string) {
+      const closure = await venues.getClosure(closureId);
+      if (!closure) throw notFound('Closure');
+      requireStaff(actor, closure.hubId);
+      await venues.deleteClosure(closureId);
+    },
+
+    async availability(roomId: string, fromRaw: string, toRaw: string) {
+      const { room, hub } = await roomOr404(roomId);
+      const from = parseHubTime(fromRaw, hub.timezone, 'from');
+      const to = parseHubTime(toRaw, hub.timezone, 'to');
+      if (to <= from) throw invalid('to must be after from', [{ path: 'querystring.to', message: 'not after from' }]);
+      if (to.getTime() - from.getTime() > MAX_AVAILABILITY_DAYS * 24 * 60 * MINUTE) {
+        throw invalid(`Ask for at most ${MAX_AVAILABILITY_DAYS} days at a time`, [{ path: 'querystring.to', message: 'range too long' }]);
+      }
+      const widen = room.bufferMinutes * MINUTE;
+      const [bookings, closures] = await Promise.all([
+        venues.blockingBookings(roomId, from, new Date(to.getTime() + widen)),
+        venues.closuresForRoom(hub.id, roomId, from, to),
+      ]);
+      const result = roomAvailability({
+        hours: hub.openingHours,
+        zone: hub.timezone,
+        from,
+        to,
+        bookings,
+        closures,
+        bufferMinutes: room.bufferMinutes,
+        minBookingMinutes: room.minBookingMinutes,
+      });
+      return {
+        roomId,
+        hubId: hub.id,
+        timezone: hub.timezone,
+        from: toZonedIso(from, hub.timezone),
+        to: toZonedIso(to, hub.timezone),
+        busy: result.busy.map((i) => iv(i, hub.timezone)),
+        free: result.free.map((i) => iv(i, hub.timezone)),
+      };
+    },
+
+    /** Free rooms across the network over one window. Opening hours are checked per hub, the rest in one SQL statement. */
+    async search(q: { startsAt: string; endsAt: string; capacity?: number; features?: string[]; hubId?: string; limit: number }) {
+      const hubs = q.hubId ? [await hubOr404(q.hubId)] : await venues.listHubs();
+      // A window without an offset is read in the first hub's zone (the network's hubs share one in practice).
+      const zone = hubs[0]?.timezone ?? 'Europe/London';
+      const startsAt = parseHubTime(q.startsAt, zone, 'startsAt');
+      const endsAt = parseHubTime(q.endsAt, zone, 'endsAt');
+      if (endsAt <= startsAt) throw invalid('endsAt must be after startsAt', [{ path: 'querystring.endsAt', message: 'not after startsAt' }]);
+      if (endsAt.getTime() - startsAt.getTime() > 7 * 24 * 60 * MINUTE) {
+        throw invalid('Search a window of at most 7 days', [{ path: 'querystring.endsAt', message: 'window too long' }]);
+      }
+      const openHubs = hubs.filter((h) => withinOpeningHours(h.openingHours, h.timezone, startsAt, endsAt));
+      const rows = await venues.searchFreeRooms({
+        hubIds: openHubs.map((h) => h.id),
+        startsAt,
+        endsAt,
+        capacity: q.capacity ?? 1,
+        features: q.features ?? [],
+        limit: q.limit,
+      });
+      return { rows, startsAt, endsAt };
+    },
+
+  };
+}
+export type VenuesService = ReturnType<typeof createVenuesService>;
+
+export const presentClosure = (c: { id: string; hubId: string; roomId: string | null; startsAt: Date; endsAt: Date; reason: string }, zone: string) => ({
+  id: c.id,
+  hubId: c.hubId,
+  roomId: c.roomId,
+  startsAt: toZonedIso(c.startsAt, zone),
+  endsAt: toZonedIso(c.endsAt, zone),
+  reason: c.reason,
+});
+

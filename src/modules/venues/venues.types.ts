@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const hhmm = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a local time HH:mm (24:00 closes at midnight)');
+
+export const openingSpanSchema = z
+  .object({ opens: hhmm, closes: hhmm })
+  .refine((s) => s.opens < s.closes, { message: 'opens must be before closes', path: ['closes'] });
+
+const daySchema = z.array(openingSpanSchema).max(6);
+
+export const openingHoursSchema = z
+  .object(Object.fromEntries(WEEKDAYS.map((d) => [d, daySchema.default([])])) as Record<Weekday, z.ZodDefault<typeof daySchema>>)
+  .strict()
+  .superRefine((hours, ctx) => {
+    for (const d of WEEKDAYS) {
+      const spans = [...hours[d]].sort((a, b) => a.opens.localeCompare(b.opens));
+      for (let i = 1; i < spans.length; i++) {
+        if (spans[i].opens < spans[i - 1].closes) {
+          ctx.addIssue({ code: 'custom', path: [d], message: 'opening spans overlap' });
+        }
+      }
+    }
+  });
+export type OpeningHours = Record<Weekday, { opens: string; closes: string }[]>;
+
+export const cancellationRuleSchema = z.object({
+  minNoticeHours: z.number().int().min(0).max(24 * 365),
+  refundPercent: z.number().int().min(0).max(100),
+});
+
+export const approvalModeSchema = z.enum(['none', 'first_time', 'all']);
+
+export const hubSettingsSchema = z
+  .object({
+    minNoticeMinutes: z.number().int().min(0).max(60 * 24 * 90).default(60),
+    maxAdvanceDays: z.number().int().min(1).max(3 * 366).default(365),
+    holdMinutes: z.number().int().min(5).max(60 * 24 * 7).default(30),
+    codeLeadMinutes: z.number().int().min(0).max(60 * 24 * 30).default(60 * 24),
+    earlyEntryMinutes: z.number().int().min(0).max(240).default(15),
+    lateExitMinutes: z.number().int().min(0).max(240).default(15),
+    reminderLeadMinutes: z.number().int().min(0).max(60 * 24 * 30).default(60 * 48),
+    invoiceDueDays: z.number().int().min(0).max(120).default(30),
+    approval: approvalModeSchema.default('none'),
+    /** Refund share by notice given, most notice first; the first rule whose notice is met applies. */
+    cancellationPolicy: z
+      .array(cancellationRuleSchema)
+      .max(10)
+      .default([
+        { minNoticeHours: 168, refundPercent: 100 },
+        { minNoticeHours: 48, refundPercent: 50 },
+        { minNoticeHours: 0, refundPercent: 0 },
+      ]),
+    /** Hours when staff or volunteers are on site; bookings outside them may need caretaker shifts. */
+    staffedHours: openingHoursSchema.optional(),
+  })
+  .strict();
+export type HubSettings = z.infer<typeof hubSettingsSchema>;
+
+export const DEFAULT_SETTINGS: HubSettings = hubSettingsSchema.parse({});

@@ -1,0 +1,27 @@
+import type { Container } from '../container';
+import { withJobLock } from './lock';
+
+/**
+ * Every scheduled job, by name. Each is idempotent, works from the database's state (a worker
+ * that was down catches up on its next run) and runs under an advisory lock, so two workers
+ * never run the same job at once.
+ */
+export interface Job {
+  name: string;
+  /** node-cron expression (six fields allow seconds). */
+  schedule: string;
+  run(c: Container): Promise<number>;
+}
+
+export const JOBS: Job[] = [
+  {
+    name: 'bookings.complete-finished',
+    schedule: '*/5 * * * *',
+    run: (c) => c.services.bookings.completeFinished(),
+  },
+];
+
+/** Runs one job under its lock; returns what it did, or 'skipped' when another worker holds it. */
+export async function runJob(c: Container, job: Job): Promise<number | 'skipped'> {
+  return withJobLock(c.database, job.name, () => job.run(c));
+}
