@@ -1,0 +1,258 @@
+/**
+ * Pure rules for door codes: when a code works, how long it is, how it is picked, and when a door
+ * stops listening after too many wrong codes. No I/O, no clock of its own: `now` is passed in.
+ *
+ * All offsets here are *elapsed* minutes on the real timeline, never wall-clock minutes. A booking's
+ * `startsAt`/`endsAt` are already absolute instants (the booking service turned the hub's local
+ * 10:00 into an instant), so "15 minutes before" is 15 real minutes even across a clock change.
+ */
+import { DateTime, Duration } from 'luxon';
+import { conflict, invalid, unprocessable } from '../../lib/errors';
+
+export type LockKind = 'keypad' | 'seam' | 'none';
+
+export interface CodeWindowInput {
+  startsAt: Date;
+  endsAt: Date;
+  /** How long before the start the code already opens the door. */
+  earlyEntryMinutes: number;
+  /** How long after the end the code still opens the door. */
+  lateExitMinutes: number;
+  /** How long before the start the code is sent to the hirer (and programmed into smart locks). */
+  codeLeadMinutes: number;
+}
+
+export interface CodeWindow {
+  /** First instant the code opens the door (inclusive). */
+  validFrom: Date;
+  /** First instant the code no longer opens the door (exclusive): the window is [validFrom, validUntil). */
+  validUntil: Date;
+  /** When the code should be issued: sent by SMS and pushed to smart locks. Never after validFrom. */
+  issueAt: Date;
+}
+
+/** Upper bound for any of the minute settings: a week. Anything larger is a typo, not a policy. */
+const MAX_OFFSET_MINUTES = 7 * 24 * 60;
+
+function checkMinutes(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > MAX_OFFSET_MINUTES) {
+    throw invalid(`${name} must be a whole number of minutes between 0 and ${MAX_OFFSET_MINUTES}`, [
+      { path: name, message: 'out of range' },
+    ]);
+  }
+}
+
+function checkDate(name: string, d: Date): void {
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) {
+    throw invalid(`${name} must be a valid date`, [{ path: name, message: 'invalid date' }]);
+  }
+}
+
+const minusMinutes = (d: Date, m: number): Date => DateTime.fromJSDate(d).minus({ minutes: m }).toJSDate();
+const plusMinutes = (d: Date, m: number): Date => DateTime.fromJSDate(d).plus({ minutes: m }).toJSDate();
+
+/**
+ * The window in which a booking's code opens the door, and when to issue it.
+ *
+ * - validFrom  = startsAt − earlyEntryMinutes
+ * - validUntil = endsAt + lateExitMinutes (exclusive)
+ * - issueAt    = min(startsAt − codeLeadMinutes, validFrom)
+ *
+ * issueAt is clamped so that a code is never issued after it has started working: with a lead
+ * shorter than the early-entry allowance (say lead 0, early 15) the hirer would otherwise arrive
+ * to a door that already accepts a code they have not been sent. issueAt may lie in the past
+ * (a booking made at short notice): the caller issues at max(issueAt, now).
+ *
+ * Minutes are real elapsed minutes (see the file header), so on the spring-forward night a
+ * 01:30–03:30 local booking still opens at exactly startsAt − early on the timeline.
+ */
+export function codeWindow(input: CodeWindowInput): CodeWindow {
+  const { startsAt, endsAt, earlyEntryMinutes, lateExitMinutes, codeLeadMinutes } = input;
+  checkDate('startsAt', startsAt);
+  checkDate('endsAt', endsAt);
+  if (endsAt.getTime() <= startsAt.getTime()) {
+    throw invalid('endsAt must be after startsAt', [{ path: 'endsAt', message: 'must be after startsAt' }]);
+  }
+  checkMinutes('earlyEntryMinutes', earlyEntryMinutes);
+  checkMinutes('lateExitMinutes', lateExitMinutes);
+  checkMinutes('codeLeadMinutes', codeLeadMinutes);
+
+  const validFrom = minusMinutes(startsAt, earlyEntryMinutes);
+  const validUntil = plusMinutes(endsAt, lateExitMinutes);
+  const lead = minusMinutes(startsAt, codeLeadMinutes);
+  const issueAt = lead.getTime() < validFrom.getTime() ? lead : new Date(validFrom.getTime());
+  return { validFrom, validUntil, issueAt };
+}
+
+/** True when `now` lies in the half-open window [validFrom, validUntil). */
+export function isCodeValidAt(window: Pick<CodeWindow, 'validFrom' | 'validUntil'>, now: Date): boolean {
+  const t = now.getTime();
+  return t >= window.validFrom.getTime() && t < window.validUntil.getTime();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Code length
+
+/** What one door's lock accepts. Either bound may be left out; `lengths` lists exact lengths (Seam's supported_code_lengths). */
+export interface LockCodeConstraint {
+  minLength?: number;
+  maxLength?: number;
+  lengths?: number[];
+}
+
+export interface DoorLockSpec {
+  provider: LockKind;
+  constraint?: LockCodeConstraint;
+}
+
+/** The length Hubkey prefers: 6 digits is a million codes, and what keypads and most smart locks take. */
+export const PREFERRED_CODE_LENGTH = 6;
+/** Never shorter than 4 (guessable) nor longer than 12 (no keypad takes it). */
+export const MIN_CODE_LENGTH = 4;
+export const MAX_CODE_LENGTH = 12;
+
+/** Defaults per provider when a door says nothing more. `none` doors take no code and constrain nothing. */
+const PROVIDER_DEFAULTS: Record<LockKind, LockCodeConstraint | null> = {
+  keypad: { minLength: 6, maxLength: 6 },
+  seam: { minLength: 6, maxLength: 6 },
+  none: null,
+};
+
+/**
+ * One code length every door of a booking accepts. Each entry is a provider name (its defaults
+ * apply: keypad 6, seam 6) or `{ provider, constraint }`, where the constraint replaces the
+ * provider's default (a Seam lock that reports it takes 4–8 digits). `none` doors are ignored.
+ *
+ * Picks the accepted length nearest to 6, preferring the longer on a tie; throws a 422
+ * `code_length_incompatible` when the doors share no length in [4, 12].
+ */
+export function codeLengthFor(providers: ReadonlyArray<LockKind | DoorLockSpec>): number {
+  let allowed = new Set<number>();
+  for (let n = MIN_CODE_LENGTH; n <= MAX_CODE_LENGTH; n++) allowed.add(n);
+
+  for (const entry of providers) {
+    const spec: DoorLockSpec = typeof entry === 'string' ? { provider: entry } : entry;
+    if (!(spec.provider in PROVIDER_DEFAULTS)) {
+      throw invalid(`Unknown lock provider ${String(spec.provider)}`, [{ path: 'provider', message: 'unknown' }]);
+    }
+    if (spec.provider === 'none') continue;
+    const c = spec.constraint ?? PROVIDER_DEFAULTS[spec.provider]!;
+    const min = c.minLength ?? MIN_CODE_LENGTH;
+    const max = c.maxLength ?? MAX_CODE_LENGTH;
+    const exact = c.lengths && c.lengths.length > 0 ? new Set(c.lengths) : null;
+    allowed = new Set([...allowed].filter((n) => n >= min && n <= max && (exact === null || exact.has(n))));
+  }
+
+  if (allowed.size === 0) {
+    throw unprocessable('code_length_incompatible', 'The doors for this room accept no common code length', {
+      providers: providers.map((p) => (typeof p === 'string' ? p : p.provider)),
+    });
+  }
+  let best = -1;
+  for (const n of allowed) {
+    const d = Math.abs(n - PREFERRED_CODE_LENGTH);
+    const bd = Math.abs(best - PREFERRED_CODE_LENGTH);
+    if (best === -1 || d < bd || (d === bd && n > best)) best = n;
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generating a code
+
+/**
+ * True for codes a person would try first: one digit repeated (111111), a straight run up or down
+ * (123456, 654321, also wrapping: 890123), or a short block repeated (121212, 123123, 4545).
+ */
+export function isWeakCode(code: string): boolean {
+  if (!/^\d+$/.test(code)) return true;
+  const d = [...code].map(Number);
+  const step = (d[1] - d[0] + 10) % 10;
+  if ((step === 1 || step === 9) && d.every((x, i) => i === 0 || (x - d[i - 1] + 10) % 10 === step)) return true;
+  // Repetition of a block of at most half the length covers the all-same case (block of 1).
+  for (let p = 1; p <= code.length / 2; p++) {
+    if (code.length % p === 0 && code === code.slice(0, p).repeat(code.length / p)) return true;
+  }
+  return false;
+}
+
+/**
+ * A random digit string of `length` that is neither weak (see isWeakCode) nor taken.
+ *
+ * `random(n)` must return a uniformly random integer in [0, n); pass a cryptographic source
+ * (`secureRandomInt` from src/lib/crypto) in production and a seeded one in tests. `isTaken` says
+ * whether a candidate is already in use where it would clash (the same door, overlapping windows).
+ * After `maxTries` rejected candidates it throws a 409 `access_code_unavailable`.
+ */
+export function generateCode(
+  length: number,
+  random: (n: number) => number,
+  isTaken: (code: string) => boolean,
+  maxTries = 50,
+): string {
+  if (!Number.isInteger(length) || length < MIN_CODE_LENGTH || length > MAX_CODE_LENGTH) {
+    throw new RangeError(`code length must be an integer in [${MIN_CODE_LENGTH}, ${MAX_CODE_LENGTH}]`);
+  }
+  if (!Number.isInteger(maxTries) || maxTries < 1) throw new RangeError('maxTries must be a positive integer');
+  for (let attempt = 0; attempt < maxTries; attempt++) {
+    let code = '';
+    for (let i = 0; i < length; i++) {
+      const digit = random(10);
+      if (!Number.isInteger(digit) || digit < 0 || digit > 9) {
+        throw new RangeError(`random(10) returned ${digit}, expected an integer in [0, 10)`);
+      }
+      code += String(digit);
+    }
+    if (!isWeakCode(code) && !isTaken(code)) return code;
+  }
+  throw conflict('access_code_unavailable', `No free door code found after ${maxTries} tries`, { length });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lockout after repeated wrong codes
+
+export interface LockoutPolicy {
+  /** Wrong codes that trip the lock... */
+  maxFailures: number;
+  /** ...when they all fall within this many minutes (first to last strictly less than this apart)... */
+  windowMinutes: number;
+  /** ...after which the door refuses every code for this long, counted from the tripping failure. */
+  lockMinutes: number;
+}
+
+export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, windowMinutes: 5, lockMinutes: 15 };
+
+export interface LockoutState {
+  locked: boolean;
+  /** When locked: the first instant codes are listened to again. */
+  until?: Date;
+}
+
+/**
+ * Whether a door (or whatever scope the caller counts failures for) is locked out at `now`.
+ *
+ * The lock trips at the failure that makes `maxFailures` failures within a span shorter than
+ * `windowMinutes`, and holds for [trip, trip + lockMinutes). Failures recorded while locked count
+ * too, so continued guessing keeps the door locked. Failures after `now` are ignored.
+ */
+export function lockoutState(failures: readonly Date[], now: Date, policy: LockoutPolicy = DEFAULT_LOCKOUT): LockoutState {
+  const { maxFailures, windowMinutes, lockMinutes } = policy;
+  if (!Number.isInteger(maxFailures) || maxFailures < 1) throw new RangeError('maxFailures must be a positive integer');
+  if (!(windowMinutes >= 0) || !(lockMinutes >= 0)) throw new RangeError('windowMinutes and lockMinutes must be >= 0');
+  const windowMs = Duration.fromObject({ minutes: windowMinutes }).as('milliseconds');
+  const t = now.getTime();
+  const times = failures
+    .map((f) => f.getTime())
+    .filter((x) => !Number.isNaN(x) && x <= t)
+    .sort((a, b) => a - b);
+
+  let until: number | null = null;
+  for (let i = maxFailures - 1; i < times.length; i++) {
+    if (times[i] - times[i - maxFailures + 1] < windowMs) {
+      const end = plusMinutes(new Date(times[i]), lockMinutes).getTime();
+      if (until === null || end > until) until = end;
+    }
+  }
+  if (until !== null && t < until) return { locked: true, until: new Date(until) };
+  return { locked: false };
+}
