@@ -6,6 +6,9 @@ module.exports = {
   transform: { '^.+\\.[cm]?[tj]sx?$': ['@swc/jest'] },
   transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie|@electric-sql/pglite)/)'],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  // Tests of real concurrency need PostgreSQL's many connections; PGlite is one connection.
+  testPathIgnorePatterns: ['/node_modules/', ...(process.env.DATABASE_URL ? [] : ['/test/integration/postgres-only/'])],
   testTimeout: 30000,
   // Integration files each open their own database; two workers fit the 2-core machines.
   maxWorkers: 2,

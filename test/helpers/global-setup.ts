@@ -1,3 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { openDatabase } from '../../src/db/client';
+
+/**
+ * Prepares one migrated database for the whole run.
+ * - With DATABASE_URL: a fresh database `hubkey_test_<random>` on that server, dropped at the end.
+ * - Without: an embedded PGlite, migrated once and dumped, which each test file loads (≈0.3 s, not 1.5 s cold).
+ */
 export default async function globalSetup(): Promise<void> {
-  // Replaced once the database layer lands: prepares a migrated template database.
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const name = `hubkey_test_${randomBytes(4).toString('hex')}`;
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const testUrl = new URL(url);
+    testUrl.pathname = `/${name}`;
+    const db = await openDatabase({ url: testUrl.toString() });
+    await db.migrate();
+    await db.close();
+    process.env.HUBKEY_TEST_DATABASE_URL = testUrl.toString();
+    process.env.HUBKEY_TEST_DATABASE_NAME = name;
+    return;
+  }
+  const db = await openDatabase({ dataDir: 'memory://' });
+  await db.migrate();
+  const dump = await db.pglite!.dumpDataDir('none');
+  const file = join(mkdtempSync(join(tmpdir(), 'hubkey-test-')), 'pglite.tar');
+  writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+  await db.close();
+  process.env.HUBKEY_TEST_PGLITE_DUMP = file;
 }
