@@ -14,35 +14,44 @@ const OFFSET_RE = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
 
 /**
  * Reads a time given to the API for a hub in `zone`.
- * - With an offset it is an instant, unless its wall-clock part does not exist in the hub's zone
- *   and the offset is not the hub's (e.g. `2026-03-29T01:30:00+01:00` for a London hub): that is
- *   someone asking for a local time the clocks skip, and it is refused.
+ * - With an offset it is an instant, unless its wall-clock part is one the clocks skip and the
+ *   offset is the one they skip to (e.g. `2026-03-29T01:30:00+01:00` for a London hub): that is
+ *   someone asking for a local time that never happens, and it is refused.
  * - Without an offset it is the hub's local wall time; a skipped local time is refused and an
- *   ambiguous one (the repeated hour in autumn) takes its first occurrence.
+ *   ambiguous one (the repeated hour in autumn) takes its first occurrence (summer time).
  */
 export function parseHubTime(value: string, zone: string, field: string): Date {
-  const hasOffset = OFFSET_RE.test(value.trim());
-  const wall = DateTime.fromISO(hasOffset ? value.trim().replace(OFFSET_RE, '') : value.trim(), { zone });
-  if (!wall.isValid) throw badTime(field, 'is not an ISO 8601 date-time');
-  const wallExists = localTimeExists(wall);
+  const text = value.trim();
+  const hasOffset = OFFSET_RE.test(text);
+  // The wall-clock reading as written, before any zone can shift it.
+  const parts = DateTime.fromISO(hasOffset ? text.replace(OFFSET_RE, '') : text, { zone: 'UTC' });
+  if (!parts.isValid) throw badTime(field, 'is not an ISO 8601 date-time');
+  const wall = { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second, millisecond: parts.millisecond };
+  const local = DateTime.fromObject(wall, { zone });
+  if (!local.isValid) throw badTime(field, 'is not a valid time in ' + zone);
+  const wallExists = sameWall(local, wall);
   if (!hasOffset) {
     if (!wallExists) throw nonexistent(field, value, zone);
-    return wall.toJSDate();
+    // In the repeated autumn hour luxon picks the later reading; an hour earlier may read the same.
+    const earlier = local.minus({ hours: 1 });
+    return (sameWall(earlier, wall) ? earlier : local).toJSDate();
   }
-  const instant = DateTime.fromISO(value.trim(), { setZone: true });
+  const instant = DateTime.fromISO(text, { setZone: true });
   if (!instant.isValid) throw badTime(field, 'is not an ISO 8601 date-time');
-  const hubOffset = instant.setZone(zone).offset;
-  if (!wallExists && instant.offset !== hubOffset) throw nonexistent(field, value, zone);
+  // A skipped wall time written with the offset the zone moves to (01:30+01:00 in London on the
+  // spring day) names a local time that never happened; the same wall time in UTC is a real instant.
+  const offsetAfterGap = DateTime.fromMillis(instant.toMillis() + 3 * 3600_000, { zone }).offset;
+  if (!wallExists && instant.offset === offsetAfterGap && instant.offset !== instant.setZone(zone).offset) throw nonexistent(field, value, zone);
   return instant.toJSDate();
+}
+
+function sameWall(dt: DateTime, wall: { year: number; month: number; day: number; hour: number; minute: number }): boolean {
+  return dt.year === wall.year && dt.month === wall.month && dt.day === wall.day && dt.hour === wall.hour && dt.minute === wall.minute;
 }
 
 /** True when the wall-clock reading of `dt` really occurs in its zone (not skipped by a clock change). */
 export function localTimeExists(dt: DateTime): boolean {
-  const back = DateTime.fromObject(
-    { year: dt.year, month: dt.month, day: dt.day, hour: dt.hour, minute: dt.minute, second: dt.second },
-    { zone: dt.zone },
-  );
-  return back.hour === dt.hour && back.minute === dt.minute && back.day === dt.day;
+  return sameWall(DateTime.fromObject({ year: dt.year, month: dt.month, day: dt.day, hour: dt.hour, minute: dt.minute }, { zone: dt.zone }), dt);
 }
 
 function badTime(field: string, message: string) {

@@ -1,0 +1,181 @@
+import { openingIntervals, roomAvailability, withinOpeningHours } from '../../src/modules/venues/availability.fns';
+import type { OpeningHours } from '../../src/modules/venues/venues.types';
+
+const LONDON = 'Europe/London';
+const d = (s: string) => new Date(s);
+const iso = (ms: number) => new Date(ms).toISOString();
+const asIso = (list: { start: number; end: number }[]) => list.map((i) => [iso(i.start), iso(i.end)]);
+
+const days = (spans: { opens: string; closes: string }[], only?: (keyof OpeningHours)[]): OpeningHours => {
+  const all: (keyof OpeningHours)[] = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+  return Object.fromEntries(all.map((k) => [k, !only || only.includes(k) ? spans : []])) as OpeningHours;
+};
+
+describe('openingIntervals', () => {
+  it.each([
+    // [label, hours, zone, from, to, expected]
+    ['a winter weekday, GMT', days([{ opens: '09:00', closes: '17:00' }]), LONDON, '2026-01-12T00:00:00Z', '2026-01-13T00:00:00Z', [['2026-01-12T09:00:00.000Z', '2026-01-12T17:00:00.000Z']]],
+    ['a summer weekday, BST', days([{ opens: '09:00', closes: '17:00' }]), LONDON, '2026-07-13T00:00:00Z', '2026-07-14T00:00:00Z', [['2026-07-13T08:00:00.000Z', '2026-07-13T16:00:00.000Z']]],
+    [
+      'spring-forward Sunday keeps 09:00 local',
+      days([{ opens: '09:00', closes: '17:00' }]),
+      LONDON,
+      '2026-03-28T00:00:00Z',
+      '2026-03-30T00:00:00Z',
+      [
+        ['2026-03-28T09:00:00.000Z', '2026-03-28T17:00:00.000Z'],
+        ['2026-03-29T08:00:00.000Z', '2026-03-29T16:00:00.000Z'],
+      ],
+    ],
+    [
+      'fall-back Sunday keeps 09:00 local',
+      days([{ opens: '09:00', closes: '17:00' }]),
+      LONDON,
+      '2026-10-24T00:00:00Z',
+      '2026-10-26T00:00:00Z',
+      [
+        ['2026-10-24T08:00:00.000Z', '2026-10-24T16:00:00.000Z'],
+        ['2026-10-25T09:00:00.000Z', '2026-10-25T17:00:00.000Z'],
+      ],
+    ],
+    ['closed days give nothing', days([{ opens: '09:00', closes: '17:00' }], ['monday']), LONDON, '2026-01-13T00:00:00Z', '2026-01-18T00:00:00Z', []],
+    [
+      'two spans in a day stay apart',
+      days([
+        { opens: '09:00', closes: '12:00' },
+        { opens: '13:00', closes: '17:00' },
+      ]),
+      LONDON,
+      '2026-01-12T00:00:00Z',
+      '2026-01-13T00:00:00Z',
+      [
+        ['2026-01-12T09:00:00.000Z', '2026-01-12T12:00:00.000Z'],
+        ['2026-01-12T13:00:00.000Z', '2026-01-12T17:00:00.000Z'],
+      ],
+    ],
+    [
+      '24:00 joins the next day opening at 00:00',
+      days([
+        { opens: '00:00', closes: '02:00' },
+        { opens: '18:00', closes: '24:00' },
+      ]),
+      LONDON,
+      '2026-01-12T12:00:00Z',
+      '2026-01-13T12:00:00Z',
+      [['2026-01-12T18:00:00.000Z', '2026-01-13T02:00:00.000Z']],
+    ],
+    ['clipped to the window', days([{ opens: '09:00', closes: '17:00' }]), LONDON, '2026-01-12T10:30:00Z', '2026-01-12T12:00:00Z', [['2026-01-12T10:30:00.000Z', '2026-01-12T12:00:00.000Z']]],
+    ['New York, EST', days([{ opens: '09:00', closes: '17:00' }]), 'America/New_York', '2026-01-12T00:00:00Z', '2026-01-13T05:00:00Z', [['2026-01-12T14:00:00.000Z', '2026-01-12T22:00:00.000Z']]],
+    ['Auckland across the date line', days([{ opens: '09:00', closes: '17:00' }], ['monday']), 'Pacific/Auckland', '2026-01-11T00:00:00Z', '2026-01-12T12:00:00Z', [['2026-01-11T20:00:00.000Z', '2026-01-12T04:00:00.000Z']]],
+    [
+      'a span around the spring gap is an hour shorter',
+      days([{ opens: '00:00', closes: '04:00' }], ['sunday']),
+      LONDON,
+      '2026-03-29T00:00:00Z',
+      '2026-03-29T12:00:00Z',
+      [['2026-03-29T00:00:00.000Z', '2026-03-29T03:00:00.000Z']],
+    ],
+    [
+      'a span around the autumn repeat is an hour longer',
+      days([{ opens: '00:00', closes: '04:00' }], ['sunday']),
+      LONDON,
+      '2026-10-24T12:00:00Z',
+      '2026-10-25T12:00:00Z',
+      [['2026-10-24T23:00:00.000Z', '2026-10-25T04:00:00.000Z']],
+    ],
+  ])('%s', (_label, hours, zone, from, to, expected) => {
+    expect(asIso(openingIntervals(hours, zone, d(from), d(to)))).toEqual(expected);
+  });
+});
+
+describe('withinOpeningHours', () => {
+  const hours = days([{ opens: '09:00', closes: '17:00' }], ['monday', 'tuesday', 'wednesday', 'thursday', 'friday']);
+  it.each([
+    ['inside, winter', '2026-01-12T10:00:00Z', '2026-01-12T12:00:00Z', true],
+    ['exactly the opening hours', '2026-01-12T09:00:00Z', '2026-01-12T17:00:00Z', true],
+    ['starts before opening', '2026-01-12T08:59:00Z', '2026-01-12T10:00:00Z', false],
+    ['ends after closing', '2026-01-12T16:00:00Z', '2026-01-12T17:01:00Z', false],
+    ['on a closed Saturday', '2026-01-17T10:00:00Z', '2026-01-17T12:00:00Z', false],
+    ['10:00 BST is 09:00Z, inside', '2026-07-13T09:00:00Z', '2026-07-13T11:00:00Z', true],
+    ['08:30Z in summer is 09:30 BST, inside', '2026-07-13T08:30:00Z', '2026-07-13T09:30:00Z', true],
+    ['16:30Z in summer is 17:30 BST, outside', '2026-07-13T15:30:00Z', '2026-07-13T16:30:00Z', false],
+    ['overnight across two days', '2026-01-12T16:00:00Z', '2026-01-13T10:00:00Z', false],
+  ])('%s', (_l, s, e, ok) => expect(withinOpeningHours(hours, LONDON, d(s), d(e))).toBe(ok));
+
+  it('accepts an overnight booking when 24:00 meets 00:00', () => {
+    const late = days([
+      { opens: '00:00', closes: '03:00' },
+      { opens: '18:00', closes: '24:00' },
+    ]);
+    expect(withinOpeningHours(late, LONDON, d('2026-01-12T22:00:00Z'), d('2026-01-13T02:00:00Z'))).toBe(true);
+  });
+});
+
+describe('roomAvailability', () => {
+  const hours = days([{ opens: '09:00', closes: '17:00' }]);
+  const base = { hours, zone: LONDON, from: d('2026-01-12T00:00:00Z'), to: d('2026-01-13T00:00:00Z'), closures: [], bufferMinutes: 0, minBookingMinutes: 30 };
+
+  it('is all free with no bookings', () => {
+    const r = roomAvailability({ ...base, bookings: [] });
+    expect(asIso(r.busy)).toEqual([]);
+    expect(asIso(r.free)).toEqual([['2026-01-12T09:00:00.000Z', '2026-01-12T17:00:00.000Z']]);
+  });
+
+  it('cuts a booking out, its held buffer included', () => {
+    const r = roomAvailability({ ...base, bookings: [{ startsAt: d('2026-01-12T10:00:00Z'), blockedUntil: d('2026-01-12T12:15:00Z') }] });
+    expect(asIso(r.busy)).toEqual([['2026-01-12T10:00:00.000Z', '2026-01-12T12:15:00.000Z']]);
+    expect(asIso(r.free)).toEqual([
+      ['2026-01-12T09:00:00.000Z', '2026-01-12T10:00:00.000Z'],
+      ['2026-01-12T12:15:00.000Z', '2026-01-12T17:00:00.000Z'],
+    ]);
+  });
+
+  it("holds this room's buffer before the next booking, so a new one cannot end on its start", () => {
+    const r = roomAvailability({ ...base, bufferMinutes: 30, bookings: [{ startsAt: d('2026-01-12T12:00:00Z'), blockedUntil: d('2026-01-12T13:30:00Z') }] });
+    expect(asIso(r.free)).toEqual([
+      ['2026-01-12T09:00:00.000Z', '2026-01-12T11:30:00.000Z'],
+      ['2026-01-12T13:30:00.000Z', '2026-01-12T17:00:00.000Z'],
+    ]);
+  });
+
+  it('drops gaps shorter than the minimum booking', () => {
+    const r = roomAvailability({
+      ...base,
+      minBookingMinutes: 60,
+      bookings: [
+        { startsAt: d('2026-01-12T09:00:00Z'), blockedUntil: d('2026-01-12T11:00:00Z') },
+        { startsAt: d('2026-01-12T11:45:00Z'), blockedUntil: d('2026-01-12T17:00:00Z') },
+      ],
+    });
+    expect(asIso(r.free)).toEqual([]);
+    expect(asIso(r.busy)).toEqual([
+      ['2026-01-12T09:00:00.000Z', '2026-01-12T11:00:00.000Z'],
+      ['2026-01-12T11:45:00.000Z', '2026-01-12T17:00:00.000Z'],
+    ]);
+  });
+
+  it('merges touching bookings and closures into one busy stretch', () => {
+    const r = roomAvailability({
+      ...base,
+      bookings: [{ startsAt: d('2026-01-12T10:00:00Z'), blockedUntil: d('2026-01-12T11:00:00Z') }],
+      closures: [{ startsAt: d('2026-01-12T11:00:00Z'), endsAt: d('2026-01-12T13:00:00Z') }],
+    });
+    expect(asIso(r.busy)).toEqual([['2026-01-12T10:00:00.000Z', '2026-01-12T13:00:00.000Z']]);
+  });
+
+  it('a hub-wide closure over the day leaves nothing free', () => {
+    const r = roomAvailability({ ...base, bookings: [], closures: [{ startsAt: d('2026-01-11T00:00:00Z'), endsAt: d('2026-01-14T00:00:00Z') }] });
+    expect(asIso(r.free)).toEqual([]);
+    expect(asIso(r.busy)).toEqual([['2026-01-12T00:00:00.000Z', '2026-01-13T00:00:00.000Z']]);
+  });
+
+  it('on the spring-forward day free time is 09:00 to 17:00 local, 8 real hours', () => {
+    const r = roomAvailability({ ...base, from: d('2026-03-29T00:00:00Z'), to: d('2026-03-30T00:00:00Z'), bookings: [] });
+    expect(asIso(r.free)).toEqual([['2026-03-29T08:00:00.000Z', '2026-03-29T16:00:00.000Z']]);
+  });
+
+  it('ignores bookings outside the window', () => {
+    const r = roomAvailability({ ...base, bookings: [{ startsAt: d('2026-01-13T10:00:00Z'), blockedUntil: d('2026-01-13T12:00:00Z') }] });
+    expect(asIso(r.busy)).toEqual([]);
+  });
+});

@@ -1,0 +1,69 @@
+import { DomainError } from '../../src/lib/errors';
+import { mergeIntervals, parseHubTime, subtractIntervals, toZonedIso } from '../../src/lib/time';
+
+const LONDON = 'Europe/London';
+
+describe('parseHubTime', () => {
+  it.each([
+    ['an instant with Z', '2026-03-31T09:00:00Z', '2026-03-31T09:00:00.000Z'],
+    ['an instant with the hub offset', '2026-03-31T10:00:00+01:00', '2026-03-31T09:00:00.000Z'],
+    ['an instant from another zone', '2026-03-31T05:00:00-04:00', '2026-03-31T09:00:00.000Z'],
+    ['local time in winter', '2026-01-12T10:00', '2026-01-12T10:00:00.000Z'],
+    ['local time in summer', '2026-07-12T10:00', '2026-07-12T09:00:00.000Z'],
+    ['local 10:00 on the spring-forward day', '2026-03-29T10:00:00', '2026-03-29T09:00:00.000Z'],
+    ['local 10:00 on the fall-back day', '2026-10-25T10:00:00', '2026-10-25T10:00:00.000Z'],
+    ['the repeated autumn hour takes its first occurrence', '2026-10-25T01:30', '2026-10-25T00:30:00.000Z'],
+    ['the second occurrence, by its GMT offset', '2026-10-25T01:30:00+00:00', '2026-10-25T01:30:00.000Z'],
+    ['an instant inside the spring gap written in UTC', '2026-03-29T01:30:00Z', '2026-03-29T01:30:00.000Z'],
+    ['fractions of a second', '2026-01-12T10:00:00.500Z', '2026-01-12T10:00:00.500Z'],
+  ])('reads %s', (_l, input, expected) => {
+    expect(parseHubTime(input, LONDON, 'startsAt').toISOString()).toBe(expected);
+  });
+
+  it.each([
+    ['01:30 local on the spring-forward day', '2026-03-29T01:30'],
+    ['01:30 +01:00 on that day (a BST time that never happened)', '2026-03-29T01:30:00+01:00'],
+    ['01:00 local exactly when the clocks jump', '2026-03-29T01:00:00'],
+  ])('refuses %s as nonexistent_local_time', (_l, input) => {
+    try {
+      parseHubTime(input, LONDON, 'startsAt');
+      throw new Error('accepted');
+    } catch (err) {
+      expect(err).toBeInstanceOf(DomainError);
+      expect((err as DomainError).code).toBe('nonexistent_local_time');
+    }
+  });
+
+  it.each(['2026-02-30T10:00', '2026-13-01T10:00', 'yesterday', '2026-01-12T25:00'])('refuses %s as validation_failed', (input) => {
+    expect(() => parseHubTime(input, LONDON, 'startsAt')).toThrow(expect.objectContaining({ code: 'validation_failed' }));
+  });
+});
+
+describe('toZonedIso', () => {
+  it.each([
+    ['2026-03-31T09:00:00Z', LONDON, '2026-03-31T10:00:00+01:00'],
+    ['2026-01-12T10:00:00Z', LONDON, '2026-01-12T10:00:00+00:00'],
+    ['2026-01-12T10:00:00Z', 'America/New_York', '2026-01-12T05:00:00-05:00'],
+    ['2026-01-12T10:00:00Z', 'Asia/Kolkata', '2026-01-12T15:30:00+05:30'],
+  ])('%s in %s', (input, zone, expected) => expect(toZonedIso(new Date(input), zone)).toBe(expected));
+});
+
+describe('interval arithmetic', () => {
+  const iv = (a: number, b: number) => ({ start: a, end: b });
+  it.each([
+    [[iv(1, 3), iv(2, 5)], [iv(1, 5)]],
+    [[iv(1, 3), iv(3, 5)], [iv(1, 5)]],
+    [[iv(5, 6), iv(1, 2)], [iv(1, 2), iv(5, 6)]],
+    [[iv(1, 10), iv(2, 3)], [iv(1, 10)]],
+    [[iv(4, 4)], []],
+  ])('merges %j', (input, expected) => expect(mergeIntervals(input)).toEqual(expected));
+
+  it.each([
+    [[iv(0, 10)], [iv(2, 3)], [iv(0, 2), iv(3, 10)]],
+    [[iv(0, 10)], [iv(0, 10)], []],
+    [[iv(0, 10)], [iv(-5, 2), iv(8, 20)], [iv(2, 8)]],
+    [[iv(0, 4), iv(6, 10)], [iv(3, 7)], [iv(0, 3), iv(7, 10)]],
+    [[iv(0, 10)], [], [iv(0, 10)]],
+    [[iv(0, 10)], [iv(10, 12)], [iv(0, 10)]],
+  ])('subtracts %j minus %j', (from, minus, expected) => expect(subtractIntervals(from, minus)).toEqual(expected));
+});
