@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { expectProblem, makeUser, makeWorld } from '../helpers/factories';
+
+let t: TestApp;
+let w: Awaited<ReturnType<typeof makeWorld>>;
+beforeAll(async () => {
+  t = await createTestApp();
+  w = await makeWorld(t);
+});
+afterAll(() => t.close());
+
+const orgBody = (over: Record<string, unknown> = {}) => ({ name: `Youth Club ${randomUUID().slice(0, 4)}`, claimedTier: 'community', charityNumber: '1234567', contactPhone: '+447700900111', ...over });
+
+describe('organisations', () => {
+  it('registers a group with its creator as member; a community claim starts unverified and needs review', async () => {
+    const res = await t.http.post('/organisations').set(w.hirer.auth).send(orgBody());
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ claimedTier: 'community', tier: 'community', verified: false, needsReview: true, verificationStatus: 'unverified' });
+    const got = await t.http.get(`/organisations/${res.body.id}`).set(w.hirer.auth);
+    expect(got.body.members.map((m: { userId: string }) => m.userId)).toEqual([w.hirer.id]);
+    const mine = await t.http.get('/organisations').set(w.hirer.auth);
+    expect(mine.body.items.map((o: { id: string }) => o.id)).toContain(res.body.id);
+  });
+
+  it('needs no review for tiers that pay the higher rates', async () => {
+    const res = await t.http.post('/organisations').set(w.hirer.auth).send(orgBody({ claimedTier: 'statutory' }));
+    expect(res.body).toMatchObject({ tier: 'statutory', needsReview: false });
+  });
+
+  it.each([
+    [{ claimedTier: 'charity' }, 'body.claimedTier'],
+    [{ name: '' }, 'body.name'],
+    [{ contactPhone: '07700 900111' }, 'body.contactPhone'],
+  ])('refuses bad input %#', async (over, path) => {
+    const res = await t.http.post('/organisations').set(w.hirer.auth).send(orgBody(over));
+    expectProblem(res, 400, 'validation_failed');
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+  });
+
+  it('lets staff verify with evidence and a re-check date, keeping every decision', async () => {
+    const org = (await t.http.post('/organisations').set(w.hirer.auth).send(orgBody())).body;
+    const res = await t.http
+      .post(`/organisations/${org.id}/verify`)
+      .set(w.staff.auth)
+      .send({ tier: 'community', evidence: 'Charity 1234567 checked; income under £25k', recheckOn: '2027-03-01' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ tier: 'community', verified: true, needsReview: false, recheckOn: '2027-03-01' });
+    await t.http.post(`/organisations/${org.id}/verify`).set(w.otherStaff.auth).send({ tier: 'national_charity', evidence: 'Turns out national', recheckOn: '2027-06-01' });
+    const got = await t.http.get(`/organisations/${org.id}`).set(w.hirer.auth);
+    expect(got.body.tier).toBe('national_charity');
+    expect(got.body.verifications.map((v: { tier: string }) => v.tier)).toEqual(['community', 'national_charity']);
+    expect(got.body.verifications[0].verifiedByName).toBe('Staff');
+  });
+
+  it('sends a verification past its re-check date back to staff', async () => {
+    const org = (await t.http.post('/organisations').set(w.hirer.auth).send(orgBody())).body;
+    const verified = await t.http.post(`/organisations/${org.id}/verify`).set(w.staff.auth).send({ tier: 'community', evidence: 'Income checked', recheckOn: '2026-04-01' });
+    expect(verified.status).toBe(200);
+    expect((await t.http.get(`/organisations/${org.id}`).set(w.hirer.auth)).body).toMatchObject({ verified: true, needsReview: false });
+    t.clock.set('2026-04-02T09:00:00Z');
+    try {
+      expect((await t.http.get(`/organisations/${org.id}`).set(w.hirer.auth)).body).toMatchObject({ tier: 'community', verified: false, needsReview: true });
+      const b = await t.http
+        .post('/bookings')
+        .set(w.hirer.auth)
+        .send({ roomId: w.room.id, organisationId: org.id, title: 'Club', attendees: 5, startsAt: '2026-04-20T10:00', endsAt: '2026-04-20T11:00' });
+      expect(b.body.status).toBe('requested');
+    } finally {
+      t.clock.set('2026-03-02T09:00:00Z');
+    }
+  });
+
+  it('refuses verification by hirers (403 for members, 404 for strangers) and bad evidence', async () => {
+    const org = (await t.http.post('/organisations').set(w.hirer.auth).send(orgBody())).body;
+    const v = { tier: 'community', evidence: 'trust me', recheckOn: '2027-01-01' };
+    expectProblem(await t.http.post(`/organisations/${org.id}/verify`).set(w.hirer.auth).send(v), 403, 'forbidden');
+    expectProblem(await t.http.post(`/organisations/${org.id}/verify`).set(w.stranger.auth).send(v), 404, 'not_found');
+    expectProblem(await t.http.post(`/organisations/${org.id}/verify`).set(w.staff.auth).send({ ...v, recheckOn: '2026-01-01' }), 422, 'recheck_in_past');
+    expectProblem(await t.http.post(`/organisations/${org.id}/verify`).set(w.staff.auth).send({ ...v, recheckOn: '2027-02-30' }), 400, 'validation_failed');
+    expectProblem(await t.http.post(`/organisations/${org.id}/verify`).set(w.staff.auth).send({ ...v, evidence: '' }), 400, 'validation_failed');
+    expect((await t.http.get(`/organisations/${org.id}`).set(w.hirer.auth)).body.verified).toBe(false);
+  });
+
+  it("hides an organisation from people who are neither its members nor staff", async () => {
+    const org = (await t.http.post('/organisations').set(w.hirer.auth).send(orgBody())).body;
+    expectProblem(await t.http.get(`/organisations/${org.id}`).set(w.stranger.auth), 404, 'not_found');
+    expect((await t.http.get(`/organisations/${org.id}`).set(w.otherStaff.auth)).status).toBe(200);
+    expectProblem(await t.http.get('/organisations?all=true').set(w.hirer.auth), 403, 'forbidden');
+    expect((await t.http.get('/organisations?all=true').set(w.staff.auth)).body.items.map((o: { id: string }) => o.id)).toContain(org.id);
+    expectProblem(await t.http.get(`/organisations/${org.id}`), 401, 'unauthenticated');
+  });
+
+  it('lets a member add another registered user, who can then book for the group', async () => {
+    const org = (await t.http.post('/organisations').set(w.hirer.auth).send(orgBody({ claimedTier: 'private' }))).body;
+    const friend = await makeUser(t);
+    expectProblem(await t.http.post(`/organisations/${org.id}/members`).set(w.stranger.auth).send({ email: friend.email }), 404, 'not_found');
+    expectProblem(await t.http.post(`/organisations/${org.id}/members`).set(w.staff.auth).send({ email: friend.email }), 403, 'forbidden');
+    expectProblem(await t.http.post(`/organisations/${org.id}/members`).set(w.hirer.auth).send({ email: 'nobody@none.example' }), 422, 'user_not_found');
+    const res = await t.http.post(`/organisations/${org.id}/members`).set(w.hirer.auth).send({ email: friend.email });
+    expect(res.status).toBe(201);
+    const b = await t.http
+      .post('/bookings')
+      .set(friend.auth)
+      .send({ roomId: w.room.id, organisationId: org.id, title: 'Workshop', attendees: 5, startsAt: '2026-04-21T10:00', endsAt: '2026-04-21T11:00' });
+    expect(b.status).toBe(201);
+  });
+});
