@@ -12,5 +12,5 @@ export default tseslint.config(
     },
   },
   { files: ['src/config/**', 'scripts/**', 'test/**', 'drizzle.config.ts', 'jest.config.js'], rules: { 'no-restricted-properties': 'off' } },
-  { files: ['**/*.js', '**/*.cjs'], languageOptions: { globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  { files: ['**/*.js', '**/*.cjs'], languageOptions: { globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );
