@@ -1,0 +1,437 @@
+/**
+ * npm run bench: seeds a large network on PostgreSQL and measures room availability, network
+ * search and booking creation under concurrent load, next to two baselines from the same run:
+ * a bare Fastify route, and the same SQL sent straight through pg. See docs/performance.md.
+ *
+ * Environment (all optional):
+ *   BENCH_DATABASE_URL / DATABASE_URL  server to use (default postgres://postgres@127.0.0.1:5432/test);
+ *                                      only the database `hubkey_bench` on it is dropped and recreated
+ *   BENCH_ROOMS (1000)  BENCH_BOOKINGS (1000000)  network size
+ *   BENCH_DURATION (10) seconds per measured run; BENCH_WARMUP (3) seconds of warm-up before each
+ *   BENCH_CONNECTIONS (20) concurrent HTTP connections, and concurrent pg loops for the baseline
+ *   BENCH_POOL (20)     the app's (and the baseline's) pg pool size
+ *   BENCH_KEEP_DB=1     leave hubkey_bench in place afterwards (it is dropped by default)
+ */
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { DateTime } from 'luxon';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { buildApp } from '../src/app';
+import { loadConfig } from '../src/config/env';
+import { createContainer } from '../src/container';
+import { openDatabase } from '../src/db/client';
+import { BOOKING_SLOTS, ZONE, seedNetwork } from './bench/seed';
+import { type LoadResult, type Plan, bindArgs, describePlan, pgLoad, recordPool, replay, toPlan } from './bench/pg-baseline';
+
+const env = process.env;
+const num = (name: string, def: number, min = 1) => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, got ${JSON.stringify(raw)}`);
+  return Math.floor(n);
+};
+
+const ROOMS = num('BENCH_ROOMS', 1000);
+const BOOKINGS = num('BENCH_BOOKINGS', 1_000_000);
+const DURATION = num('BENCH_DURATION', 10);
+const WARMUP = num('BENCH_WARMUP', 3, 0);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 20);
+const POOL = num('BENCH_POOL', 20);
+const KEEP_DB = env.BENCH_KEEP_DB === '1';
+const BENCH_DB = 'hubkey_bench';
+/** Days ahead over which new bookings are spread (hubs take bookings up to 365 days ahead). */
+const SLOT_DAYS = 360;
+/** A hard stop, so the run always ends. */
+const TIME_LIMIT_MS = 30 * 60_000;
+
+// The windows and filters both sides draw from (scripts/bench/search.cjs reads the same lists).
+const SEARCH_HOURS = [9, 10, 12, 15, 16, 19];
+const SEARCH_CAPACITIES = [1, 10, 20, 40];
+const SEARCH_FEATURES: string[][] = [[], ['step_free_access'], ['hearing_loop', 'step_free_access'], ['kitchen']];
+
+const log = (s = '') => console.log(s);
+const pick = <T>(arr: T[]): T => arr[Math.floor(Math.random() * arr.length)];
+const int = (n: number) => Math.floor(Math.random() * n);
+const addDays = (isoDate: string, n: number) => DateTime.fromISO(isoDate, { zone: 'UTC' }).plus({ days: n }).toISODate()!;
+/** A local wall time in the hubs' zone as an ISO instant, the way the service reads it. */
+const local = (day: string, hhmm: string) => DateTime.fromISO(`${day}T${hhmm}`, { zone: ZONE }).toUTC().toISO()!;
+const plusMinutes = (iso: string, m: number) => new Date(new Date(iso).getTime() + m * 60_000).toISOString();
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a');
+const ratio = (a: number, b: number) => {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b <= 0) return 'n/a';
+  const r = a / b;
+  return `${r >= 100 ? r.toFixed(0) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
+};
+
+function benchUrls() {
+  const base = env.BENCH_DATABASE_URL || env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  const bench = new URL(base);
+  bench.pathname = `/${BENCH_DB}`;
+  const admin = new URL(base);
+  // Never connect to the database we are about to drop.
+  if (admin.pathname.replace(/^\//, '') === BENCH_DB || admin.pathname === '/' || admin.pathname === '') admin.pathname = '/postgres';
+  return { admin: admin.toString(), bench: bench.toString(), shown: `${bench.host}/${BENCH_DB}` };
+}
+
+async function recreateDatabase(adminUrl: string, drop: boolean) {
+  const c = new Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+    if (!drop) await c.query(`CREATE DATABASE ${BENCH_DB}`);
+  } finally {
+    await c.end();
+  }
+}
+
+interface HttpResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statuses: Record<string, number>;
+}
+
+/** One autocannon run, its load generated in a worker thread so it does not share the app's event loop. */
+async function cannon(url: string, setupRequest: string | undefined, seconds: number, slotOffset = 0): Promise<HttpResult> {
+  env.HUBKEY_BENCH_SLOT_OFFSET = String(slotOffset); // read by the worker thread, which copies process.env when it starts
+  const r = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    workers: 1,
+    timeout: 30,
+    requests: setupRequest ? [{ setupRequest }] : undefined,
+  });
+  const statuses: Record<string, number> = {};
+  for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statuses[code] = s.count ?? 0;
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    total: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    statuses,
+  };
+}
+
+function machine() {
+  let pg = 'unknown';
+  try {
+    pg = execFileSync('psql', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    // psql is optional; the server's version is read below anyway
+  }
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGb: Math.round(totalmem() / 2 ** 30), node: process.version, psql: pg };
+}
+
+interface Row {
+  name: string;
+  api: HttpResult & { elu: number };
+  pg: LoadResult & { elu: number };
+  note: string;
+}
+
+async function main() {
+  const hardStop = setTimeout(() => {
+    console.error(`bench: still running after ${TIME_LIMIT_MS / 60000} minutes; stopping.`);
+    process.exit(1);
+  }, TIME_LIMIT_MS);
+  hardStop.unref();
+  const started = performance.now();
+  const urls = benchUrls();
+  const m = machine();
+  log(`Hubkey benchmark: ${ROOMS.toLocaleString('en-GB')} rooms, ${BOOKINGS.toLocaleString('en-GB')} bookings on ${urls.shown}`);
+  log(`  ${m.cpus} CPU (${m.cpuModel}), ${m.memGb} GB, Node ${m.node}; ${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s warm-up, pool ${POOL}`);
+
+  await recreateDatabase(urls.admin, false);
+  const database = await openDatabase({ url: urls.bench, poolMax: POOL });
+  const pool = database.pool!;
+  const dataFile = join(tmpdir(), `hubkey-bench-${process.pid}.json`);
+  let closeAll = async () => {
+    await database.close();
+  };
+  try {
+    await database.migrate();
+    const pgVersion = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+    const today = DateTime.now().setZone(ZONE).toISODate()!;
+
+    log('\nSeeding...');
+    const seed = await seedNetwork(pool, { rooms: ROOMS, bookings: BOOKINGS, today, log });
+    log(
+      `Seeded ${seed.hubs} hubs, ${seed.rooms} rooms, ${seed.bookings.toLocaleString('en-GB')} bookings (${seed.seedFirstDay} + ${seed.seedDays} days), ` +
+        `${seed.closures} closures in ${seed.seconds.total.toFixed(1)} s (bookings ${seed.seconds.bookings.toFixed(1)} s, ANALYZE ${seed.seconds.analyze.toFixed(1)} s)`,
+    );
+
+    // The app, in this process, on an ephemeral port.
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: urls.bench,
+      DATABASE_POOL_MAX: String(POOL),
+      LOG_LEVEL: 'silent',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      ACCESS_CODE_KEY: randomBytes(32).toString('hex'),
+      PUBLIC_URL: 'http://127.0.0.1',
+    });
+    const container = await createContainer(config, { database });
+    const app = await buildApp(container);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const appUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+
+    // Baseline 1: a bare Fastify route in the same process.
+    const bare = Fastify({ logger: false });
+    bare.get('/ping', async () => ({ ok: true }));
+    await bare.listen({ host: '127.0.0.1', port: 0 });
+    const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/ping`;
+    closeAll = async () => {
+      await bare.close();
+      await app.close();
+      await database.close();
+    };
+
+    const token = app.jwt.sign({ sub: seed.userId });
+    const rooms = (await pool.query<{ id: string; hubId: string; capacity: number; bufferMinutes: number }>(
+      `SELECT id, hub_id AS "hubId", capacity, buffer_minutes AS "bufferMinutes" FROM rooms ORDER BY id`,
+    )).rows;
+    writeFileSync(
+      dataFile,
+      JSON.stringify({
+        rooms,
+        token,
+        organisationId: seed.organisationId,
+        today,
+        seedFirstDay: seed.seedFirstDay,
+        seedDays: seed.seedDays,
+        slotDays: SLOT_DAYS,
+        apiSlot: BOOKING_SLOTS.api,
+        searchHours: SEARCH_HOURS,
+        searchCapacities: SEARCH_CAPACITIES,
+        searchFeatures: SEARCH_FEATURES,
+      }),
+    );
+    env.HUBKEY_BENCH_DATA = dataFile;
+
+    // ---- The same SQL: one real request per scenario, recorded at the pool (see scripts/bench/pg-baseline.ts) ----
+    log('\nRecording the SQL the app sends, for the pg-only baseline:');
+    const record = async (name: string, inputs: Record<string, unknown>, inject: () => Promise<{ statusCode: number; body: string }>, expect: number) => {
+      const stop = recordPool(pool);
+      let recorded: ReturnType<typeof stop> = [];
+      let res: { statusCode: number; body: string };
+      try {
+        res = await inject();
+      } finally {
+        recorded = stop();
+      }
+      if (res.statusCode !== expect) throw new Error(`${name}: the app answered ${res.statusCode}: ${res.body.slice(0, 500)}`);
+      const plan = toPlan(recorded, inputs);
+      log(`  ${name}: ${plan.statements.length} statements: ${describePlan(plan).join(' → ')}`);
+      return plan;
+    };
+    // Rooms with a buffer, so the inputs (end, end + buffer) are distinct values in the recording.
+    const buffered = rooms.filter((r) => r.bufferMinutes > 0);
+
+    const availParams = (r = pick(rooms), from = addDays(seed.seedFirstDay, int(seed.seedDays - 7))) => {
+      const to = local(addDays(from, 7), '00:00');
+      return { room: r.id, hub: r.hubId, from: local(from, '00:00'), to, toWide: plusMinutes(to, r.bufferMinutes) };
+    };
+    const availPlan = await (async () => {
+      const r = buffered[0];
+      const day = addDays(seed.seedFirstDay, 3);
+      return record('availability', availParams(r, day), () => app.inject({ method: 'GET', url: `/rooms/${r.id}/availability?from=${day}T00:00&to=${addDays(day, 7)}T00:00` }), 200);
+    })();
+
+    const searchWindow = (day: string, hour: number) => {
+      const start = local(day, `${String(hour).padStart(2, '0')}:00`);
+      return { start, end: plusMinutes(start, 120) };
+    };
+    const searchPlans: Plan[] = [];
+    for (const features of SEARCH_FEATURES) {
+      const day = addDays(today, 3);
+      searchPlans.push(
+        await record(
+          `search [${features.join(',')}]`,
+          { ...searchWindow(day, 10), capacity: 7 },
+          () => app.inject({ method: 'GET', url: `/search/rooms?startsAt=${day}T10:00&endsAt=${day}T12:00&capacity=7${features.length ? `&features=${features.join(',')}` : ''}` }),
+          200,
+        ),
+      );
+    }
+    const searchOp = () => {
+      const i = int(SEARCH_FEATURES.length);
+      return { plan: searchPlans[i], params: { ...searchWindow(addDays(seed.seedFirstDay, int(seed.seedDays)), pick(SEARCH_HOURS)), capacity: pick(SEARCH_CAPACITIES) } };
+    };
+
+    // The pg side books at its own local hours (BOOKING_SLOTS.pg), room k % rooms on day 1 + k / rooms.
+    let pgSlot = 0;
+    const bookingParams = () => {
+      const k = pgSlot++;
+      const room = rooms[k % rooms.length];
+      const day = addDays(today, 1 + (Math.floor(k / rooms.length) % SLOT_DAYS));
+      const start = local(day, BOOKING_SLOTS.pg[0]);
+      const end = local(day, BOOKING_SLOTS.pg[1]);
+      return { day, room: room.id, hub: room.hubId, org: seed.organisationId, user: seed.userId, start, end, blockedUntil: plusMinutes(end, room.bufferMinutes) };
+    };
+    const bookingPlan = await (async () => {
+      // Recorded on a day the load never uses (SLOT_DAYS + 2 ahead, inside the hubs' 365 days).
+      const r = buffered[0];
+      const day = addDays(today, SLOT_DAYS + 2);
+      const end = local(day, BOOKING_SLOTS.pg[1]);
+      const inputs = { room: r.id, hub: r.hubId, org: seed.organisationId, user: seed.userId, start: local(day, BOOKING_SLOTS.pg[0]), end, blockedUntil: plusMinutes(end, r.bufferMinutes) };
+      return record(
+        'booking',
+        inputs,
+        () =>
+          app.inject({
+            method: 'POST',
+            url: '/bookings',
+            headers: { authorization: `Bearer ${token}` },
+            payload: { roomId: inputs.room, organisationId: seed.organisationId, startsAt: `${day}T${BOOKING_SLOTS.pg[0]}`, endsAt: `${day}T${BOOKING_SLOTS.pg[1]}`, title: 'Bench booking', attendees: 5 },
+          }),
+        201,
+      );
+    })();
+    // Each plan replays once cleanly before the clock starts.
+    await replay(pool, availPlan, availParams());
+    for (const plan of searchPlans) await replay(pool, plan, searchOp().params);
+    await replay(pool, bookingPlan, bookingParams());
+
+    // ---- Load ----
+    const setup = (f: string) => resolve(__dirname, 'bench', f);
+    const pgRun = async (name: string, op: () => Promise<void>) => {
+      if (WARMUP) await pgLoad(op, { connections: CONNECTIONS, seconds: WARMUP });
+      const elu0 = performance.eventLoopUtilization();
+      const r = await pgLoad(op, { connections: CONNECTIONS, seconds: DURATION });
+      const elu = performance.eventLoopUtilization(elu0).utilization;
+      log(`  ${name} pg-only: ${fmt(r.rps)} ops/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.ops} ops, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}; main thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per op)`);
+      return { ...r, elu };
+    };
+    const httpRun = async (name: string, url: string, file: string | undefined, offsets: [number, number] = [0, 0]) => {
+      if (WARMUP) await cannon(url, file && setup(file), WARMUP, offsets[0]);
+      const elu0 = performance.eventLoopUtilization();
+      const r = await cannon(url, file && setup(file), DURATION, offsets[1]);
+      const elu = performance.eventLoopUtilization(elu0).utilization;
+      const codes = Object.entries(r.statuses).map(([c, n]) => `${c}×${n}`).join(' ');
+      log(`  ${name} HTTP: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.total} requests [${codes}], non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; app thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per request)`);
+      return { ...r, elu };
+    };
+
+    log('\nRunning:');
+    const bareResult = await httpRun('bare Fastify', bareUrl, undefined);
+    const rows: Row[] = [];
+    const availApi = await httpRun('availability', appUrl, 'availability.cjs');
+    const availPg = await pgRun('availability', () => replay(pool, availPlan, availParams()));
+    rows.push({ name: 'Room availability (7 days)', api: availApi, pg: availPg, note: '' });
+
+    const searchApi = await httpRun('search', appUrl, 'search.cjs');
+    const searchPg = await pgRun('search', () => {
+      const op = searchOp();
+      return replay(pool, op.plan, op.params);
+    });
+    rows.push({ name: 'Network search (2 h window)', api: searchApi, pg: searchPg, note: '' });
+
+    // The API's warm-up and measured runs take different slots (offsets); the pg side has its own hours.
+    const bookingApi = await httpRun('booking', appUrl, 'booking.cjs', [0, rooms.length * 30]);
+    const bookingPg = await pgRun('booking', () => replay(pool, bookingPlan, bookingParams()));
+    rows.push({
+      name: 'Booking creation',
+      api: bookingApi,
+      pg: bookingPg,
+      note: `201: ${bookingApi.statuses['201'] ?? 0}, 409: ${bookingApi.statuses['409'] ?? 0}, other non-2xx: ${bookingApi.non2xx - (bookingApi.statuses['409'] ?? 0)}`,
+    });
+
+    // ---- Query plans ----
+    const explain = async (plan: Plan, test: (text: string) => boolean, params: Record<string, unknown>) => {
+      const st = plan.statements.find((x) => test(x.config.text));
+      if (!st) throw new Error('statement to explain not found');
+      const res = await pool.query<{ 'QUERY PLAN': string }>({ text: `EXPLAIN (ANALYZE, BUFFERS) ${st.config.text}`, values: bindArgs(st, params) });
+      return res.rows.map((r) => r['QUERY PLAN']).join('\n');
+    };
+    const isRangeSelect = (text: string) => text.startsWith('select') && text.includes('from "bookings"') && text.includes('tstzrange');
+    const planDay = addDays(today, 10);
+    const ar = buffered[0];
+    const searchPlan = await explain(searchPlans[1], (t) => t.includes('NOT EXISTS'), { ...searchWindow(planDay, 10), capacity: 10 });
+    const availQueryPlan = await explain(availPlan, isRangeSelect, availParams(ar, planDay));
+    const clashStart = local(planDay, '12:00');
+    const clashPlan = await explain(bookingPlan, isRangeSelect, {
+      room: ar.id,
+      hub: ar.hubId,
+      start: clashStart,
+      end: plusMinutes(clashStart, 120),
+      blockedUntil: plusMinutes(clashStart, 120 + ar.bufferMinutes),
+      org: seed.organisationId,
+      user: seed.userId,
+    });
+    const usesGist = (plan: string) => /bookings_no_overlap/.test(plan);
+    log(`\nEXPLAIN ANALYZE, search (capacity >= 10, step_free_access, ${planDay} 10:00-12:00 local):\n${searchPlan}`);
+    log(`\nEXPLAIN ANALYZE, availability's blocking bookings (one room, 7 days from ${planDay}):\n${availQueryPlan}`);
+    log(`\nEXPLAIN ANALYZE, booking's clash check (one room, ${planDay} 12:00-14:00):\n${clashPlan}`);
+    log(
+      `\nGiST exclusion index (bookings_no_overlap) used by: search ${usesGist(searchPlan) ? 'yes' : 'NO'}, availability ${usesGist(availQueryPlan) ? 'yes' : 'NO'}, clash check ${usesGist(clashPlan) ? 'yes' : 'NO'}`,
+    );
+
+    // ---- Summary ----
+    const total = (performance.now() - started) / 1000;
+    const header = ['Scenario', 'API req/s', 'API p99 ms', 'pg-only ops/s', 'pg-only p99 ms', 'API/pg req/s', 'API/pg p99', 'API/bare req/s', 'API/bare p99'];
+    const bareLine = ['Bare Fastify route (baseline)', fmt(bareResult.rps), fmt(bareResult.p99, 1), '', '', '', '', '1.00×', '1.00×'];
+    const lines = rows.map((r) => [
+      r.name,
+      fmt(r.api.rps),
+      fmt(r.api.p99, 1),
+      fmt(r.pg.rps),
+      fmt(r.pg.p99, 1),
+      ratio(r.api.rps, r.pg.rps),
+      ratio(r.api.p99, r.pg.p99),
+      ratio(r.api.rps, bareResult.rps),
+      ratio(r.api.p99, bareResult.p99),
+    ]);
+    const all = [header, bareLine, ...lines];
+    const widths = header.map((_, i) => Math.max(...all.map((l) => l[i].length)));
+    log('\nResults');
+    for (const [i, l] of all.entries()) {
+      log(l.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  '));
+      if (i === 0) log(widths.map((w) => '-'.repeat(w)).join('  '));
+    }
+    for (const r of rows) if (r.note) log(`${r.name}: ${r.note}`);
+
+    const md = [
+      `| ${header.join(' | ')} |`,
+      `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+      ...[bareLine, ...lines].map((l) => `| ${l.join(' | ')} |`),
+    ].join('\n');
+    log('\n---- markdown for docs/performance.md ----');
+    log(`Run ${new Date().toISOString()}: ${m.cpus} CPU (${m.cpuModel}), ${m.memGb} GB RAM, Node ${m.node}, PostgreSQL ${pgVersion}.`);
+    log(
+      `${seed.hubs} hubs, ${seed.rooms} rooms, ${seed.bookings.toLocaleString('en-GB')} bookings, seeded in ${seed.seconds.total.toFixed(0)} s; ` +
+        `${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s warm-up, pool ${POOL}. Whole run ${total.toFixed(0)} s.\n`,
+    );
+    log(md);
+    log('');
+    for (const r of rows) {
+      log(
+        `- ${r.name}: Node thread busy ${(r.api.elu * 100).toFixed(0)}% under the API run (${((r.api.elu * 1000) / r.api.rps).toFixed(2)} ms per request), ` +
+          `${(r.pg.elu * 100).toFixed(0)}% under pg-only (${((r.pg.elu * 1000) / r.pg.rps).toFixed(2)} ms per op)${r.note ? `; ${r.note}` : ''}.`,
+      );
+    }
+    log('---- end ----');
+  } finally {
+    await closeAll().catch((err) => console.error('bench: closing failed', err));
+    rmSync(dataFile, { force: true });
+    if (!KEEP_DB) await recreateDatabase(urls.admin, true).catch((err) => console.error(`bench: could not drop ${BENCH_DB}`, err));
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+'use strict';
+/**
+ * POST /bookings at a slot no other request of the run uses: room k % rooms, day 1 + k / rooms,
+ * at the API's own local hours (d.apiSlot), which the seeded bookings and the pg baseline's slot
+ * never touch. k starts at HUBKEY_BENCH_SLOT_OFFSET so the warm-up and the measured run differ.
+ */
+const { env } = require('node:process');
+const { benchData, addDays } = require('./shared.cjs');
+
+let k = Number(env.HUBKEY_BENCH_SLOT_OFFSET || 0);
+
+module.exports = function setupRequest(req) {
+  const d = benchData();
+  const n = k++;
+  const room = d.rooms[n % d.rooms.length];
+  const day = addDays(d.today, 1 + (Math.floor(n / d.rooms.length) % d.slotDays));
+  req.method = 'POST';
+  req.path = '/bookings';
+  req.headers = { 'content-type': 'application/json', authorization: `Bearer ${d.token}` };
+  req.body = JSON.stringify({
+    roomId: room.id,
+    organisationId: d.organisationId,
+    startsAt: `${day}T${d.apiSlot[0]}`,
+    endsAt: `${day}T${d.apiSlot[1]}`,
+    title: 'Bench booking',
+    attendees: Math.min(room.capacity, 5),
+  });
+  return req;
+};
