@@ -249,7 +249,14 @@ export function createVenuesService(deps: { venues: VenuesRepository; users: Pic
       if (endsAt.getTime() - startsAt.getTime() > 7 * 24 * 60 * MINUTE) {
         throw invalid('Search a window of at most 7 days', [{ path: 'querystring.endsAt', message: 'window too long' }]);
       }
-      const openHubs = hubs.filter((h) => withinOpeningHours(h.openingHours, h.timezone, startsAt, endsAt));
+      // Hubs usually share their hours and zone; work each distinct pair out once.
+      const openByRule = new Map<string, boolean>();
+      const openHubs = hubs.filter((h) => {
+        const key = `${h.timezone}|${JSON.stringify(h.openingHours)}`;
+        let open = openByRule.get(key);
+        if (open === undefined) openByRule.set(key, (open = withinOpeningHours(h.openingHours, h.timezone, startsAt, endsAt)));
+        return open;
+      });
       const rows = await venues.searchFreeRooms({
         hubIds: openHubs.map((h) => h.id),
         startsAt,
