@@ -35,6 +35,7 @@ export const envSchema = z
     SEAM_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
     SEAM_ENDPOINT: z.url().default('https://connect.getseam.com'),
     LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+    TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -64,6 +65,8 @@ export interface Config {
   sms: { provider: 'log' | 'twilio'; twilio?: { accountSid: string; authToken: string; from: string; apiBase: string } };
   seam: { apiKey?: string; endpoint: string; enabled: boolean };
   loginRateLimit: number;
+  /** Believe X-Forwarded-For (only behind a reverse proxy that sets it; otherwise clients could dodge rate limits). */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -114,5 +117,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         : { provider: 'log' },
     seam: { apiKey: e.SEAM_API_KEY, endpoint: e.SEAM_ENDPOINT, enabled: Boolean(e.SEAM_API_KEY) },
     loginRateLimit: e.LOGIN_RATE_LIMIT,
+    trustProxy: e.TRUST_PROXY === 'true',
   };
 }
