@@ -1,0 +1,56 @@
+import { createTestApp, type TestApp } from '../helpers/app';
+import { DEMO_LOGINS, DEMO_PASSWORD, hasData, seedDemo, type DemoSeed } from '../../src/db/seed';
+
+/** The demo network of API.md, seeded into this run's database (fixed emails: only this file seeds). */
+let t: TestApp;
+let seed: DemoSeed;
+beforeAll(async () => {
+  t = await createTestApp({ now: '2026-11-23T09:00:00Z' });
+  seed = await seedDemo(t.container.database.db, { today: new Date('2026-11-23T09:00:00Z') });
+});
+afterAll(() => t.close());
+
+const login = async (email: string) => {
+  const res = await t.http.post('/auth/login').send({ email, password: DEMO_PASSWORD });
+  expect(res.status).toBe(200);
+  return { Authorization: `Bearer ${res.body.token}` };
+};
+
+describe('the demo network', () => {
+  it('reports data once seeded', async () => {
+    expect(await hasData(t.container.database.db)).toBe(true);
+  });
+
+  it('has two hubs with rooms that carry features', async () => {
+    const hubs = (await t.http.get('/hubs')).body.items.map((h: { id: string }) => h.id);
+    expect(hubs).toEqual(expect.arrayContaining([seed.hubs.riverside.id, seed.hubs.northgate.id]));
+    const rooms = (await t.http.get(`/hubs/${seed.hubs.riverside.id}/rooms`)).body.items;
+    expect(rooms.length).toBeGreaterThanOrEqual(2);
+    expect(rooms.some((r: { features: string[] }) => r.features.includes('step_free_access'))).toBe(true);
+  });
+
+  it.each(DEMO_LOGINS.map((l) => l.email))('logs %s in with the demo password', async (email) => {
+    await login(email);
+  });
+
+  it('gives each login the role API.md names', async () => {
+    const me = async (email: string) => (await t.http.get('/me').set(await login(email))).body;
+    expect((await me('admin@example.org')).isAdmin).toBe(true);
+    expect((await me('staff@example.org')).roles).toEqual([{ hubId: seed.hubs.riverside.id, role: 'staff' }]);
+    expect((await me('staff2@example.org')).roles).toEqual([{ hubId: seed.hubs.northgate.id, role: 'staff' }]);
+    expect((await me('volunteer@example.org')).roles).toEqual([{ hubId: seed.hubs.riverside.id, role: 'volunteer' }]);
+    const tiers = await Promise.all(['community', 'charity', 'statutory', 'private'].map(async (p) => (await me(`${p}@example.org`)).organisations[0]));
+    expect(tiers.map((o) => o.tier)).toEqual(['community', 'national_charity', 'statutory', 'private']);
+    expect(tiers[0].verified).toBe(true);
+  });
+
+  it('lets the community group book a room straight away', async () => {
+    const auth = await login('community@example.org');
+    const res = await t.http
+      .post('/bookings')
+      .set(auth)
+      .send({ roomId: seed.rooms['Meeting Room'].id, organisationId: seed.organisations.community.id, title: 'Memory café', attendees: 8, startsAt: '2026-12-01T10:00', endsAt: '2026-12-01T12:00' });
+    expect(res.status).toBe(201);
+    expect(res.body.status).not.toBe('requested');
+  });
+});
