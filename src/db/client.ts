@@ -23,8 +23,10 @@ export interface Database {
   /** Runs pending migrations under an advisory lock, so two processes never migrate at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;
-  /** node-postgres pool (PostgreSQL only), for the benchmark's raw-SQL baseline. */
+  /** node-postgres pool (PostgreSQL only), for advisory locks and the benchmark's raw-SQL baseline. */
   pool?: Pool;
+  /** The connection URL (PostgreSQL only). */
+  url?: string;
   pglite?: PGlite;
 }
 
@@ -48,6 +50,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       db,
       kind: 'postgres',
       pool,
+      url: opts.url,
       async migrate() {
         const client = await pool.connect();
         try {

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
 import request from 'supertest';
 import { buildApp, type App } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config/env';
@@ -8,10 +10,29 @@ import { FixedClock } from '../../src/lib/clock';
 
 export const TEST_NOW = '2026-03-02T09:00:00Z';
 
-/** Opens the run's test database: the shared PostgreSQL database, or a fresh in-memory PGlite from the migrated dump. */
-export async function openTestDatabase(): Promise<Database> {
-  const url = process.env.HUBKEY_TEST_DATABASE_URL;
-  if (url) return openDatabase({ url, poolMax: 20 });
+/**
+ * Opens a database of this test file's own, already migrated: on PostgreSQL a new database copied
+ * from the run's template (CREATE DATABASE … TEMPLATE, a file copy), on PGlite a fresh in-memory
+ * instance from the migrated dump. Files never see each other's rows, so workers that scan a whole
+ * table (the outbox sender, say) stay inside their file.
+ */
+export async function openTestDatabase(opts: { sameAs?: Database } = {}): Promise<Database> {
+  const template = process.env.HUBKEY_TEST_DATABASE_URL;
+  // A second process on the same database (two workers, say): its own pool, the same rows.
+  if (opts.sameAs?.url) return openDatabase({ url: opts.sameAs.url, poolMax: 20 });
+  if (template) {
+    const url = new URL(template);
+    const name = `${url.pathname.slice(1)}_${randomBytes(4).toString('hex')}`;
+    const admin = new Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${url.pathname.slice(1)}`);
+    } finally {
+      await admin.end();
+    }
+    url.pathname = `/${name}`;
+    return openDatabase({ url: url.toString(), poolMax: 20 });
+  }
   const dump = process.env.HUBKEY_TEST_PGLITE_DUMP;
   if (!dump) throw new Error('test/helpers/global-setup.ts did not run');
   return openDatabase({ dataDir: 'memory://', loadDataDir: new Blob([readFileSync(dump)]) });
@@ -41,9 +62,11 @@ export interface TestApp {
  * unless given; every file's data is its own (unique emails and new hubs), so files can share
  * the PostgreSQL database.
  */
-export async function createTestApp(opts: { now?: string; env?: Record<string, string>; overrides?: ContainerOverrides } = {}): Promise<TestApp> {
+export async function createTestApp(
+  opts: { now?: string; env?: Record<string, string>; overrides?: ContainerOverrides; sameDatabaseAs?: TestApp } = {},
+): Promise<TestApp> {
   const clock = new FixedClock(opts.now ?? TEST_NOW);
-  const database = await openTestDatabase();
+  const database = await openTestDatabase({ sameAs: opts.sameDatabaseAs?.container.database });
   const container = await createContainer(testConfig(opts.env), { clock, database, ...opts.overrides });
   const app = await buildApp(container);
   return {

@@ -7,7 +7,8 @@ import { openDatabase } from '../../src/db/client';
 
 /**
  * Prepares one migrated database for the whole run.
- * - With DATABASE_URL: a fresh database `hubkey_test_<random>` on that server, dropped at the end.
+ * - With DATABASE_URL: a migrated template database `hubkey_test_<random>` on that server; each test
+ *   file copies it (see openTestDatabase), and all are dropped at the end.
  * - Without: an embedded PGlite, migrated once and dumped, which each test file loads (≈0.3 s, not 1.5 s cold).
  */
 export default async function globalSetup(): Promise<void> {
