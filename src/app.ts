@@ -9,9 +9,13 @@ import { registerErrorHandling } from './http/errors';
 import { registerOpenApi } from './http/openapi';
 import { errorResponses } from './http/schemas';
 import { DomainError } from './lib/errors';
+import { accessRoutes, doorDeviceRoutes, smsWebhookRoutes } from './modules/access/access.routes';
 import { authRoutes } from './modules/auth/auth.routes';
 import { bookingsRoutes } from './modules/bookings/bookings.routes';
 import { organisationsRoutes } from './modules/organisations/organisations.routes';
+import { paymentsRoutes } from './modules/payments/payments.routes';
+import { stripeWebhookRoutes } from './modules/payments/payments.webhooks';
+import { pricingRoutes } from './modules/pricing/pricing.routes';
 import { venuesRoutes } from './modules/venues/venues.routes';
 
 /** Builds the HTTP app around a container. Never listens: server.ts does, tests use inject/supertest. */
@@ -21,7 +25,7 @@ export async function buildApp(container: Container, opts: { logger?: FastifySer
     logger: opts.logger ?? false,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 100 ? req.headers['x-request-id'] : randomUUID()),
     bodyLimit: 256 * 1024,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -53,9 +57,16 @@ export async function buildApp(container: Container, opts: { logger?: FastifySer
   );
 
   await app.register(authRoutes, { auth: services.auth, loginRateLimit: config.loginRateLimit });
-  await app.register(venuesRoutes, { venues: services.venues });
+  await app.register(venuesRoutes, { venues: services.venues, quoteRooms: services.pricing.quotesFor });
   await app.register(organisationsRoutes, { organisations: services.organisations });
   await app.register(bookingsRoutes, { bookings: services.bookings });
+  await app.register(pricingRoutes, { pricing: services.pricing });
+  await app.register(paymentsRoutes, { payments: services.payments });
+  // Its own scope: a raw-body parser, so the signature is checked on the bytes Stripe signed.
+  await app.register(stripeWebhookRoutes, { payments: services.payments, constructEvent: container.stripeWebhook });
+  await app.register(accessRoutes, { access: services.access });
+  await app.register(doorDeviceRoutes, { access: services.access });
+  await app.register(smsWebhookRoutes, { access: services.access, authToken: config.sms.twilio?.authToken, publicUrl: config.publicUrl });
 
   await app.ready();
   return app;

@@ -1,12 +1,17 @@
 import type { Config } from './config/env';
 import { type Database, openDatabase } from './db/client';
 import { type Clock, systemClock } from './lib/clock';
+import { createSelfEntry, type SelfEntryOverrides } from './modules/access/access.module';
 import { createAuthRepository } from './modules/auth/auth.repository';
 import { createAuthService } from './modules/auth/auth.service';
 import { createBookingsRepository } from './modules/bookings/bookings.repository';
 import { createBookingsService } from './modules/bookings/bookings.service';
 import { createOrganisationsRepository } from './modules/organisations/organisations.repository';
 import { createOrganisationsService } from './modules/organisations/organisations.service';
+import { createRecheckService } from './modules/organisations/recheck.service';
+import { createPayments } from './modules/payments/payments.module';
+import { createPricingRepository } from './modules/pricing/pricing.repository';
+import { createPricingService } from './modules/pricing/pricing.service';
 import { createVenuesRepository } from './modules/venues/venues.repository';
 import { createVenuesService } from './modules/venues/venues.service';
 
@@ -14,6 +19,8 @@ import { createVenuesService } from './modules/venues/venues.service';
 export interface ContainerOverrides {
   clock?: Clock;
   database?: Database;
+  /** Self-entry's adapters (SMS, locks), code randomness and error reporting. */
+  selfEntry?: SelfEntryOverrides;
 }
 
 /** The composition root: the one place where the database, repositories and services are wired. */
@@ -29,7 +36,18 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     venues: createVenuesRepository(db),
     organisations: createOrganisationsRepository(db),
     bookings: createBookingsRepository(db),
+    pricing: createPricingRepository(db),
   };
+  const selfEntry = createSelfEntry(config, { db, clock, bookings: repos.bookings, venues: repos.venues }, overrides.selfEntry);
+  const pricing = createPricingService({ pricing: repos.pricing, venues: repos.venues, organisations: repos.organisations, clock });
+  const payments = createPayments(config, {
+    db,
+    clock,
+    bookings: repos.bookings,
+    venues: repos.venues,
+    organisations: repos.organisations,
+    bookingChanged: (id) => selfEntry.services.access.bookingChanged(id),
+  });
 
   // Tokens are signed by the HTTP layer's JWT plugin; the service gets the signer once the app has it.
   let signer: ((userId: string) => string) | undefined;
@@ -44,15 +62,37 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     }),
     venues: createVenuesService({ venues: repos.venues, users: repos.users, clock }),
     organisations: createOrganisationsService({ organisations: repos.organisations, users: repos.users, clock }),
-    bookings: createBookingsService({ db, bookings: repos.bookings, venues: repos.venues, organisations: repos.organisations, clock }),
+    bookings: createBookingsService({
+      db,
+      bookings: repos.bookings,
+      venues: repos.venues,
+      organisations: repos.organisations,
+      clock,
+      access: selfEntry.services.access,
+      pricer: pricing.pricer,
+      payments: payments.service.hooks,
+      notify: (notice, tx) => selfEntry.services.outbox.enqueue(notice, tx),
+    }),
+    pricing,
+    payments: payments.service,
+    tierRechecks: createRecheckService({
+      db,
+      clock,
+      staffPhones: (hubId) => selfEntry.repos.outbox.staffPhones(hubId),
+      enqueue: (msg) => selfEntry.services.outbox.enqueue(msg),
+    }),
+    ...selfEntry.services,
   };
 
   return {
     config,
     database,
     clock,
-    repos,
+    repos: { ...repos, ...selfEntry.repos, payments: payments.repo },
+    /** Verifies a Stripe webhook's signature over its raw body; undefined without STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET. */
+    stripeWebhook: payments.constructEvent,
     services,
+    adapters: selfEntry.adapters,
     setTokenSigner(fn: (userId: string) => string) {
       signer = fn;
     },

@@ -1,7 +1,7 @@
 import { count } from 'drizzle-orm';
 import type { Db } from './client';
-import { hashPassword } from '../lib/crypto';
-import { hubMembers, hubs, organisationMembers, organisations, rooms, tierVerifications, users } from './schema';
+import { generateDeviceKey, hashPassword, hashSecret } from '../lib/crypto';
+import { doorRooms, doors, hubMembers, hubs, organisationMembers, organisations, rateCards, rooms, tierVerifications, users } from './schema';
 import { hubSettingsSchema, type OpeningHours } from '../modules/venues/venues.types';
 
 export const DEMO_PASSWORD = 'hubkey-demo';
@@ -35,7 +35,11 @@ export async function hasData(db: Db): Promise<boolean> {
 }
 
 /** Seeds the demo network of API.md. Returns the ids tests and scripts may want. */
-export async function seedDemo(db: Db, opts: { today?: Date } = {}) {
+/**
+ * `seamDeviceId`: a Seam device for the Meeting Room's door. Without one (no SEAM_API_KEY) that
+ * door is seeded inactive, so codes use the keypad front door alone.
+ */
+export async function seedDemo(db: Db, opts: { today?: Date; seamDeviceId?: string } = {}) {
   const today = opts.today ?? new Date();
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   return db.transaction(async (tx) => {
@@ -128,8 +132,56 @@ export async function seedDemo(db: Db, opts: { today?: Date } = {}) {
       { organisationId: priv.id, userId: u.private.id },
     ]);
 
+    // Rate cards from today: each hub's card by tier, evenings and weekends dearer, and the Main Hall
+    // priced above the hub's card. Hourly pence: community, national charity, statutory, private.
+    const rates = (community: number, charity: number, statutory: number, priv: number) => ({
+      community: { hourlyPence: community },
+      national_charity: { hourlyPence: charity },
+      statutory: { hourlyPence: statutory },
+      private: { hourlyPence: priv },
+    });
+    const effectiveFrom = today.toISOString().slice(0, 10);
+    const evening = (r: ReturnType<typeof rates>) => ({ name: 'Evening', weekdays: [1, 2, 3, 4, 5], from: '18:00', to: '24:00', tiers: r });
+    const weekend = (r: ReturnType<typeof rates>) => ({ name: 'Weekend', weekdays: [6, 7], from: '00:00', to: '24:00', tiers: r });
+    await tx.insert(rateCards).values([
+      {
+        hubId: riverside.id,
+        effectiveFrom,
+        tiers: rates(1200, 2400, 3600, 4800),
+        bands: [evening(rates(1500, 3000, 4500, 6000)), weekend(rates(1500, 3000, 4500, 6000))],
+        minimumChargePence: 1000,
+        createdBy: u.staff.id,
+      },
+      {
+        hubId: riverside.id,
+        roomId: roomRows.find((r) => r.name === 'Main Hall')!.id,
+        effectiveFrom,
+        tiers: rates(2000, 4000, 6000, 8000),
+        bands: [evening(rates(2500, 5000, 7500, 10000))],
+        minimumChargePence: 2000,
+        createdBy: u.staff.id,
+      },
+      { hubId: northgate.id, effectiveFrom, tiers: rates(1000, 2000, 3000, 4000), bands: [weekend(rates(1200, 2400, 3600, 4800))], minimumChargePence: 0, createdBy: u.staff2.id },
+    ]);
+
+    // Self-entry at Riverside: a keypad front door to every room, and a smart lock on the Meeting Room.
+    const frontDeviceKey = generateDeviceKey();
+    const [frontDoor, meetingDoor] = await tx
+      .insert(doors)
+      .values([
+        { hubId: riverside.id, name: 'Front door', provider: 'keypad', deviceKeyHash: hashSecret(frontDeviceKey) },
+        { hubId: riverside.id, name: 'Meeting Room door', provider: 'seam', providerDeviceId: opts.seamDeviceId ?? 'demo-seam-device', active: Boolean(opts.seamDeviceId) },
+      ])
+      .returning();
+    const riversideRooms = roomRows.filter((r) => r.hubId === riverside.id);
+    await tx.insert(doorRooms).values([
+      ...riversideRooms.map((r) => ({ doorId: frontDoor.id, roomId: r.id })),
+      ...riversideRooms.filter((r) => r.name === 'Meeting Room').map((r) => ({ doorId: meetingDoor.id, roomId: r.id })),
+    ]);
+
     return {
       hubs: { riverside, northgate },
+      doors: { front: { ...frontDoor, deviceKey: frontDeviceKey }, meetingRoom: meetingDoor },
       rooms: Object.fromEntries(roomRows.map((r) => [r.name, r])),
       users: u,
       organisations: { community, charity, statutory, private: priv },

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone, type Zone } from 'luxon';
 import { DomainError } from './errors';
 
 /** ISO 8601 with an offset, in the given zone: `2026-03-31T10:00:00+01:00`. */
@@ -49,9 +49,41 @@ function sameWall(dt: DateTime, wall: { year: number; month: number; day: number
   return dt.year === wall.year && dt.month === wall.month && dt.day === wall.day && dt.hour === wall.hour && dt.minute === wall.minute;
 }
 
-/** True when the wall-clock reading of `dt` really occurs in its zone (not skipped by a clock change). */
-export function localTimeExists(dt: DateTime): boolean {
-  return sameWall(DateTime.fromObject({ year: dt.year, month: dt.month, day: dt.day, hour: dt.hour, minute: dt.minute }, { zone: dt.zone }), dt);
+/**
+ * Whether the wall time written in `dt` (its year … millisecond fields) exists on the clock of
+ * `zone` (default: dt's own zone). False inside a spring-forward gap, where luxon would move the
+ * time forward, and for an invalid DateTime. Fields parsed in UTC and checked against a hub's
+ * zone say whether that local reading ever happens there:
+ *
+ *   localTimeExists(DateTime.fromISO('2026-03-29T01:30', { zone: 'utc' }), 'Europe/London') === false
+ */
+export function localTimeExists(dt: DateTime, zone: string | Zone = dt.zone): boolean {
+  if (!dt.isValid) return false;
+  const fields = { year: dt.year, month: dt.month, day: dt.day, hour: dt.hour, minute: dt.minute, second: dt.second, millisecond: dt.millisecond };
+  const there = DateTime.fromObject(fields, { zone });
+  return there.isValid && sameWall(there, fields) && there.second === fields.second && there.millisecond === fields.millisecond;
+}
+
+/** The IANA zone of that name; a validation error for an unknown one. */
+export function ianaZone(timezone: string): IANAZone {
+  if (typeof timezone !== 'string' || !IANAZone.isValidZone(timezone)) {
+    throw new DomainError('validation', 'validation_failed', `Unknown time zone: ${String(timezone)}`, {}, [{ path: 'timezone', message: 'Unknown time zone' }]);
+  }
+  return IANAZone.create(timezone);
+}
+
+/**
+ * Every instant (epoch ms, ascending) at which the zone's clock shows a wall time, given as the
+ * epoch ms of that same reading in UTC: none inside a spring-forward gap, two in a fall-back overlap.
+ */
+export function instantsAtWallTime(zone: Zone, wallAsUtcMs: number): number[] {
+  const offsets = new Set([zone.offset(wallAsUtcMs - DAY_MS), zone.offset(wallAsUtcMs), zone.offset(wallAsUtcMs + DAY_MS)]);
+  const found = new Set<number>();
+  for (const offset of offsets) {
+    const instant = wallAsUtcMs - offset * MINUTE;
+    if (zone.offset(instant) === offset) found.add(instant);
+  }
+  return [...found].sort((a, b) => a - b);
 }
 
 function badTime(field: string, message: string) {
@@ -108,3 +140,4 @@ export function subtractIntervals(from: Interval[], minus: Interval[]): Interval
 }
 
 export const MINUTE = 60_000;
+export const DAY_MS = 86_400_000;

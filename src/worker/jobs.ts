@@ -1,4 +1,8 @@
 import type { Container } from '../container';
+import { ACCESS_JOBS } from '../modules/access/access.jobs';
+import { OUTBOX_JOBS } from '../modules/notifications/outbox.jobs';
+import { RECHECK_JOBS } from '../modules/organisations/recheck.service';
+import { PAYMENTS_JOBS } from '../modules/payments/payments.jobs';
 import { withJobLock } from './lock';
 
 /**
@@ -19,6 +23,12 @@ export const JOBS: Job[] = [
     schedule: '*/5 * * * *',
     run: (c) => c.services.bookings.completeFinished(),
   },
+  // Lapsed holds are released before codes are issued, so a released booking never gets one.
+  ...PAYMENTS_JOBS,
+  ...RECHECK_JOBS,
+  // Codes are issued before the outbox is sent, so `--once` issues and texts in one run.
+  ...ACCESS_JOBS,
+  ...OUTBOX_JOBS,
 ];
 
 /** Runs one job under its lock; returns what it did, or 'skipped' when another worker holds it. */

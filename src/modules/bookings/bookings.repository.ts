@@ -1,6 +1,6 @@
-import { and, asc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { BLOCKING_STATUSES, bookings, hubs, organisations, rooms } from '../../db/schema';
+import { BLOCKING_STATUSES, bookingSeries, bookings, hubs, organisations, rooms } from '../../db/schema';
 
 export type BookingRow = typeof bookings.$inferSelect;
 export type BookingStatus = BookingRow['status'];
@@ -91,6 +91,41 @@ export function createBookingsRepository(db: DbOrTx) {
         .orderBy(asc(bookings.startsAt), asc(bookings.id))
         .limit(f.limit);
     },
+    async insertSeries(values: typeof bookingSeries.$inferInsert, tx: DbOrTx = db) {
+      const [row] = await tx.insert(bookingSeries).values(values).returning();
+      return row;
+    },
+    async insertMany(values: (typeof bookings.$inferInsert)[], tx: DbOrTx = db): Promise<BookingRow[]> {
+      if (values.length === 0) return [];
+      return tx.insert(bookings).values(values).returning();
+    },
+    /** Blocking bookings of a series starting at or after `from`, locked, by start. */
+    seriesFromForUpdate: (seriesId: string, from: Date, tx: DbOrTx) =>
+      tx
+        .select()
+        .from(bookings)
+        .where(and(eq(bookings.seriesId, seriesId), gte(bookings.startsAt, from), inArray(bookings.status, [...BLOCKING_STATUSES])))
+        .orderBy(asc(bookings.startsAt), asc(bookings.id))
+        .for('update'),
+    async setStatus(ids: string[], status: BookingStatus, statusReason: string | null, tx: DbOrTx = db): Promise<BookingRow[]> {
+      if (ids.length === 0) return [];
+      return tx
+        .update(bookings)
+        .set({ status, statusReason, updatedAt: sql`now()` })
+        .where(inArray(bookings.id, ids))
+        .returning();
+    },
+    /** The approvals queue: requested bookings of a hub with what staff need to decide, soonest first. */
+    requestedInHub: (hubId: string, limit: number, tx: DbOrTx = db) =>
+      tx
+        .select({ booking: bookings, roomName: rooms.name, timezone: hubs.timezone, organisation: organisations })
+        .from(bookings)
+        .innerJoin(hubs, eq(hubs.id, bookings.hubId))
+        .innerJoin(rooms, eq(rooms.id, bookings.roomId))
+        .innerJoin(organisations, eq(organisations.id, bookings.organisationId))
+        .where(and(eq(bookings.hubId, hubId), eq(bookings.status, 'requested')))
+        .orderBy(asc(bookings.startsAt), asc(bookings.id))
+        .limit(limit),
     /** Marks confirmed bookings that have ended as completed; returns how many. Idempotent. */
     async completeFinished(now: Date, tx: DbOrTx = db): Promise<number> {
       const rows = await tx

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth';
+import { problemSchema } from '../../http/errors';
 import { dateTimeInput, decodeCursor, encodeCursor, errorResponses, pageQuery } from '../../http/schemas';
 import { invalid } from '../../lib/errors';
 import type { BookingsService } from './bookings.service';
-import { bookingBody, bookingView, moveBody, statusQuery } from './bookings.schemas';
+import { bookingBody, bookingView, cancelBody, cancelResult, moveBody, seriesConflict, seriesResult, statusQuery } from './bookings.schemas';
 
 const bearer = [{ bearer: [] }];
 const idParam = z.object({ id: z.uuid() });
@@ -20,10 +21,10 @@ export const bookingsRoutes: FastifyPluginAsyncZod<{ bookings: BookingsService }
         tags: ['bookings'],
         operationId: 'createBooking',
         summary: 'Book a room for an organisation',
-        description: `Refused with 422 when outside opening hours, closed, over capacity, too short or long, too little notice, too far ahead or at a local time the clocks skip; ${conflictNote}.`,
+        description: `Refused with 422 when outside opening hours, closed, over capacity, too short or long, too little notice, too far ahead or at a local time the clocks skip; ${conflictNote}. With \`recurrence\` it books a weekly series in the hub's local time and answers {series, bookings}; a conflicting date (booked, closed, refused by a rule, or a skipped local time) is listed by date in \`conflicts\` of a 409 and nothing is booked, unless \`skipConflicts\` is set, when every free date is booked and the rest listed in \`series.skipped\`.`,
         security: bearer,
         body: bookingBody,
-        response: { 201: bookingView, ...errorResponses(400, 401, 404, 409, 422) },
+        response: { 201: z.union([bookingView, seriesResult]), 409: problemSchema.extend({ conflicts: z.array(z.union([seriesConflict, z.object({ startsAt: z.string(), endsAt: z.string() })])).optional() }), ...errorResponses(400, 401, 404, 422) },
       },
     },
     async (req, reply) => reply.status(201).send(await bookings.create(actorOf(req), req.body)),
@@ -76,11 +77,13 @@ export const bookingsRoutes: FastifyPluginAsyncZod<{ bookings: BookingsService }
         operationId: 'cancelBooking',
         security: bearer,
         params: idParam,
-        body: z.object({ reason: z.string().trim().max(500).optional() }).default({}),
-        response: { 200: bookingView, ...errorResponses(400, 401, 404, 422) },
+        summary: 'Cancel a booking, or it and every later date of its series (scope=following)',
+        description: 'What was paid by card is refunded through Stripe: in full when staff cancel, otherwise by the hub\'s cancellationPolicy (the share for the notice given).',
+        body: cancelBody,
+        response: { 200: cancelResult, ...errorResponses(400, 401, 404, 422) },
       },
     },
-    async (req) => bookings.cancel(actorOf(req), req.params.id, req.body.reason),
+    async (req) => bookings.cancel(actorOf(req), req.params.id, req.body.reason, req.body.scope),
   );
 
   app.post(
@@ -98,6 +101,43 @@ export const bookingsRoutes: FastifyPluginAsyncZod<{ bookings: BookingsService }
       },
     },
     async (req) => bookings.move(actorOf(req), req.params.id, req.body),
+  );
+
+  app.get(
+    '/hubs/:hubId/approvals',
+    {
+      schema: {
+        tags: ['bookings'],
+        operationId: 'listApprovals',
+        summary: "The hub's approvals queue: requested bookings, soonest first, with the organisation's tier standing (staff)",
+        description: '`waitingFor: tier_review` means the organisation\'s community claim is unverified or past its re-check date: verify it (POST /organisations/:id/verify) before approving.',
+        security: bearer,
+        params: z.object({ hubId: z.uuid() }),
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(100) }),
+        response: {
+          200: z.object({
+            items: z.array(
+              bookingView.extend({
+                organisation: z.object({
+                  id: z.uuid(),
+                  name: z.string(),
+                  claimedTier: z.string(),
+                  verifiedTier: z.string().nullable(),
+                  verificationStatus: z.string(),
+                  recheckOn: z.string().nullable(),
+                  charityNumber: z.string().nullable(),
+                  tier: z.string(),
+                  needsReview: z.boolean(),
+                }),
+                waitingFor: z.enum(['tier_review', 'approval']),
+              }),
+            ),
+          }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (req) => bookings.approvalQueue(actorOf(req), req.params.hubId, req.query.limit),
   );
 
   app.post(

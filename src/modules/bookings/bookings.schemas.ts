@@ -45,6 +45,54 @@ export const bookingBody = z.object({
     .string()
     .regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number, e.g. +447700900123')
     .optional(),
+  recurrence: z
+    .object({
+      weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).describe('ISO weekdays, 1 = Monday'),
+      until: z.iso.date().optional().describe('The last local date a booking may start on, inclusive'),
+      count: z.number().int().min(1).max(104).optional().describe('How many dates'),
+    })
+    .refine((r) => (r.until === undefined) !== (r.count === undefined), { message: 'give exactly one of until and count', path: ['until'] })
+    .optional()
+    .describe('Makes a weekly series, expanded in the hub\'s local time (at most 104 dates)'),
+  skipConflicts: z.boolean().default(false).describe('Create every free date of a series and report the rest, instead of refusing the whole series'),
+});
+
+export const seriesConflict = z.object({
+  date: z.string().describe('The local date, YYYY-MM-DD'),
+  startsAt: z.string().nullable(),
+  endsAt: z.string().nullable(),
+  reason: z.string().describe('booked, closed, nonexistent_local_time, or the rule refused (too_far_ahead, outside_opening_hours, ...)'),
+  detail: z.string(),
+});
+
+export const seriesView = z.object({
+  id: z.uuid(),
+  roomId: z.uuid(),
+  organisationId: z.uuid(),
+  rule: z.object({ weekdays: z.array(z.number().int()), until: z.string().nullable(), count: z.number().int().nullable(), timezone: z.string() }),
+  skipped: z.array(seriesConflict),
+});
+
+export const seriesResult = z.object({ series: seriesView, bookings: z.array(bookingView) });
+
+export const cancelBody = z
+  .object({
+    reason: z.string().trim().max(500).optional(),
+    scope: z.enum(['this', 'following']).default('this').describe('following: this booking and every later one of its series'),
+  })
+  .default({ scope: 'this' });
+
+export const refundView = z.object({
+  id: z.uuid(),
+  bookingId: z.uuid(),
+  amountPence: z.number().int(),
+  percent: z.number().int(),
+  status: z.enum(['pending', 'succeeded', 'failed', 'canceled']),
+});
+
+export const cancelResult = bookingView.extend({
+  cancelledBookingIds: z.array(z.uuid()).describe('Every booking this call cancelled (more than one for scope=following)'),
+  refunds: z.array(refundView).describe('Refunds started for what was paid, by the hub\'s cancellation policy (in full when staff cancel)'),
 });
 
 export const moveBody = z.object({ startsAt: dateTimeInput, endsAt: dateTimeInput, roomId: z.uuid().optional() });

@@ -9,8 +9,9 @@ import type { OrganisationsRepository } from '../organisations/organisations.rep
 import { NETWORK_ZONE } from '../organisations/organisations.service';
 import { withinOpeningHours } from '../venues/availability.fns';
 import type { HubRow, RoomRow, VenuesRepository } from '../venues/venues.repository';
-import { afterApproval, checkBookingRules, initialStatus } from './bookings.fns';
+import { afterApproval, checkBookingRules, initialStatus, type RuleBreach } from './bookings.fns';
 import type { BookingRow, BookingStatus, BookingsRepository } from './bookings.repository';
+import { DEFAULT_MAX_OCCURRENCES, expandWeekly } from './recurrence.fns';
 import { DateTime } from 'luxon';
 
 export interface BookingInput {
@@ -21,6 +22,44 @@ export interface BookingInput {
   title: string;
   attendees: number;
   contactPhone?: string;
+  recurrence?: { weekdays: number[]; until?: string; count?: number };
+  skipConflicts?: boolean;
+}
+
+/** A date of a series that could not be booked. */
+export interface SeriesConflict {
+  date: string;
+  startsAt: string | null;
+  endsAt: string | null;
+  reason: string;
+  detail: string;
+}
+
+/** What the payments module does when bookings change; every method is safe to call with nothing to do. */
+export interface PaymentHooks {
+  /** In the transaction that put bookings into awaiting_payment: hold them until `until`. */
+  hold(bookingIds: string[], until: Date, tx: DbOrTx): Promise<void>;
+  /** After commit: bookings just confirmed, priced, for an organisation that pays by invoice. Never throws; a job retries. */
+  invoice(bookings: BookingRow[], actorId: string | null): Promise<void>;
+  /** After commit: bookings just cancelled. Refunds what was paid (the hub's policy, in full when staff cancel). Never throws. */
+  refund(bookings: BookingRow[], opts: { byStaff: boolean; actorId: string }): Promise<RefundSummary[]>;
+}
+export interface RefundSummary {
+  id: string;
+  bookingId: string;
+  amountPence: number;
+  percent: number;
+  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+}
+
+/** A text to the hirer (the outbox sends it). */
+export interface HirerNotice {
+  kind: string;
+  to: string;
+  body: string;
+  dedupeKey: string;
+  hubId: string;
+  bookingId: string;
 }
 
 /** The price a booking was quoted; filled in by the pricing module. */
@@ -62,8 +101,15 @@ export function createBookingsService(deps: {
   organisations: Pick<OrganisationsRepository, 'get'>;
   clock: Clock;
   pricer?: Pricer;
+  /** Self-entry: told after a booking is confirmed, moved or cancelled (issues, re-issues or revokes its door code). */
+  access?: { bookingChanged(bookingId: string): Promise<void> };
+  /** Payments: holds, invoices and refunds. */
+  payments?: PaymentHooks;
+  /** Queues a text to the hirer in the caller's transaction (the outbox); absent, nothing is sent. */
+  notify?: (notice: HirerNotice, tx: DbOrTx) => Promise<unknown>;
 }) {
   const { db, bookings, venues, organisations, clock } = deps;
+  const payments = deps.payments;
 
   async function roomWithHubOr404(roomId: string) {
     const row = await venues.getRoomWithHub(roomId);
@@ -87,7 +133,12 @@ export function createBookingsService(deps: {
 
   function enforceRules(room: RoomRow, hub: HubRow, startsAt: Date, endsAt: Date, attendees: number, byStaff: boolean) {
     if (!room.active) throw unprocessable('room_inactive', 'That room is not taking bookings');
-    const breach = checkBookingRules({
+    const breach = ruleBreach(room, hub, startsAt, endsAt, attendees, byStaff);
+    if (breach) throw unprocessable(breach.code, breach.detail);
+  }
+
+  function ruleBreach(room: RoomRow, hub: HubRow, startsAt: Date, endsAt: Date, attendees: number, byStaff: boolean) {
+    return checkBookingRules({
       startsAt,
       endsAt,
       now: clock.now(),
@@ -99,7 +150,6 @@ export function createBookingsService(deps: {
       byStaff,
       withinOpeningHours: withinOpeningHours(hub.openingHours, hub.timezone, startsAt, endsAt),
     });
-    if (breach) throw unprocessable(breach.code, breach.detail);
   }
 
   /** Inside the room's lock: refuses closures and clashes with a precise error. The exclusion constraint stays the backstop. */
@@ -142,50 +192,201 @@ export function createBookingsService(deps: {
 
   const today = () => DateTime.fromJSDate(clock.now(), { zone: NETWORK_ZONE }).toISODate()!;
 
-  return {
+  const holdUntil = (hub: HubRow) => new Date(clock.now().getTime() + hub.settings.holdMinutes * MINUTE);
+
+  /** After commit: door codes for confirmed bookings, invoices for invoice payers. */
+  async function afterCommit(rows: BookingRow[], org: { paysByInvoice: boolean }, actorId: string | null) {
+    for (const r of rows) if (r.status === 'confirmed') await deps.access?.bookingChanged(r.id);
+    const invoiced = rows.filter((r) => r.status === 'confirmed' && org.paysByInvoice && ((r.price as PriceSnapshot | null)?.amountPence ?? 0) > 0);
+    if (invoiced.length) await payments?.invoice(invoiced, actorId);
+  }
+
+  function when(b: BookingRow, zone: string) {
+    return DateTime.fromJSDate(b.startsAt, { zone }).setLocale('en-GB').toFormat('ccc d LLL HH:mm');
+  }
+
+  async function tell(tx: DbOrTx, b: BookingRow, hub: HubRow, kind: string, body: string) {
+    if (!deps.notify || !b.contactPhone) return;
+    await deps.notify({ kind, to: b.contactPhone, body, dedupeKey: `${kind}:${b.id}`, hubId: hub.id, bookingId: b.id }, tx);
+  }
+
+  /** POST /bookings with a recurrence: every date, or 409 listing the conflicts; with skipConflicts, every free date. */
+  async function createSeries(actor: Actor, input: BookingInput & { recurrence: NonNullable<BookingInput['recurrence']> }) {
+    const { room, hub } = await roomWithHubOr404(input.roomId);
+    const { org, byStaff } = await loadOrgFor(actor, input.organisationId, hub.id);
+    const { startsAt, endsAt } = parseWindow(hub, input.startsAt, input.endsAt);
+    if (!room.active) throw unprocessable('room_inactive', 'That room is not taking bookings');
+    const expansion = expandWeekly({
+      firstStart: startsAt,
+      firstEnd: endsAt,
+      weekdays: input.recurrence.weekdays,
+      until: input.recurrence.until,
+      count: input.recurrence.count,
+      timezone: hub.timezone,
+      max: DEFAULT_MAX_OCCURRENCES,
+    });
+    const zone = hub.timezone;
+    const conflicts: SeriesConflict[] = expansion.skipped.map((d) => ({
+      date: d.localDate,
+      startsAt: null,
+      endsAt: null,
+      reason: d.reason,
+      detail: 'The clocks skip that local time on this date',
+    }));
+    // Rules that are the same on every date (size, length) refuse the whole series.
+    const everyDate = new Set(['over_capacity', 'too_short', 'too_long']);
+    const candidates: { startsAt: Date; endsAt: Date; localDate: string }[] = [];
+    for (const o of expansion.occurrences) {
+      const breach: RuleBreach | undefined = ruleBreach(room, hub, o.startsAt, o.endsAt, input.attendees, byStaff);
+      if (breach && everyDate.has(breach.code)) throw unprocessable(breach.code, breach.detail);
+      if (breach) conflicts.push({ date: o.localDate, startsAt: toZonedIso(o.startsAt, zone), endsAt: toZonedIso(o.endsAt, zone), reason: breach.code, detail: breach.detail });
+      else candidates.push(o);
+    }
+    const standing = tierStanding(org, today());
+    const result = await inTx(async (tx) => {
+      await venues.lockRoom(room.id, tx);
+      const free: { startsAt: Date; endsAt: Date; blockedUntil: Date }[] = [];
+      for (const o of candidates) {
+        const closed = await venues.closuresForRoom(hub.id, room.id, o.startsAt, o.endsAt, tx);
+        const blockedUntil = new Date(o.endsAt.getTime() + room.bufferMinutes * MINUTE);
+        const at = { date: o.localDate, startsAt: toZonedIso(o.startsAt, zone), endsAt: toZonedIso(o.endsAt, zone) };
+        if (closed.length) {
+          conflicts.push({ ...at, reason: 'closed', detail: `The ${closed[0].roomId ? 'room' : 'hub'} is closed: ${closed[0].reason}` });
+          continue;
+        }
+        const clashes = await bookings.clashes(room.id, o.startsAt, blockedUntil, null, tx);
+        if (clashes.length) {
+          conflicts.push({ ...at, reason: 'booked', detail: 'The room is already booked then' });
+          continue;
+        }
+        free.push({ startsAt: o.startsAt, endsAt: o.endsAt, blockedUntil });
+      }
+      conflicts.sort((a, b) => a.date.localeCompare(b.date));
+      if (free.length === 0 || (conflicts.length && !input.skipConflicts)) {
+        throw conflict('booking_conflict', free.length === 0 ? 'None of the series\' dates is free' : `${conflicts.length} of the series' dates cannot be booked; nothing was booked (send skipConflicts to book the rest)`, {
+          conflicts,
+        });
+      }
+      const firstTimeAtHub = hub.settings.approval === 'first_time' ? !(await bookings.hasEarlierBooking(org.id, hub.id, tx)) : false;
+      const rule = { weekdays: input.recurrence.weekdays, until: input.recurrence.until ?? null, count: input.recurrence.count ?? null, timezone: zone };
+      const series = await bookings.insertSeries({ roomId: room.id, organisationId: org.id, rule: { ...rule, skipped: conflicts }, createdBy: actor.userId }, tx);
+      const values = [];
+      for (const f of free) {
+        const price = deps.pricer ? await deps.pricer.quote({ room, hub, tier: standing.tier, startsAt: f.startsAt, endsAt: f.endsAt }, tx) : null;
+        const status = initialStatus({ byStaff, needsReview: standing.needsReview, approval: hub.settings.approval, firstTimeAtHub, amountPence: price?.amountPence ?? null, paysByInvoice: org.paysByInvoice });
+        values.push({
+          roomId: room.id,
+          hubId: hub.id,
+          organisationId: org.id,
+          seriesId: series.id,
+          createdBy: actor.userId,
+          title: input.title,
+          attendees: input.attendees,
+          contactPhone: input.contactPhone ?? org.contactPhone,
+          startsAt: f.startsAt,
+          endsAt: f.endsAt,
+          blockedUntil: f.blockedUntil,
+          status,
+          statusReason: status === 'requested' ? (standing.needsReview ? 'tier_review' : 'approval_required') : null,
+          price,
+        });
+      }
+      const rows = await bookings.insertMany(values, tx);
+      const held = rows.filter((r) => r.status === 'awaiting_payment').map((r) => r.id);
+      if (held.length) await payments?.hold(held, holdUntil(hub), tx);
+      return { series, rows, rule };
+    });
+    await afterCommit(result.rows, org, actor.userId);
+    return {
+      series: { id: result.series.id, roomId: room.id, organisationId: org.id, rule: result.rule, skipped: conflicts },
+      bookings: result.rows.map((r) => presentBooking(r, zone, { roomName: room.name, hubName: hub.name, organisationName: org.name })),
+    };
+  }
+
+  const api = {
     visibleOr404,
     presentBooking,
 
+    createSeries,
+
+    /** One booking; with a recurrence, a series ({series, bookings}). */
     async create(actor: Actor, input: BookingInput) {
-      const { room, hub } = await roomWithHubOr404(input.roomId);
-      const { org, byStaff } = await loadOrgFor(actor, input.organisationId, hub.id);
-      const { startsAt, endsAt } = parseWindow(hub, input.startsAt, input.endsAt);
-      enforceRules(room, hub, startsAt, endsAt, input.attendees, byStaff);
-      const standing = tierStanding(org, today());
-      const created = await inTx(async (tx) => {
-        await venues.lockRoom(room.id, tx);
-        const blockedUntil = await assertRoomFree(tx, room, hub, startsAt, endsAt, null);
-        const price = deps.pricer ? await deps.pricer.quote({ room, hub, tier: standing.tier, startsAt, endsAt }, tx) : null;
-        const firstTimeAtHub = hub.settings.approval === 'first_time' ? !(await bookings.hasEarlierBooking(org.id, hub.id, tx)) : false;
-        const status = initialStatus({
-          byStaff,
-          needsReview: standing.needsReview,
-          approval: hub.settings.approval,
-          firstTimeAtHub,
-          amountPence: price?.amountPence ?? null,
-          paysByInvoice: org.paysByInvoice,
-        });
-        return bookings.insert(
-          {
-            roomId: room.id,
-            hubId: hub.id,
-            organisationId: org.id,
-            createdBy: actor.userId,
-            title: input.title,
-            attendees: input.attendees,
-            contactPhone: input.contactPhone ?? org.contactPhone,
-            startsAt,
-            endsAt,
-            blockedUntil,
-            status,
-            statusReason: status === 'requested' ? (standing.needsReview ? 'tier_review' : 'approval_required') : null,
-            price,
-          },
-          tx,
-        );
-      });
-      return presentBooking(created, hub.timezone, { roomName: room.name, hubName: hub.name, organisationName: org.name });
+      if (input.recurrence) return createSeries(actor, { ...input, recurrence: input.recurrence });
+      return createOne(actor, input);
     },
+
+    async approvalQueue(actor: Actor, hubId: string, limit = 100) {
+      if (!isStaffOf(actor, hubId)) throw forbidden('Only staff of this hub may see its approvals');
+      const rows = await bookings.requestedInHub(hubId, limit);
+      return {
+        items: rows.map((r) => {
+          const standing = tierStanding(r.organisation, today());
+          return {
+            ...presentBooking(r.booking, r.timezone, { roomName: r.roomName, organisationName: r.organisation.name }),
+            organisation: {
+              id: r.organisation.id,
+              name: r.organisation.name,
+              claimedTier: r.organisation.claimedTier,
+              verifiedTier: r.organisation.verifiedTier,
+              verificationStatus: r.organisation.verificationStatus,
+              recheckOn: r.organisation.recheckOn,
+              charityNumber: r.organisation.charityNumber,
+              tier: standing.tier,
+              needsReview: standing.needsReview,
+            },
+            waitingFor: standing.needsReview ? ('tier_review' as const) : ('approval' as const),
+          };
+        }),
+      };
+    },
+  };
+
+  async function createOne(actor: Actor, input: BookingInput) {
+    const { room, hub } = await roomWithHubOr404(input.roomId);
+    const { org, byStaff } = await loadOrgFor(actor, input.organisationId, hub.id);
+    const { startsAt, endsAt } = parseWindow(hub, input.startsAt, input.endsAt);
+    enforceRules(room, hub, startsAt, endsAt, input.attendees, byStaff);
+    const standing = tierStanding(org, today());
+    const created = await inTx(async (tx) => {
+      await venues.lockRoom(room.id, tx);
+      const blockedUntil = await assertRoomFree(tx, room, hub, startsAt, endsAt, null);
+      const price = deps.pricer ? await deps.pricer.quote({ room, hub, tier: standing.tier, startsAt, endsAt }, tx) : null;
+      const firstTimeAtHub = hub.settings.approval === 'first_time' ? !(await bookings.hasEarlierBooking(org.id, hub.id, tx)) : false;
+      const status = initialStatus({
+        byStaff,
+        needsReview: standing.needsReview,
+        approval: hub.settings.approval,
+        firstTimeAtHub,
+        amountPence: price?.amountPence ?? null,
+        paysByInvoice: org.paysByInvoice,
+      });
+      const row = await bookings.insert(
+        {
+          roomId: room.id,
+          hubId: hub.id,
+          organisationId: org.id,
+          createdBy: actor.userId,
+          title: input.title,
+          attendees: input.attendees,
+          contactPhone: input.contactPhone ?? org.contactPhone,
+          startsAt,
+          endsAt,
+          blockedUntil,
+          status,
+          statusReason: status === 'requested' ? (standing.needsReview ? 'tier_review' : 'approval_required') : null,
+          price,
+        },
+        tx,
+      );
+      if (row.status === 'awaiting_payment') await payments?.hold([row.id], holdUntil(hub), tx);
+      return row;
+    });
+    await afterCommit([created], org, actor.userId);
+    return presentBooking(created, hub.timezone, { roomName: room.name, hubName: hub.name, organisationName: org.name });
+  }
+
+  return {
+    ...api,
 
     async get(actor: Actor, id: string) {
       const b = await visibleOr404(actor, id);
@@ -217,17 +418,28 @@ export function createBookingsService(deps: {
       };
     },
 
-    async cancel(actor: Actor, id: string, reason: string | undefined) {
+    /** Cancels one booking, or (scope 'following') it and every later booking of its series; refunds what was paid. */
+    async cancel(actor: Actor, id: string, reason: string | undefined, scope: 'this' | 'following' = 'this') {
       const b = await visibleOr404(actor, id);
       const { hub } = await roomWithHubOr404(b.roomId);
-      const updated = await inTx(async (tx) => {
+      const byStaff = isStaffOf(actor, b.hubId);
+      const cancelled = await inTx(async (tx) => {
         const current = await bookings.getForUpdate(id, tx);
         if (!current || !BLOCKING.includes(current.status)) {
           throw unprocessable('invalid_status', `A ${current?.status ?? 'missing'} booking cannot be cancelled`);
         }
-        return bookings.update(id, { status: 'cancelled', statusReason: reason ?? (isStaffOf(actor, b.hubId) ? 'cancelled_by_staff' : 'cancelled_by_hirer') }, tx);
+        const later = scope === 'following' && current.seriesId ? await bookings.seriesFromForUpdate(current.seriesId, current.startsAt, tx) : [];
+        const ids = [...new Set([current.id, ...later.map((r) => r.id)])];
+        return bookings.setStatus(ids, 'cancelled', reason ?? (byStaff ? 'cancelled_by_staff' : 'cancelled_by_hirer'), tx);
       });
-      return presentBooking(updated, hub.timezone);
+      for (const c of cancelled) await deps.access?.bookingChanged(c.id);
+      const refunds = payments ? await payments.refund(cancelled, { byStaff, actorId: actor.userId }) : [];
+      const self = cancelled.find((c) => c.id === id)!;
+      return {
+        ...presentBooking(self, hub.timezone),
+        cancelledBookingIds: cancelled.map((c) => c.id).sort((x, y) => cancelled.find((c) => c.id === x)!.startsAt.getTime() - cancelled.find((c) => c.id === y)!.startsAt.getTime()),
+        refunds,
+      };
     },
 
     async move(actor: Actor, id: string, input: { startsAt: string; endsAt: string; roomId?: string }) {
@@ -248,21 +460,43 @@ export function createBookingsService(deps: {
         const blockedUntil = await assertRoomFree(tx, room, hub, startsAt, endsAt, id);
         return bookings.update(id, { roomId: room.id, hubId: hub.id, startsAt, endsAt, blockedUntil }, tx);
       });
+      await deps.access?.bookingChanged(id);
       return presentBooking(updated, hub.timezone, { roomName: room.name, hubName: hub.name });
     },
 
+    /**
+     * Staff approve a requested booking: the staff decision the booking waited for. The usual
+     * path for a `tier_review` booking is to verify the organisation first (evidence, re-check
+     * date); if staff verified it at a different tier than the booking was quoted at, the booking
+     * is re-priced at that tier. Approving without verifying keeps the quoted (claimed) price.
+     */
     async approve(actor: Actor, id: string) {
       const b = await visibleOr404(actor, id);
       if (!isStaffOf(actor, b.hubId)) throw forbidden('Only staff of the hub may approve bookings');
       const org = await organisations.get(b.organisationId);
-      const { hub } = await roomWithHubOr404(b.roomId);
+      if (!org) throw notFound('Organisation');
+      const { room, hub } = await roomWithHubOr404(b.roomId);
+      const standing = tierStanding(org, today());
       const updated = await inTx(async (tx) => {
         const current = await bookings.getForUpdate(id, tx);
         if (!current || current.status !== 'requested') throw unprocessable('invalid_status', `Only a requested booking can be approved; this one is ${current?.status}`);
-        const price = current.price as PriceSnapshot | null;
-        const status = afterApproval({ amountPence: price?.amountPence ?? null, paysByInvoice: org?.paysByInvoice ?? false });
-        return bookings.update(id, { status, statusReason: null }, tx);
+        let price = current.price as PriceSnapshot | null;
+        if (price && price.tier !== standing.tier && deps.pricer) {
+          price = (await deps.pricer.quote({ room, hub, tier: standing.tier, startsAt: current.startsAt, endsAt: current.endsAt }, tx)) ?? price;
+        }
+        const status = afterApproval({ amountPence: price?.amountPence ?? null, paysByInvoice: org.paysByInvoice });
+        const row = await bookings.update(id, { status, statusReason: null, price }, tx);
+        if (status === 'awaiting_payment') await payments?.hold([row.id], holdUntil(hub), tx);
+        const next =
+          status === 'awaiting_payment'
+            ? `Pay within ${hub.settings.holdMinutes} minutes to keep it.`
+            : org.paysByInvoice && (price?.amountPence ?? 0) > 0
+              ? 'It is confirmed; an invoice follows.'
+              : 'It is confirmed.';
+        await tell(tx, row, hub, 'booking_approved', `Hubkey: your booking "${row.title}" at ${hub.name} on ${when(row, hub.timezone)} was approved. ${next}`);
+        return row;
       });
+      await afterCommit([updated], org, actor.userId);
       return presentBooking(updated, hub.timezone);
     },
 
@@ -273,7 +507,9 @@ export function createBookingsService(deps: {
       const updated = await inTx(async (tx) => {
         const current = await bookings.getForUpdate(id, tx);
         if (!current || current.status !== 'requested') throw unprocessable('invalid_status', `Only a requested booking can be declined; this one is ${current?.status}`);
-        return bookings.update(id, { status: 'declined', statusReason: reason }, tx);
+        const row = await bookings.update(id, { status: 'declined', statusReason: reason }, tx);
+        await tell(tx, row, hub, 'booking_declined', `Hubkey: your booking request "${row.title}" at ${hub.name} on ${when(row, hub.timezone)} was declined: ${reason}`);
+        return row;
       });
       return presentBooking(updated, hub.timezone);
     },

@@ -7,8 +7,12 @@
  * `skipped`, never silently moved. A local time that occurs twice (fall-back overlap) takes the
  * earlier instant.
  */
-import { DateTime, IANAZone, type Zone } from 'luxon';
+import { DateTime, type IANAZone, type Zone } from 'luxon';
 import { invalid } from '../../lib/errors';
+import { ianaZone as zoneOf, instantsAtWallTime, localTimeExists } from '../../lib/time';
+
+/** Re-exported from src/lib/time.ts, where the hub-time helpers live. */
+export { localTimeExists };
 
 export const DEFAULT_MAX_OCCURRENCES = 104;
 
@@ -48,78 +52,18 @@ export interface Expansion {
   skipped: SkippedDate[];
 }
 
-const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 const HAS_OFFSET = /(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/;
 
 /** A wall-clock reading: fields as written, in a DateTime whose zone is UTC. */
 type Wall = DateTime;
 
-function zoneOf(timezone: string): IANAZone {
-  if (typeof timezone !== 'string' || !IANAZone.isValidZone(timezone)) {
-    throw invalid(`Unknown time zone: ${String(timezone)}`, [{ path: 'timezone', message: 'Unknown time zone' }]);
-  }
-  return IANAZone.create(timezone);
-}
-
 /** Every instant (epoch ms, ascending) at which the zone's clock shows this wall time. */
-function instantsOf(wall: Wall, zone: Zone): number[] {
-  const w = wall.toMillis();
-  const offsets = new Set([zone.offset(w - DAY_MS), zone.offset(w), zone.offset(w + DAY_MS)]);
-  const found = new Set<number>();
-  for (const offset of offsets) {
-    const instant = w - offset * MINUTE_MS;
-    if (zone.offset(instant) === offset) found.add(instant);
-  }
-  return [...found].sort((a, b) => a - b);
-}
+const instantsOf = (wall: Wall, zone: Zone): number[] => instantsAtWallTime(zone, wall.toMillis());
 
 function wallOf(dt: DateTime): Wall {
   return DateTime.fromObject(
-    {
-      year: dt.year,
-      month: dt.month,
-      day: dt.day,
-      hour: dt.hour,
-      minute: dt.minute,
-      second: dt.second,
-      millisecond: dt.millisecond,
-    },
+    { year: dt.year, month: dt.month, day: dt.day, hour: dt.hour, minute: dt.minute, second: dt.second, millisecond: dt.millisecond },
     { zone: 'utc' },
-  );
-}
-
-/**
- * Whether the wall time written in `dt` (its year … millisecond fields) exists on the clock of
- * `zone` (default: dt's own zone). False inside a spring-forward gap: luxon would move such a
- * time forward, so the round trip does not give the same fields back.
- *
- *   localTimeExists(DateTime.fromISO('2026-03-29T01:30'), 'Europe/London') === false
- *
- * (A DateTime built in a zone has already been moved out of any gap, so the check only says
- * something when the fields were made elsewhere, e.g. parsed in UTC, and `zone` is given.)
- */
-export function localTimeExists(dt: DateTime, zone: string | Zone = dt.zone): boolean {
-  if (!dt.isValid) return false;
-  const fields = {
-    year: dt.year,
-    month: dt.month,
-    day: dt.day,
-    hour: dt.hour,
-    minute: dt.minute,
-    second: dt.second,
-    millisecond: dt.millisecond,
-  };
-  const there = DateTime.fromObject(fields, { zone });
-  if (!there.isValid) return false;
-  return (
-    there.year === fields.year &&
-    there.month === fields.month &&
-    there.day === fields.day &&
-    there.hour === fields.hour &&
-    there.minute === fields.minute &&
-    there.second === fields.second &&
-    there.millisecond === fields.millisecond
   );
 }
 

@@ -7,12 +7,13 @@
  * minutes that really elapse (so a booking across a clock change is charged for the hours the
  * room was actually used).
  */
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime, type IANAZone } from 'luxon';
 import { z } from 'zod';
+import { TIERS, type Tier } from '../../db/schema/organisations.types';
 import { invalid } from '../../lib/errors';
+import { DAY_MS, ianaZone as zoneOf, instantsAtWallTime as instantsAtWall, toZonedIso } from '../../lib/time';
 
-export const TIERS = ['community', 'national_charity', 'statutory', 'private'] as const;
-export type Tier = (typeof TIERS)[number];
+export { TIERS, type Tier };
 
 export interface TierRate {
   hourlyPence: number;
@@ -78,32 +79,14 @@ export const MINIMUM_CHARGE_DESCRIPTION = 'Minimum charge';
 export const MAX_PRICED_DAYS = 400;
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------
-// Time-zone helpers (luxon only)
+// Time-zone helpers (the shared ones live in src/lib/time.ts)
 // ---------------------------------------------------------------------------------------------
 
-function zoneOf(timezone: string): IANAZone {
-  if (typeof timezone !== 'string' || !IANAZone.isValidZone(timezone)) {
-    throw invalid(`Unknown time zone: ${String(timezone)}`, [{ path: 'timezone', message: 'Unknown time zone' }]);
-  }
-  return IANAZone.create(timezone);
-}
-
-/**
- * Every instant (epoch ms, ascending) at which the zone's wall clock reads the given local
- * date and time: none inside a spring-forward gap, two inside a fall-back overlap.
- */
+/** The instants at which the zone's clock reads `minuteOfDay` minutes past midnight of `isoDate`. */
 function instantsAtWallTime(zone: IANAZone, isoDate: string, minuteOfDay: number): number[] {
-  const wall = DateTime.fromISO(isoDate, { zone: 'utc' }).plus({ minutes: minuteOfDay }).toMillis();
-  const offsets = new Set([zone.offset(wall - DAY_MS), zone.offset(wall), zone.offset(wall + DAY_MS)]);
-  const found = new Set<number>();
-  for (const offset of offsets) {
-    const instant = wall - offset * MINUTE_MS;
-    if (zone.offset(instant) === offset) found.add(instant);
-  }
-  return [...found].sort((a, b) => a - b);
+  return instantsAtWall(zone, DateTime.fromISO(isoDate, { zone: 'utc' }).plus({ minutes: minuteOfDay }).toMillis());
 }
 
 /** The instants in (from, to) at which the zone's UTC offset changes. */
@@ -135,7 +118,7 @@ export function minuteOfDay(hhmm: string): number {
 }
 
 function isoInZone(ms: number, zone: IANAZone): string {
-  return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) as string;
+  return toZonedIso(new Date(ms), zone.name);
 }
 
 /** The local calendar date (`YYYY-MM-DD`) of an instant in a hub's time zone. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { actorOf } from '../../http/auth';
 import { dateTimeInput, errorResponses, interval } from '../../http/schemas';
 import { toZonedIso } from '../../lib/time';
+import type { Actor } from '../auth/actor';
 import { presentRoom, type VenuesService } from './venues.service';
 import { closureBody, closureView, featuresQuery, hubBody, hubPatch, hubView, roomBody, roomPatch, roomView } from './venues.schemas';
 
@@ -10,7 +11,26 @@ const hubId = z.object({ hubId: z.uuid() });
 const roomId = z.object({ roomId: z.uuid() });
 const bearer = [{ bearer: [] }];
 
-export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService }> = async (app, { venues }) => {
+/** Prices the rooms a search found for one organisation (the pricing module); absent, search lists no prices. */
+export type SearchQuoter = (
+  actor: Actor | undefined,
+  organisationId: string,
+  places: { roomId: string; hubId: string; timezone: string }[],
+  startsAt: Date,
+  endsAt: Date,
+) => Promise<{ tier: string; needsReview: boolean; quotes: (SearchQuote | null)[] }>;
+
+/** The quote shown with a search result. */
+export interface SearchQuote {
+  amountPence: number;
+  currency: 'GBP';
+  tier: string;
+  subsidyPence: number;
+  lines: unknown[];
+  rateCardId?: string;
+}
+
+export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService; quoteRooms?: SearchQuoter }> = async (app, { venues, quoteRooms }) => {
   app.get(
     '/hubs',
     { schema: { tags: ['hubs'], operationId: 'listHubs', summary: 'Every hub in the network', response: { 200: z.object({ items: z.array(hubView) }) } } },
@@ -143,25 +163,51 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService }> = as
           capacity: z.coerce.number().int().min(1).max(10000).optional(),
           features: featuresQuery,
           hubId: z.uuid().optional(),
+          organisationId: z.uuid().optional().describe('Adds each room\'s quote for this organisation (sign in as a member of it, or as staff)'),
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
         response: {
           200: z.object({
             startsAt: z.string(),
             endsAt: z.string(),
-            items: z.array(roomView.extend({ hub: z.object({ id: z.uuid(), name: z.string(), address: z.string(), timezone: z.string() }) })),
+            tier: z.string().optional().describe('With organisationId: the tier the quotes are at'),
+            needsReview: z.boolean().optional().describe('With organisationId: a booking would wait for staff to verify the tier'),
+            items: z.array(
+              roomView.extend({
+                hub: z.object({ id: z.uuid(), name: z.string(), address: z.string(), timezone: z.string() }),
+                quote: z
+                  .object({
+                    amountPence: z.number().int(),
+                    currency: z.literal('GBP'),
+                    tier: z.string(),
+                    subsidyPence: z.number().int(),
+                    lines: z.array(z.unknown()),
+                    rateCardId: z.string().optional(),
+                  })
+                  .nullable()
+                  .optional()
+                  .describe('With organisationId: the price (null when the room has no rate card in force)'),
+              }),
+            ),
           }),
-          ...errorResponses(400, 404, 422),
+          ...errorResponses(400, 401, 404, 422),
         },
       },
+      preHandler: app.identify,
     },
     async (req) => {
       const result = await venues.search(req.query);
-      return {
-        startsAt: toZonedIso(result.startsAt, 'UTC'),
-        endsAt: toZonedIso(result.endsAt, 'UTC'),
-        items: result.rows.map((r) => ({ ...presentRoom(r.room), hub: { id: r.room.hubId, name: r.hubName, address: r.hubAddress, timezone: r.hubTimezone } })),
-      };
+      const items = result.rows.map((r) => ({ ...presentRoom(r.room), hub: { id: r.room.hubId, name: r.hubName, address: r.hubAddress, timezone: r.hubTimezone } }));
+      const base = { startsAt: toZonedIso(result.startsAt, 'UTC'), endsAt: toZonedIso(result.endsAt, 'UTC') };
+      if (!req.query.organisationId || !quoteRooms) return { ...base, items };
+      const priced = await quoteRooms(
+        req.actor,
+        req.query.organisationId,
+        result.rows.map((r) => ({ roomId: r.room.id, hubId: r.room.hubId, timezone: r.hubTimezone })),
+        result.startsAt,
+        result.endsAt,
+      );
+      return { ...base, tier: priced.tier, needsReview: priced.needsReview, items: items.map((item, i) => ({ ...item, quote: priced.quotes[i] })) };
     },
   );
 

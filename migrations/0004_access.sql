@@ -1,0 +1,1 @@
+CREATE INDEX "access_codes_phone_idx" ON "access_codes" USING btree ("phone");

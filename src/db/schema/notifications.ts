@@ -1,0 +1,43 @@
+import { check, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bookings } from './bookings';
+import { hubs } from './venues';
+
+export const outboxStatus = pgEnum('outbox_status', ['pending', 'sending', 'sent', 'failed']);
+
+/**
+ * Every outgoing SMS is a row here first. The sender claims due rows with FOR UPDATE SKIP LOCKED,
+ * marks them `sending` under a lease, and records the provider's id and status. A row whose lease
+ * ran out (its worker died) is claimed again.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    channel: text('channel').notNull().default('sms'),
+    /** What it is about: access_code, access_code_moved, reminder, reply, staff_alert... */
+    kind: text('kind').notNull(),
+    to: text('to').notNull(),
+    body: text('body').notNull(),
+    /** Makes queueing idempotent: a second row with the same key is not queued. */
+    dedupeKey: text('dedupe_key'),
+    hubId: uuid('hub_id').references(() => hubs.id, { onDelete: 'set null' }),
+    bookingId: uuid('booking_id').references(() => bookings.id, { onDelete: 'set null' }),
+    status: outboxStatus('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull(),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    lastError: text('last_error'),
+    providerId: text('provider_id'),
+    providerStatus: text('provider_status'),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('outbox_dedupe_key').on(t.dedupeKey),
+    index('outbox_due_idx').on(t.status, t.nextAttemptAt),
+    index('outbox_hub_idx').on(t.hubId),
+    index('outbox_booking_idx').on(t.bookingId),
+    check('outbox_attempts', sql`${t.attempts} >= 0`),
+  ],
+);

@@ -1,0 +1,67 @@
+import type { LockProvider } from '../../adapters/locks/locks';
+import { createSeamLocks } from '../../adapters/locks/seam';
+import { createLogSms, createTwilioSms, type SmsSender } from '../../adapters/sms/sms';
+import type { Config } from '../../config/env';
+import type { Db } from '../../db/client';
+import type { Clock } from '../../lib/clock';
+import { createCodeCipher } from '../../lib/crypto';
+import type { BookingsRepository } from '../bookings/bookings.repository';
+import { createOutboxRepository } from '../notifications/outbox.repository';
+import { createOutboxService } from '../notifications/outbox.service';
+import type { VenuesRepository } from '../venues/venues.repository';
+import { createAccessRepository } from './access.repository';
+import { createAccessService } from './access.service';
+
+export interface SelfEntryOverrides {
+  /** Replaces the SMS sender SMS_PROVIDER picks. */
+  sms?: SmsSender;
+  /** Replaces the lock provider SEAM_API_KEY picks; null for none. */
+  locks?: LockProvider | null;
+  /** The code generator's randomness (tests pass a seeded one). */
+  random?: (n: number) => number;
+  /** Where failures that a later job run retries are reported. */
+  onError?: (err: unknown, context: string) => void;
+}
+
+/** Wires self-entry: doors and codes, the outbox, and the SMS and lock adapters the config selects. */
+export function createSelfEntry(
+  config: Config,
+  deps: { db: Db; clock: Clock; bookings: BookingsRepository; venues: VenuesRepository },
+  overrides: SelfEntryOverrides = {},
+) {
+  const { db, clock } = deps;
+  const sms =
+    overrides.sms ??
+    (config.sms.provider === 'twilio' && config.sms.twilio
+      ? createTwilioSms({ accountSid: config.sms.twilio.accountSid, authToken: config.sms.twilio.authToken, from: config.sms.twilio.from, apiBase: config.sms.twilio.apiBase })
+      : createLogSms());
+  const locks =
+    overrides.locks !== undefined
+      ? (overrides.locks ?? undefined)
+      : config.seam.enabled && config.seam.apiKey
+        ? createSeamLocks({ apiKey: config.seam.apiKey, endpoint: config.seam.endpoint })
+        : undefined;
+  const onError =
+    overrides.onError ??
+    ((err: unknown, context: string) => {
+      if (config.logLevel !== 'silent' && config.logLevel !== 'fatal') {
+        console.error(JSON.stringify({ level: 'warn', msg: 'self-entry: will retry', context, err: err instanceof Error ? err.message : String(err) }));
+      }
+    });
+
+  const repos = { access: createAccessRepository(db), outbox: createOutboxRepository(db) };
+  const outbox = createOutboxService({ outbox: repos.outbox, sms, clock });
+  const access = createAccessService({
+    db,
+    access: repos.access,
+    bookings: deps.bookings,
+    venues: deps.venues,
+    outbox,
+    cipher: createCodeCipher(config.accessCodeKey),
+    clock,
+    locks,
+    random: overrides.random,
+    onError,
+  });
+  return { repos, services: { access, outbox }, adapters: { sms, locks } };
+}

@@ -1,0 +1,266 @@
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { accessCodeDoors, accessCodes, bookings, doorEntries, doorRooms, doors, hubs, rooms } from '../../db/schema';
+
+export type DoorRow = typeof doors.$inferSelect;
+export type AccessCodeRow = typeof accessCodes.$inferSelect;
+export type AccessCodeDoorRow = typeof accessCodeDoors.$inferSelect;
+export type EntryRow = typeof doorEntries.$inferSelect;
+export type LockState = AccessCodeDoorRow['lockState'];
+
+const iso = (d: Date) => sql`${d.toISOString()}::timestamptz`;
+
+export function createAccessRepository(db: DbOrTx) {
+  return {
+    // -- doors ---------------------------------------------------------------------------------
+    async insertDoor(values: typeof doors.$inferInsert, roomIds: string[], tx: DbOrTx = db): Promise<DoorRow> {
+      const [door] = await tx.insert(doors).values(values).returning();
+      if (roomIds.length) await tx.insert(doorRooms).values(roomIds.map((roomId) => ({ doorId: door.id, roomId })));
+      return door;
+    },
+    async getDoor(id: string, tx: DbOrTx = db): Promise<DoorRow | undefined> {
+      const [row] = await tx.select().from(doors).where(eq(doors.id, id));
+      return row;
+    },
+    listDoors: (hubId: string, tx: DbOrTx = db) => tx.select().from(doors).where(eq(doors.hubId, hubId)).orderBy(asc(doors.name), asc(doors.id)),
+    async roomIdsByDoor(doorIds: string[], tx: DbOrTx = db): Promise<Map<string, string[]>> {
+      const out = new Map<string, string[]>();
+      if (!doorIds.length) return out;
+      const rows = await tx.select().from(doorRooms).where(inArray(doorRooms.doorId, doorIds)).orderBy(asc(doorRooms.roomId));
+      for (const r of rows) out.set(r.doorId, [...(out.get(r.doorId) ?? []), r.roomId]);
+      return out;
+    },
+    /** Active doors with a lock that lead to the room. */
+    doorsForRoom: (roomId: string, tx: DbOrTx = db) =>
+      tx
+        .select({ door: doors })
+        .from(doorRooms)
+        .innerJoin(doors, eq(doors.id, doorRooms.doorId))
+        .where(and(eq(doorRooms.roomId, roomId), eq(doors.active, true), ne(doors.provider, 'none')))
+        .orderBy(asc(doors.id))
+        .then((rows) => rows.map((r) => r.door)),
+    /** Active doors with a lock in the hub (a volunteer's shift code opens all of them). */
+    lockedDoorsOfHub: (hubId: string, tx: DbOrTx = db) =>
+      tx
+        .select()
+        .from(doors)
+        .where(and(eq(doors.hubId, hubId), eq(doors.active, true), ne(doors.provider, 'none')))
+        .orderBy(asc(doors.id)),
+    /** Serialises code issuing per door: the clash check and the insert happen under these locks. */
+    async lockDoors(ids: string[], tx: DbOrTx) {
+      if (ids.length) await tx.select({ id: doors.id }).from(doors).where(inArray(doors.id, [...ids].sort())).orderBy(asc(doors.id)).for('update');
+    },
+
+    // -- codes ---------------------------------------------------------------------------------
+    /** Lookup hashes of active codes on these doors whose windows overlap [from, until). */
+    takenHashes: async (doorIds: string[], from: Date, until: Date, tx: DbOrTx = db) =>
+      doorIds.length === 0
+        ? new Set<string>()
+        : new Set(
+            (
+              await tx
+                .select({ doorId: accessCodeDoors.doorId, codeHash: accessCodeDoors.codeHash })
+                .from(accessCodeDoors)
+                .where(and(inArray(accessCodeDoors.doorId, doorIds), eq(accessCodeDoors.active, true), lt(accessCodeDoors.validFrom, until), gt(accessCodeDoors.validUntil, from)))
+            ).map((r) => `${r.doorId}:${r.codeHash}`),
+          ),
+    async insertCode(values: typeof accessCodes.$inferInsert, doorRows: Omit<typeof accessCodeDoors.$inferInsert, 'accessCodeId'>[], tx: DbOrTx = db): Promise<AccessCodeRow> {
+      const [code] = await tx.insert(accessCodes).values(values).returning();
+      if (doorRows.length) await tx.insert(accessCodeDoors).values(doorRows.map((d) => ({ ...d, accessCodeId: code.id })));
+      return code;
+    },
+    async addCodeDoor(row: typeof accessCodeDoors.$inferInsert, tx: DbOrTx = db) {
+      await tx.insert(accessCodeDoors).values(row).onConflictDoNothing();
+    },
+    async getCode(id: string, tx: DbOrTx = db): Promise<AccessCodeRow | undefined> {
+      const [row] = await tx.select().from(accessCodes).where(eq(accessCodes.id, id));
+      return row;
+    },
+    async getCodeForUpdate(id: string, tx: DbOrTx): Promise<AccessCodeRow | undefined> {
+      const [row] = await tx.select().from(accessCodes).where(eq(accessCodes.id, id)).for('update');
+      return row;
+    },
+    codesForBooking: (bookingId: string, tx: DbOrTx = db) =>
+      tx.select().from(accessCodes).where(eq(accessCodes.bookingId, bookingId)).orderBy(desc(accessCodes.createdAt), desc(accessCodes.id)),
+    codeDoors: (accessCodeId: string, tx: DbOrTx = db) =>
+      tx
+        .select({ link: accessCodeDoors, door: doors })
+        .from(accessCodeDoors)
+        .innerJoin(doors, eq(doors.id, accessCodeDoors.doorId))
+        .where(eq(accessCodeDoors.accessCodeId, accessCodeId))
+        .orderBy(asc(doors.name), asc(doors.id)),
+    async updateCode(id: string, values: Partial<typeof accessCodes.$inferInsert>, tx: DbOrTx = db): Promise<AccessCodeRow> {
+      const [row] = await tx.update(accessCodes).set(values).where(eq(accessCodes.id, id)).returning();
+      return row;
+    },
+    async updateCodeDoor(accessCodeId: string, doorId: string, values: Partial<typeof accessCodeDoors.$inferInsert>, tx: DbOrTx = db) {
+      await tx
+        .update(accessCodeDoors)
+        .set(values)
+        .where(and(eq(accessCodeDoors.accessCodeId, accessCodeId), eq(accessCodeDoors.doorId, doorId)));
+    },
+    /** The code stops working on every door (revoked, replaced). */
+    async deactivateDoors(accessCodeId: string, tx: DbOrTx = db) {
+      await tx.update(accessCodeDoors).set({ active: false }).where(eq(accessCodeDoors.accessCodeId, accessCodeId));
+    },
+    /** Marks the sent time once; true for the caller that did (it queues the text). */
+    async markFirstSent(id: string, now: Date, tx: DbOrTx): Promise<boolean> {
+      const rows = await tx
+        .update(accessCodes)
+        .set({ sentAt: now })
+        .where(and(eq(accessCodes.id, id), sql`${accessCodes.sentAt} IS NULL`))
+        .returning({ id: accessCodes.id });
+      return rows.length > 0;
+    },
+
+    // -- what the jobs work from ---------------------------------------------------------------
+    /**
+     * Confirmed bookings whose code is due (their hub's codeLeadMinutes before the start has come),
+     * still of use (the window has not closed), in a room behind a lock, with no active code and
+     * no code staff revoked.
+     */
+    dueBookings: (now: Date, limit: number, tx: DbOrTx = db) =>
+      tx
+        .select({ id: bookings.id })
+        .from(bookings)
+        .innerJoin(hubs, eq(hubs.id, bookings.hubId))
+        .where(
+          and(
+            eq(bookings.status, 'confirmed'),
+            sql`${bookings.startsAt} - make_interval(mins => coalesce((${hubs.settings}->>'codeLeadMinutes')::int, 1440)) <= ${iso(now)}`,
+            sql`${bookings.endsAt} + make_interval(mins => coalesce((${hubs.settings}->>'lateExitMinutes')::int, 15)) > ${iso(now)}`,
+            sql`EXISTS (SELECT 1 FROM ${doorRooms} dr JOIN ${doors} d ON d.id = dr.door_id WHERE dr.room_id = ${bookings.roomId} AND d.active AND d.provider <> 'none')`,
+            sql`NOT EXISTS (SELECT 1 FROM ${accessCodes} c WHERE c.booking_id = ${bookings.id} AND c.status IN ('active', 'revoked'))`,
+          ),
+        )
+        .orderBy(asc(bookings.startsAt))
+        .limit(limit),
+    /** Active booking codes whose booking was cancelled, moved or changed room since. */
+    staleBookingCodes: (limit: number, tx: DbOrTx = db) =>
+      tx
+        .select({ id: accessCodes.id, bookingId: accessCodes.bookingId })
+        .from(accessCodes)
+        .innerJoin(bookings, eq(bookings.id, accessCodes.bookingId))
+        .where(
+          and(
+            eq(accessCodes.status, 'active'),
+            or(
+              sql`${bookings.status} NOT IN ('confirmed', 'completed')`,
+              sql`${bookings.startsAt} IS DISTINCT FROM ${accessCodes.bookingStartsAt}`,
+              sql`${bookings.endsAt} IS DISTINCT FROM ${accessCodes.bookingEndsAt}`,
+              sql`${bookings.roomId} IS DISTINCT FROM ${accessCodes.roomId}`,
+            ),
+          ),
+        )
+        .limit(limit),
+    /** Active codes never queued for sending (a worker stopped between issuing and sending). */
+    unsentCodes: (now: Date, limit: number, tx: DbOrTx = db) =>
+      tx
+        .select({ id: accessCodes.id })
+        .from(accessCodes)
+        .where(and(eq(accessCodes.status, 'active'), sql`${accessCodes.sentAt} IS NULL`, gt(accessCodes.validUntil, now)))
+        .orderBy(asc(accessCodes.validFrom))
+        .limit(limit),
+    /** Active codes whose window has closed. */
+    async expireCodes(now: Date, tx: DbOrTx = db): Promise<number> {
+      const rows = await tx
+        .update(accessCodes)
+        .set({ status: 'expired' })
+        .where(and(eq(accessCodes.status, 'active'), lte(accessCodes.validUntil, now)))
+        .returning({ id: accessCodes.id });
+      return rows.length;
+    },
+    /** Smart-lock codes to take off their lock: the code no longer works there, or its window closed. */
+    lockCodesToRemove: (now: Date, limit: number, tx: DbOrTx = db) =>
+      tx
+        .select({ link: accessCodeDoors, door: doors })
+        .from(accessCodeDoors)
+        .innerJoin(doors, eq(doors.id, accessCodeDoors.doorId))
+        .innerJoin(accessCodes, eq(accessCodes.id, accessCodeDoors.accessCodeId))
+        .where(
+          and(
+            sql`${accessCodeDoors.providerCodeId} IS NOT NULL`,
+            inArray(accessCodeDoors.lockState, ['unset', 'setting', 'set', 'removing', 'failed']),
+            or(eq(accessCodeDoors.active, false), ne(accessCodes.status, 'active'), lte(accessCodes.validUntil, now)),
+          ),
+        )
+        .limit(limit),
+    /** Smart-lock codes to push or to follow. */
+    lockCodesInFlight: (states: LockState[], limit: number, tx: DbOrTx = db) =>
+      tx
+        .select({ link: accessCodeDoors, door: doors, code: accessCodes })
+        .from(accessCodeDoors)
+        .innerJoin(doors, eq(doors.id, accessCodeDoors.doorId))
+        .innerJoin(accessCodes, eq(accessCodes.id, accessCodeDoors.accessCodeId))
+        .where(and(inArray(accessCodeDoors.lockState, states), eq(accessCodeDoors.active, true), eq(accessCodes.status, 'active')))
+        .orderBy(asc(accessCodes.validFrom))
+        .limit(limit),
+    /** Confirmed bookings whose reminder time (the hub's reminderLeadMinutes before) has come. */
+    bookingsToRemind: (now: Date, limit: number, tx: DbOrTx = db) =>
+      tx
+        .select({ booking: bookings, hubName: hubs.name, timezone: hubs.timezone, roomName: rooms.name })
+        .from(bookings)
+        .innerJoin(hubs, eq(hubs.id, bookings.hubId))
+        .innerJoin(rooms, eq(rooms.id, bookings.roomId))
+        .where(
+          and(
+            eq(bookings.status, 'confirmed'),
+            gt(bookings.startsAt, now),
+            sql`${bookings.contactPhone} IS NOT NULL`,
+            sql`${bookings.startsAt} - make_interval(mins => coalesce((${hubs.settings}->>'reminderLeadMinutes')::int, 2880)) <= ${iso(now)}`,
+          ),
+        )
+        .orderBy(asc(bookings.startsAt))
+        .limit(limit),
+
+    /** Active codes texted to this phone that work now. */
+    liveCodesForPhone: (phone: string, now: Date, tx: DbOrTx = db) =>
+      tx
+        .select()
+        .from(accessCodes)
+        .where(and(eq(accessCodes.phone, phone), eq(accessCodes.status, 'active'), lte(accessCodes.validFrom, now), gt(accessCodes.validUntil, now)))
+        .orderBy(asc(accessCodes.validFrom))
+        .limit(5),
+
+    // -- keypad --------------------------------------------------------------------------------
+    /** Codes with these digits on the door (by lookup hash), newest first. */
+    findByHash: (doorId: string, codeHash: string, tx: DbOrTx = db) =>
+      tx
+        .select({ link: accessCodeDoors, code: accessCodes })
+        .from(accessCodeDoors)
+        .innerJoin(accessCodes, eq(accessCodes.id, accessCodeDoors.accessCodeId))
+        .where(and(eq(accessCodeDoors.doorId, doorId), eq(accessCodeDoors.codeHash, codeHash)))
+        .orderBy(desc(accessCodeDoors.active), desc(accessCodeDoors.validFrom))
+        .limit(20),
+    async insertEntry(values: typeof doorEntries.$inferInsert, tx: DbOrTx = db): Promise<EntryRow> {
+      const [row] = await tx.insert(doorEntries).values(values).returning();
+      return row;
+    },
+    /** Times of wrong codes on the door since `since` (inclusive), oldest first. */
+    failuresSince: async (doorId: string, since: Date, tx: DbOrTx = db) =>
+      (
+        await tx
+          .select({ at: doorEntries.at })
+          .from(doorEntries)
+          .where(and(eq(doorEntries.doorId, doorId), eq(doorEntries.result, 'unknown_code'), gte(doorEntries.at, since)))
+          .orderBy(asc(doorEntries.at))
+      ).map((r) => r.at),
+    listEntries: (q: { hubId: string; from?: Date; to?: Date; after?: { at: Date; id: string }; limit: number }, tx: DbOrTx = db) =>
+      tx
+        .select({ entry: doorEntries, doorName: doors.name, bookingId: accessCodes.bookingId, kind: accessCodes.kind })
+        .from(doorEntries)
+        .innerJoin(doors, eq(doors.id, doorEntries.doorId))
+        .leftJoin(accessCodes, eq(accessCodes.id, doorEntries.accessCodeId))
+        .where(
+          and(
+            eq(doorEntries.hubId, q.hubId),
+            q.from ? gte(doorEntries.at, q.from) : undefined,
+            q.to ? lt(doorEntries.at, q.to) : undefined,
+            q.after ? or(gt(doorEntries.at, q.after.at), and(eq(doorEntries.at, q.after.at), gt(doorEntries.id, q.after.id))) : undefined,
+          ),
+        )
+        .orderBy(asc(doorEntries.at), asc(doorEntries.id))
+        .limit(q.limit),
+  };
+}
+export type AccessRepository = ReturnType<typeof createAccessRepository>;

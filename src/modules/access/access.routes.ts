@@ -1,0 +1,177 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { validateTwilioSignature } from '../../adapters/sms/sms';
+import { actorOf } from '../../http/auth';
+import { dateTimeInput, decodeCursor, encodeCursor, errorResponses, pageQuery } from '../../http/schemas';
+import { DomainError, invalid } from '../../lib/errors';
+import type { AccessService } from './access.service';
+import { accessView, doorBody, doorCreatedView, doorView, entryView, revokeView, verifyBody, verifyView } from './access.schemas';
+
+const bearer = [{ bearer: [] }];
+const hubIdParam = z.object({ hubId: z.uuid() });
+const idParam = z.object({ id: z.uuid() });
+
+/** Self-entry for people: doors, a booking's access, revoking codes, the entry log. */
+export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = async (app, { access }) => {
+  app.addHook('preHandler', app.authenticate);
+
+  app.get(
+    '/hubs/:hubId/doors',
+    { schema: { tags: ['self-entry'], operationId: 'listDoors', summary: 'Doors of a hub (staff)', security: bearer, params: hubIdParam, response: { 200: z.object({ items: z.array(doorView) }), ...errorResponses(400, 401, 403, 404) } } },
+    async (req) => ({ items: await access.listDoors(actorOf(req), req.params.hubId) }),
+  );
+
+  app.post(
+    '/hubs/:hubId/doors',
+    {
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'createDoor',
+        summary: 'Add a door and the rooms it leads to (staff)',
+        description: 'A keypad door answers with `deviceKey`, shown this once. A seam door needs `providerDeviceId` and SEAM_API_KEY on the server.',
+        security: bearer,
+        params: hubIdParam,
+        body: doorBody,
+        response: { 201: doorCreatedView, ...errorResponses(400, 401, 403, 404, 422, 503) },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await access.createDoor(actorOf(req), req.params.hubId, req.body)),
+  );
+
+  app.get(
+    '/bookings/:id/access',
+    {
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'getBookingAccess',
+        summary: "A booking's door code window, doors and status; the code itself only to its organisation inside the window",
+        security: bearer,
+        params: idParam,
+        response: { 200: accessView, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      return access.getBookingAccess(actorOf(req), req.params.id);
+    },
+  );
+
+  app.post(
+    '/bookings/:id/access/resend',
+    {
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'resendBookingAccess',
+        summary: "Text the current code to the booking's contact again (at most once a minute)",
+        security: bearer,
+        params: idParam,
+        response: { 202: accessView, ...errorResponses(400, 401, 404, 422, 429) },
+      },
+    },
+    async (req, reply) => reply.status(202).header('cache-control', 'no-store').send(await access.resend(actorOf(req), req.params.id)),
+  );
+
+  app.post(
+    '/access-codes/:id/revoke',
+    {
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'revokeAccessCode',
+        summary: 'Stop a code working on every door, and take it off smart locks (staff)',
+        security: bearer,
+        params: idParam,
+        body: z.object({ reason: z.string().trim().min(1).max(300).optional() }).strict().default({}),
+        response: { 200: revokeView, ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (req) => access.revoke(actorOf(req), req.params.id, req.body.reason),
+  );
+
+  app.get(
+    '/hubs/:hubId/entries',
+    {
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'listEntries',
+        summary: 'Every keypad attempt at the hub, oldest first (staff)',
+        security: bearer,
+        params: hubIdParam,
+        querystring: z.object({ from: dateTimeInput.optional(), to: dateTimeInput.optional(), ...pageQuery }),
+        response: { 200: z.object({ items: z.array(entryView), nextCursor: z.string().nullable() }), ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (req) => {
+      let after: { at: Date; id: string } | undefined;
+      if (req.query.cursor) {
+        const parts = decodeCursor(req.query.cursor, 2);
+        const d = parts ? new Date(parts[0]) : undefined;
+        if (!parts || !d || Number.isNaN(d.getTime()) || !z.uuid().safeParse(parts[1]).success) {
+          throw invalid('cursor is not one this API gave out', [{ path: 'querystring.cursor', message: 'unknown cursor' }]);
+        }
+        after = { at: d, id: parts[1] };
+      }
+      const page = await access.listEntries(actorOf(req), req.params.hubId, { ...req.query, after });
+      return { items: page.items, nextCursor: page.next ? encodeCursor([page.next.at.toISOString(), page.next.id]) : null };
+    },
+  );
+};
+
+/** Door controllers: `X-Device-Key` instead of a person's token. */
+export const doorDeviceRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = async (app, { access }) => {
+  app.post(
+    '/doors/:doorId/verify',
+    {
+      config: { rateLimit: { max: 120, timeWindow: '1 minute', keyGenerator: (req) => `verify:${(req.params as { doorId?: string }).doorId ?? ''}` } },
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'verifyDoorCode',
+        summary: 'Whether a code opens this door now (door controllers)',
+        description: 'Granted only for a code valid now on this door. Five wrong codes within five minutes lock the door out for a while (reason `locked_out`) and alert staff.',
+        security: [{ deviceKey: [] }],
+        params: z.object({ doorId: z.uuid() }),
+        body: verifyBody,
+        response: { 200: verifyView, ...errorResponses(400, 401, 429) },
+      },
+    },
+    async (req, reply) => {
+      const key = req.headers['x-device-key'];
+      reply.header('cache-control', 'no-store');
+      return access.verify(req.params.doorId, typeof key === 'string' ? key : undefined, req.body.code);
+    },
+  );
+};
+
+/**
+ * Twilio's inbound-text webhook, in its own scope: the form body is parsed here from the raw
+ * bytes, and the X-Twilio-Signature is checked over the URL Twilio called and the parameters.
+ */
+export const smsWebhookRoutes: FastifyPluginAsyncZod<{ access: AccessService; authToken?: string; publicUrl: string }> = async (app, opts) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.post(
+    '/webhooks/sms',
+    {
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'inboundSms',
+        summary: 'Twilio inbound text (signed): "CODE" resends the current code, anything else gets a help reply',
+        description: 'Answers empty TwiML; replies go out through the outbox.',
+        hide: false,
+        response: { 200: z.string(), ...errorResponses(400, 403, 415) },
+      },
+    },
+    async (req, reply) => {
+      const params = (req.body ?? {}) as Record<string, string>;
+      const url = opts.publicUrl + req.url;
+      if (!opts.authToken || !validateTwilioSignature({ authToken: opts.authToken, url, params, signature: req.headers['x-twilio-signature'] as string | undefined })) {
+        throw new DomainError('forbidden', 'invalid_signature', 'The request is not signed by Twilio');
+      }
+      if (typeof params.From !== 'string' || typeof params.Body !== 'string') throw invalid('From and Body are required', [{ path: 'body.From', message: 'required' }]);
+      await opts.access.handleInboundSms(params.From, params.Body);
+      return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+    },
+  );
+};

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+export const providerEnum = z.enum(['keypad', 'seam', 'none']);
+const lockState = z.enum(['none', 'pending', 'unset', 'setting', 'set', 'failed', 'removing', 'removed']);
+
+export const doorBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    provider: providerEnum,
+    roomIds: z.array(z.uuid()).max(100),
+    providerDeviceId: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
+export const doorView = z.object({
+  id: z.uuid(),
+  hubId: z.uuid(),
+  name: z.string(),
+  provider: providerEnum,
+  roomIds: z.array(z.uuid()),
+  providerDeviceId: z.string().nullable(),
+  codeLengths: z.array(z.number().int()).nullable(),
+  active: z.boolean(),
+  createdAt: z.string(),
+});
+
+export const doorCreatedView = doorView.extend({
+  deviceKey: z.string().optional().describe('keypad doors only: the controller\'s key, shown this once and stored hashed'),
+});
+
+export const accessView = z.object({
+  bookingId: z.uuid(),
+  accessCodeId: z.uuid().nullable(),
+  status: z.enum(['active', 'replaced', 'revoked', 'expired', 'scheduled', 'pending', 'none']).describe('scheduled: the code is issued at issueAt; none: no door with a lock leads to the room, or the booking is not confirmed'),
+  validFrom: z.string(),
+  validUntil: z.string(),
+  issueAt: z.string(),
+  sentAt: z.string().nullable(),
+  doors: z.array(z.object({ id: z.uuid(), name: z.string(), provider: providerEnum, works: z.boolean(), lockStatus: lockState })),
+  code: z.string().optional().describe("only to members of the booking's organisation, only inside [validFrom, validUntil)"),
+});
+
+export const verifyBody = z.object({ code: z.string().regex(/^\d{4,12}$/, '4 to 12 digits') }).strict();
+export const verifyView = z.object({
+  granted: z.boolean(),
+  reason: z.enum(['granted', 'unknown_code', 'outside_window', 'revoked', 'locked_out']),
+  retryAfter: z.string().optional(),
+});
+
+export const revokeView = z.object({ id: z.uuid(), status: z.string(), revokedAt: z.string(), bookingId: z.uuid().nullable() });
+
+export const entryView = z.object({
+  id: z.uuid(),
+  doorId: z.uuid(),
+  doorName: z.string(),
+  at: z.string(),
+  granted: z.boolean(),
+  result: z.enum(['granted', 'unknown_code', 'outside_window', 'revoked', 'locked_out']),
+  accessCodeId: z.uuid().nullable(),
+  bookingId: z.uuid().nullable(),
+  kind: z.enum(['booking', 'shift']).nullable(),
+});

@@ -1,0 +1,106 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf } from '../../http/auth';
+import { errorResponses } from '../../http/schemas';
+import type { PaymentsService } from './payments.service';
+
+const bearer = [{ bearer: [] }];
+const hubId = z.object({ hubId: z.uuid() });
+const PAYMENT_STATUSES = ['pending', 'open', 'paid', 'overdue', 'expired', 'failed', 'void'] as const;
+const REFUND_STATUSES = ['pending', 'succeeded', 'failed', 'canceled'] as const;
+const listOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean)))
+    .pipe(z.array(z.enum(values)).optional());
+
+export const paymentView = z.object({
+  id: z.uuid(),
+  hubId: z.uuid(),
+  organisationId: z.uuid(),
+  organisationName: z.string().optional(),
+  seriesId: z.uuid().nullable(),
+  bookingIds: z.array(z.string()),
+  method: z.enum(['card', 'invoice']),
+  status: z.enum(PAYMENT_STATUSES),
+  amountPence: z.number().int(),
+  currency: z.string(),
+  checkoutUrl: z.string().nullable(),
+  stripeInvoiceId: z.string().nullable(),
+  hostedInvoiceUrl: z.string().nullable(),
+  dueAt: z.string().nullable(),
+  paidAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const refundRowView = z.object({
+  id: z.uuid(),
+  paymentId: z.uuid(),
+  bookingId: z.uuid(),
+  amountPence: z.number().int(),
+  percent: z.number().int(),
+  status: z.enum(REFUND_STATUSES),
+  stripeRefundId: z.string().nullable(),
+  reason: z.string().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const paymentsRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }> = async (app, { payments }) => {
+  app.addHook('preHandler', app.authenticate);
+
+  app.post(
+    '/bookings/:id/checkout',
+    {
+      schema: {
+        tags: ['payments'],
+        operationId: 'checkoutBooking',
+        summary: 'Pay for a booking (or every unpaid date of its series) by card through Stripe Checkout',
+        description:
+          'The booking must be `awaiting_payment`; it stays held until the hub\'s `holdMinutes` run out. An open checkout for the booking is given again. 503 `payments_unavailable` when card payments are not set up (no STRIPE_SECRET_KEY) or Stripe cannot be reached.',
+        security: bearer,
+        params: z.object({ id: z.uuid() }),
+        body: z.object({ scope: z.enum(['booking', 'series']).default('booking') }).default({ scope: 'booking' }),
+        response: {
+          200: z.object({ paymentId: z.uuid(), checkoutUrl: z.string(), amountPence: z.number().int(), expiresAt: z.string().nullable() }),
+          ...errorResponses(400, 401, 404, 422, 503),
+        },
+      },
+    },
+    async (req) => payments.checkout(actorOf(req), req.params.id, req.body.scope),
+  );
+
+  app.get(
+    '/hubs/:hubId/payments',
+    {
+      schema: {
+        tags: ['payments'],
+        operationId: 'listPayments',
+        summary: "The hub's card checkouts and invoices, newest first (staff); `status=overdue` lists invoices past due",
+        security: bearer,
+        params: hubId,
+        querystring: z.object({ status: listOf(PAYMENT_STATUSES), limit: z.coerce.number().int().min(1).max(200).default(100) }),
+        response: { 200: z.object({ items: z.array(paymentView) }), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (req) => payments.listPayments(actorOf(req), req.params.hubId, req.query.status, req.query.limit),
+  );
+
+  app.get(
+    '/hubs/:hubId/refunds',
+    {
+      schema: {
+        tags: ['payments'],
+        operationId: 'listRefunds',
+        summary: "The hub's refunds and their Stripe status, newest first (staff); `status=failed` lists the ones to follow up",
+        security: bearer,
+        params: hubId,
+        querystring: z.object({ status: listOf(REFUND_STATUSES), limit: z.coerce.number().int().min(1).max(200).default(100) }),
+        response: { 200: z.object({ items: z.array(refundRowView) }), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (req) => payments.listRefunds(actorOf(req), req.params.hubId, req.query.status, req.query.limit),
+  );
+};

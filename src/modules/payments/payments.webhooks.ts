@@ -1,0 +1,47 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type Stripe from 'stripe';
+import { DomainError } from '../../lib/errors';
+import type { PaymentsService } from './payments.service';
+
+export interface StripeWebhookOptions {
+  payments: PaymentsService;
+  /** Verifies the signature over the raw bytes and parses the event; throws when it does not match. */
+  constructEvent?: (raw: Buffer, signature: string) => Stripe.Event;
+}
+
+/**
+ * POST /webhooks/stripe, in its own plugin scope: JSON is kept as the raw bytes here so the
+ * signature is checked on exactly what Stripe signed. Register it without fastify-plugin.
+ */
+export const stripeWebhookRoutes: FastifyPluginAsync<StripeWebhookOptions> = async (app, { payments, constructEvent }) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
+
+  app.post(
+    '/webhooks/stripe',
+    {
+      schema: {
+        tags: ['payments'],
+        operationId: 'stripeWebhook',
+        summary: 'Stripe events (signed with the endpoint secret); each event is handled once',
+        description:
+          'Handles checkout.session.completed / async_payment_succeeded (confirms), checkout.session.expired / async_payment_failed (releases the hold), invoice.paid, refund.created / refund.updated / refund.failed. Others are acknowledged and ignored.',
+      },
+    },
+    async (req) => {
+      if (!constructEvent) throw new DomainError('unavailable', 'payments_unavailable', 'Stripe webhooks are not set up on this server (STRIPE_WEBHOOK_SECRET)');
+      const signature = req.headers['stripe-signature'];
+      if (typeof signature !== 'string' || !Buffer.isBuffer(req.body)) {
+        throw new DomainError('validation', 'invalid_signature', 'A Stripe-Signature header and a raw body are required');
+      }
+      let event: Stripe.Event;
+      try {
+        event = constructEvent(req.body, signature);
+      } catch {
+        throw new DomainError('validation', 'invalid_signature', 'The Stripe signature does not match the body');
+      }
+      const result = await payments.handleEvent(event);
+      return { received: true, result };
+    },
+  );
+};

@@ -1,0 +1,96 @@
+import { createFake, type Fake, type Seed } from '@seamapi/fake-seam-connect';
+import { eq } from 'drizzle-orm';
+import { accessCodeDoors, users } from '../../src/db/schema';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { expectProblem, makeOrg, makeWorld } from '../helpers/factories';
+
+let fake: Fake;
+let seed: Seed;
+let t: TestApp;
+let w: Awaited<ReturnType<typeof makeWorld>>;
+let orgId: string;
+// The code generator offers 482913 first, then 593024, then 604135.
+const digits = '482913593024604135'.split('').map(Number);
+let i = 0;
+
+beforeAll(async () => {
+  fake = await createFake();
+  seed = await fake.seed();
+  await fake.startServer();
+  t = await createTestApp({ env: { SEAM_API_KEY: seed.seam_apikey1_token, SEAM_ENDPOINT: fake.serverUrl! }, overrides: { selfEntry: { random: () => digits[i++ % digits.length], onError: () => undefined } } });
+  w = await makeWorld(t);
+  orgId = (await makeOrg(t, [w.hirer.id], { paysByInvoice: true })).id;
+  await t.container.database.db.update(users).set({ phone: '+447700900502' }).where(eq(users.id, w.staff.id));
+});
+afterAll(async () => {
+  await t.close();
+  await fake.stopServer();
+});
+
+async function book(day: string, roomId: string, phone: string) {
+  i = 0;
+  const res = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId, organisationId: orgId, startsAt: `${day}T14:00:00Z`, endsAt: `${day}T15:00:00Z`, title: 'x', attendees: 3, contactPhone: phone });
+  expect(res.body.status).toBe('confirmed');
+  return res.body.id as string;
+}
+const staffAlerts = async () => (await t.container.services.outbox.list({ to: '+447700900502' })).map((m) => m.body);
+
+describe('seam doors', () => {
+  it('refuses a door whose device Seam does not know', async () => {
+    expectProblem(await t.http.post(`/hubs/${w.hub.id}/doors`).set(w.staff.auth).send({ name: 'X', provider: 'seam', roomIds: [w.room.id], providerDeviceId: 'no_such_device' }), 422, 'lock_device_not_found');
+  });
+
+  it('creates each code on the lock with its window, follows its status and removes it on revoke', async () => {
+    const door = await t.http.post(`/hubs/${w.hub.id}/doors`).set(w.staff.auth).send({ name: 'Hall lock', provider: 'seam', roomIds: [w.room.id], providerDeviceId: seed.august_device_1 });
+    expect(door.status).toBe(201);
+    expect(door.body.deviceKey).toBeUndefined();
+    t.clock.set('2026-03-02T09:00:00Z');
+    const bookingId = await book('2026-03-02', w.room.id, '+447700933001');
+    const onLock = fake.database.access_codes.find((c) => c.code === '482913' && c.device_id === seed.august_device_1)!;
+    expect(onLock).toMatchObject({ starts_at: '2026-03-02T13:45:00.000Z', ends_at: '2026-03-02T15:15:00.000Z' });
+    const [sms] = await t.container.services.outbox.list({ to: '+447700933001' });
+    expect(sms.body).toContain('482913');
+    expect(sms.body).toContain('Hall lock');
+
+    fake.database.updateAccessCode({ access_code_id: onLock.access_code_id, status: 'set' });
+    await t.container.services.access.syncLocks();
+    const access = await t.http.get(`/bookings/${bookingId}/access`).set(w.staff.auth);
+    expect(access.body.doors).toEqual([expect.objectContaining({ name: 'Hall lock', provider: 'seam', lockStatus: 'set', works: true })]);
+
+    await t.http.post(`/access-codes/${access.body.accessCodeId}/revoke`).set(w.staff.auth).send({}).expect(200);
+    expect(fake.database.access_codes.find((c) => c.access_code_id === onLock.access_code_id)).toBeUndefined();
+  });
+
+  it('picks another code when the lock already holds the one picked, and tells staff', async () => {
+    t.clock.set('2026-03-03T09:00:00Z');
+    // Someone set 482913 on the lock by hand for that afternoon.
+    fake.database.addAccessCode({ device_id: seed.august_device_1, code: '482913', name: 'manual', type: 'time_bound', starts_at: '2026-03-03T12:00:00.000Z', ends_at: '2026-03-03T18:00:00.000Z', workspace_id: seed.seed_workspace_1 } as never);
+    await book('2026-03-03', w.room.id, '+447700933002');
+    const [sms] = await t.container.services.outbox.list({ to: '+447700933002' });
+    expect(sms.body).toContain('593024');
+    expect(fake.database.access_codes.some((c) => c.code === '593024' && c.device_id === seed.august_device_1)).toBe(true);
+    expect((await staffAlerts()).some((b) => b.includes('already had a code'))).toBe(true);
+  });
+
+  it('falls back to a keypad door when the lock is offline, and alerts staff', async () => {
+    const keypad = await t.http.post(`/hubs/${w.hub.id}/doors`).set(w.staff.auth).send({ name: 'Front keypad', provider: 'keypad', roomIds: [] });
+    await t.http.post(`/hubs/${w.hub.id}/doors`).set(w.staff.auth).send({ name: 'Snug lock', provider: 'seam', roomIds: [w.smallRoom.id], providerDeviceId: seed.august_device_2 }).expect(201);
+    fake.database.updateDevice({ device_id: seed.august_device_2, properties: { online: false } });
+    try {
+      t.clock.set('2026-03-04T09:00:00Z');
+      await book('2026-03-04', w.smallRoom.id, '+447700933003');
+      const [sms] = await t.container.services.outbox.list({ to: '+447700933003' });
+      const code = /: (\d{6})\./.exec(sms.body)![1];
+      expect(sms.body).toContain('Front keypad');
+      expect(sms.body).not.toContain('Snug lock');
+      expect((await staffAlerts()).some((b) => b.includes('Snug lock') && b.includes('offline'))).toBe(true);
+      t.clock.set('2026-03-04T14:00:00Z');
+      const res = await t.http.post(`/doors/${keypad.body.id}/verify`).set('X-Device-Key', keypad.body.deviceKey).send({ code });
+      expect(res.body.granted).toBe(true);
+      const links = await t.container.database.db.select().from(accessCodeDoors).where(eq(accessCodeDoors.doorId, keypad.body.id));
+      expect(links).toHaveLength(1);
+    } finally {
+      fake.database.updateDevice({ device_id: seed.august_device_2, properties: { online: true } });
+    }
+  });
+});

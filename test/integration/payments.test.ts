@@ -1,0 +1,260 @@
+import Stripe from 'stripe';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { expectProblem, makeOrg, makeRoom, makeWorld } from '../helpers/factories';
+import { RATES, seedCard } from '../helpers/pricing';
+import { type FakeStripe, startFakeStripe } from '../fakes/fake-stripe';
+import { JOBS, runJob } from '../../src/worker/jobs';
+
+// The clock reads Monday 2026-03-02 09:00Z; hubs hold unpaid bookings for 30 minutes and give invoices 30 days.
+const SECRET = 'whsec_test_hubkey_secret';
+let fake: FakeStripe;
+let t: TestApp;
+let w: Awaited<ReturnType<typeof makeWorld>>;
+const signer = new Stripe('sk_test_signer');
+beforeAll(async () => {
+  fake = await startFakeStripe({ now: () => (t ? t.clock.now() : new Date('2026-03-02T09:00:00Z')) });
+  t = await createTestApp({ env: { STRIPE_SECRET_KEY: 'sk_test_hubkey', STRIPE_WEBHOOK_SECRET: SECRET, STRIPE_API_BASE: fake.url } });
+  w = await makeWorld(t);
+  await seedCard(t, w.hub.id); // private: 40.00 an hour
+});
+afterAll(async () => {
+  await t.close();
+  await fake.close();
+});
+
+let day = 0;
+/** A fresh weekday each time, 10 to 30 days ahead. */
+const nextDay = () => new Date(Date.UTC(2026, 2, 12 + day++)).toISOString().slice(0, 10);
+const book = async (organisationId = w.org.id, date = nextDay(), auth = w.hirer.auth) => {
+  const res = await t.http.post('/bookings').set(auth).send({ roomId: w.room.id, organisationId, title: 'Workshop', attendees: 8, startsAt: `${date}T10:00:00`, endsAt: `${date}T12:00:00` });
+  expect(res.status).toBe(201);
+  return res.body as { id: string; status: string; price: { amountPence: number } };
+};
+const statusOf = async (id: string) => (await t.http.get(`/bookings/${id}`).set(w.hirer.auth)).body.status;
+const checkout = (id: string, auth = w.hirer.auth, body: Record<string, unknown> = {}) => t.http.post(`/bookings/${id}/checkout`).set(auth).send(body);
+const sessionOf = (url: string) => fake.state.checkoutSessions.get(url.split('/').pop()!)!;
+function post(event: unknown, opts: { tamper?: (payload: string) => string; signature?: string } = {}) {
+  const payload = JSON.stringify(event);
+  const header = opts.signature ?? signer.webhooks.generateTestHeaderString({ payload, secret: SECRET });
+  return t.http
+    .post('/webhooks/stripe')
+    .set('content-type', 'application/json')
+    .set('stripe-signature', header)
+    .send(opts.tamper ? opts.tamper(payload) : payload);
+}
+const job = (name: string) => runJob(t.container, JOBS.find((j) => j.name === name)!);
+
+async function paidBooking(date = nextDay()) {
+  const b = await book(w.org.id, date);
+  const co = await checkout(b.id);
+  const session = fake.completeCheckoutSession(sessionOf(co.body.checkoutUrl).id);
+  expect((await post(fake.makeEvent('checkout.session.completed', session))).status).toBe(200);
+  expect(await statusOf(b.id)).toBe('confirmed');
+  return b;
+}
+
+describe('card payment through Stripe Checkout', () => {
+  it('holds the booking, takes payment, confirms on the signed webhook, and handles a replay once', async () => {
+    const b = await book();
+    expect(b).toMatchObject({ status: 'awaiting_payment', price: { amountPence: 8000 } });
+    const co = await checkout(b.id);
+    expect(co.status).toBe(200);
+    expect(co.body).toMatchObject({ amountPence: 8000, checkoutUrl: expect.stringContaining(fake.url) });
+    const session = sessionOf(co.body.checkoutUrl);
+    expect(session).toMatchObject({ mode: 'payment', amount_total: 8000, currency: 'gbp', metadata: { paymentId: co.body.paymentId } });
+    // Asking again gives the same open session.
+    expect((await checkout(b.id)).body.checkoutUrl).toBe(co.body.checkoutUrl);
+
+    const event = fake.makeEvent('checkout.session.completed', fake.completeCheckoutSession(session.id));
+    const first = await post(event);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ received: true, result: 'processed' });
+    expect(await statusOf(b.id)).toBe('confirmed');
+    const replay = await post(event);
+    expect(replay.body).toEqual({ received: true, result: 'duplicate' });
+    expect(await statusOf(b.id)).toBe('confirmed');
+
+    const list = await t.http.get(`/hubs/${w.hub.id}/payments`).set(w.staff.auth).query({ status: 'paid' });
+    expect(list.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ id: co.body.paymentId, method: 'card', status: 'paid', amountPence: 8000, bookingIds: [b.id] })]));
+  });
+
+  it('refuses a webhook whose signature does not match the bytes, and changes nothing', async () => {
+    const b = await book();
+    const co = await checkout(b.id);
+    const event = fake.makeEvent('checkout.session.completed', fake.completeCheckoutSession(sessionOf(co.body.checkoutUrl).id));
+    expectProblem(await post(event, { tamper: (p) => p.replace('"paid"', '"paid" ') }), 400, 'invalid_signature');
+    expectProblem(await post(event, { signature: 't=1,v1=deadbeef' }), 400, 'invalid_signature');
+    expectProblem(await t.http.post('/webhooks/stripe').set('content-type', 'application/json').send(JSON.stringify(event)), 400, 'invalid_signature');
+    expect(await statusOf(b.id)).toBe('awaiting_payment');
+    // The genuine delivery still goes through: the refused ones were not recorded.
+    expect((await post(event)).body.result).toBe('processed');
+    expect(await statusOf(b.id)).toBe('confirmed');
+  });
+
+  it('acknowledges events it does not handle', async () => {
+    expect((await post(fake.makeEvent('customer.created', { id: 'cus_x', object: 'customer' }))).body).toEqual({ received: true, result: 'ignored' });
+  });
+
+  it('releases the hold when it lapses: the job expires the booking and the Stripe session', async () => {
+    const b = await book();
+    const co = await checkout(b.id);
+    t.clock.advance(31 * 60_000);
+    try {
+      expect(await job('payments.release-lapsed-holds')).toBeGreaterThanOrEqual(1);
+      expect(await statusOf(b.id)).toBe('expired');
+      expect(sessionOf(co.body.checkoutUrl).status).toBe('expired');
+      expectProblem(await checkout(b.id), 422, 'not_awaiting_payment');
+      // Safe to run again.
+      expect(await job('payments.release-lapsed-holds')).toBe(0);
+    } finally {
+      t.clock.set('2026-03-02T09:00:00Z');
+    }
+  });
+
+  it('confirms instead of releasing when the session was paid but the webhook has not come', async () => {
+    const b = await book();
+    const co = await checkout(b.id);
+    fake.completeCheckoutSession(sessionOf(co.body.checkoutUrl).id);
+    t.clock.advance(31 * 60_000);
+    try {
+      await job('payments.release-lapsed-holds');
+      expect(await statusOf(b.id)).toBe('confirmed');
+    } finally {
+      t.clock.set('2026-03-02T09:00:00Z');
+    }
+  });
+
+  it('releases the booking when Stripe says the session expired', async () => {
+    const b = await book();
+    const co = await checkout(b.id);
+    const session = { ...sessionOf(co.body.checkoutUrl), status: 'expired', url: null };
+    expect((await post(fake.makeEvent('checkout.session.expired', session))).body.result).toBe('processed');
+    expect(await statusOf(b.id)).toBe('expired');
+  });
+
+  it('handles events in any order: a payment completed after the expiry event confirms the still-free slot', async () => {
+    const b = await book();
+    const co = await checkout(b.id);
+    const s = sessionOf(co.body.checkoutUrl);
+    await post(fake.makeEvent('checkout.session.expired', { ...s, status: 'expired' }));
+    expect(await statusOf(b.id)).toBe('expired');
+    await post(fake.makeEvent('checkout.session.completed', fake.completeCheckoutSession(s.id)));
+    expect(await statusOf(b.id)).toBe('confirmed');
+    // A late expiry of a paid session changes nothing.
+    await post(fake.makeEvent('checkout.session.expired', { ...s, status: 'expired' }));
+    expect(await statusOf(b.id)).toBe('confirmed');
+  });
+
+  it('pays for a whole series in one checkout', async () => {
+    const res = await t.http
+      .post('/bookings')
+      .set(w.hirer.auth)
+      .send({ roomId: w.smallRoom.id, organisationId: w.org.id, title: 'Weekly', attendees: 4, startsAt: '2026-04-06T14:00:00', endsAt: '2026-04-06T15:00:00', recurrence: { weekdays: [1], count: 3 } });
+    expect(res.status).toBe(201);
+    const ids = res.body.bookings.map((b: { id: string }) => b.id);
+    const co = await checkout(ids[0], w.hirer.auth, { scope: 'series' });
+    expect(co.body.amountPence).toBe(3 * 4000);
+    await post(fake.makeEvent('checkout.session.completed', fake.completeCheckoutSession(sessionOf(co.body.checkoutUrl).id)));
+    for (const id of ids) expect(await statusOf(id)).toBe('confirmed');
+  });
+
+  it('confirms a free booking without payment', async () => {
+    const room = await makeRoom(t, w.hub.id);
+    await seedCard(t, w.hub.id, { roomId: room.id, tiers: { ...RATES, private: { hourlyPence: 0 } } });
+    const res = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: room.id, organisationId: w.org.id, title: 'Free', attendees: 2, startsAt: '2026-03-20T10:00:00', endsAt: '2026-03-20T11:00:00' });
+    expect(res.body).toMatchObject({ status: 'confirmed', price: { amountPence: 0 } });
+    expectProblem(await checkout(res.body.id), 422, 'not_awaiting_payment');
+  });
+
+  it('lets only the organisation or hub staff check out, and checks input', async () => {
+    const b = await book();
+    expectProblem(await checkout(b.id, w.stranger.auth), 404, 'not_found');
+    expectProblem(await checkout(b.id, w.otherStaff.auth), 404, 'not_found');
+    expectProblem(await t.http.post(`/bookings/${b.id}/checkout`).send({}), 401, 'unauthenticated');
+    expectProblem(await checkout(b.id, w.hirer.auth, { scope: 'all' }), 400, 'validation_failed');
+    expectProblem(await checkout('not-a-uuid'), 400, 'validation_failed');
+    expect((await checkout(b.id, w.staff.auth)).status).toBe(200);
+  });
+});
+
+describe('invoices', () => {
+  it('confirms an invoice payer at once, sends a Stripe invoice due in the hub\'s terms, and marks it paid', async () => {
+    const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true, name: 'County Council' });
+    const b = await book(org.id);
+    expect(b).toMatchObject({ status: 'confirmed', price: { amountPence: 6000 } });
+    const invoice = [...fake.state.invoices.values()].find((i) => i.metadata.paymentId && i.amount_due === 6000)!;
+    expect(invoice).toMatchObject({ collection_method: 'send_invoice', days_until_due: 30, status: 'open' });
+    expect(fake.state.sentInvoices).toContain(invoice.id);
+    const open = await t.http.get(`/hubs/${w.hub.id}/payments`).set(w.staff.auth).query({ status: 'open' });
+    const row = open.body.items.find((p: { stripeInvoiceId: string }) => p.stripeInvoiceId === invoice.id);
+    expect(row).toMatchObject({ method: 'invoice', status: 'open', amountPence: 6000, organisationName: 'County Council', bookingIds: [b.id] });
+
+    const paid = fake.payInvoice(invoice.id);
+    expect((await post(fake.makeEvent('invoice.paid', paid))).body.result).toBe('processed');
+    const after = await t.http.get(`/hubs/${w.hub.id}/payments`).set(w.staff.auth).query({ status: 'paid' });
+    expect(after.body.items.map((p: { id: string }) => p.id)).toContain(row.id);
+  });
+
+  it('shows staff the invoices past due', async () => {
+    const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true });
+    await book(org.id);
+    t.clock.advance(31 * 24 * 3600_000);
+    try {
+      expect(await job('payments.mark-overdue-invoices')).toBeGreaterThanOrEqual(1);
+      const overdue = await t.http.get(`/hubs/${w.hub.id}/payments`).set(w.staff.auth).query({ status: 'overdue' });
+      expect(overdue.body.items.some((p: { organisationId: string }) => p.organisationId === org.id)).toBe(true);
+    } finally {
+      t.clock.set('2026-03-02T09:00:00Z');
+    }
+    expectProblem(await t.http.get(`/hubs/${w.hub.id}/payments`).set(w.hirer.auth), 403, 'forbidden');
+    expectProblem(await t.http.get(`/hubs/${w.hub.id}/payments`).set(w.otherStaff.auth), 403, 'forbidden');
+    expectProblem(await t.http.get(`/hubs/${w.hub.id}/payments`).set(w.staff.auth).query({ status: 'late' }), 400, 'validation_failed');
+  });
+});
+
+describe('refunds', () => {
+  it('refunds a hirer\'s cancellation by the hub\'s policy, and shows staff a refund that failed', async () => {
+    // 2026-03-05 10:00 is 73 hours away: the default policy gives back 50% with 48 hours' notice.
+    const b = await paidBooking('2026-03-05');
+    const res = await t.http.post(`/bookings/${b.id}/cancel`).set(w.hirer.auth).send({ reason: 'Speaker ill' });
+    expect(res.status).toBe(200);
+    expect(res.body.refunds).toEqual([expect.objectContaining({ bookingId: b.id, percent: 50, amountPence: 4000, status: 'succeeded' })]);
+    const stripeRefund = [...fake.state.refunds.values()].find((r) => r.metadata.bookingId === b.id)!;
+    expect(stripeRefund.amount).toBe(4000);
+
+    // The bank bounces it later.
+    expect((await post(fake.makeEvent('refund.failed', { ...stripeRefund, status: 'failed', failure_reason: 'expired_or_canceled_card' }))).body.result).toBe('processed');
+    const failed = await t.http.get(`/hubs/${w.hub.id}/refunds`).set(w.staff.auth).query({ status: 'failed' });
+    expect(failed.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ bookingId: b.id, status: 'failed', lastError: 'expired_or_canceled_card' })]));
+    // An older "pending" update arriving late does not undo it.
+    await post(fake.makeEvent('refund.updated', { ...stripeRefund, status: 'pending' }));
+    expect((await t.http.get(`/hubs/${w.hub.id}/refunds`).set(w.staff.auth).query({ status: 'failed' })).body.items.map((r: { bookingId: string }) => r.bookingId)).toContain(b.id);
+    expectProblem(await t.http.get(`/hubs/${w.hub.id}/refunds`).set(w.hirer.auth), 403, 'forbidden');
+  });
+
+  it('refunds in full when staff cancel, and nothing with too little notice', async () => {
+    const b = await paidBooking();
+    const res = await t.http.post(`/bookings/${b.id}/cancel`).set(w.staff.auth).send({ reason: 'Flood' });
+    expect(res.body.refunds).toEqual([expect.objectContaining({ percent: 100, amountPence: 8000 })]);
+    const late = await paidBooking('2026-03-03');
+    const none = await t.http.post(`/bookings/${late.id}/cancel`).set(w.hirer.auth).send({});
+    expect(none.body.refunds).toEqual([]);
+  });
+});
+
+describe('without Stripe configured', () => {
+  it('answers checkout and the webhook with 503 payments_unavailable, and the booking keeps its hold', async () => {
+    const plain = await createTestApp();
+    try {
+      const pw = await makeWorld(plain);
+      await seedCard(plain, pw.hub.id);
+      const made = await plain.http.post('/bookings').set(pw.hirer.auth).send({ roomId: pw.room.id, organisationId: pw.org.id, title: 'x', attendees: 2, startsAt: '2026-03-20T10:00:00', endsAt: '2026-03-20T11:00:00' });
+      expect(made.body.status).toBe('awaiting_payment');
+      expectProblem(await plain.http.post(`/bookings/${made.body.id}/checkout`).set(pw.hirer.auth).send({}), 503, 'payments_unavailable');
+      expectProblem(await plain.http.post('/webhooks/stripe').set('content-type', 'application/json').set('stripe-signature', 'x').send('{}'), 503, 'payments_unavailable');
+      expect((await plain.http.get(`/bookings/${made.body.id}`).set(pw.hirer.auth)).body.status).toBe('awaiting_payment');
+    } finally {
+      await plain.close();
+    }
+  });
+});
