@@ -5,6 +5,7 @@ import { dateTimeInput, errorResponses, interval } from '../../http/schemas';
 import { toZonedIso } from '../../lib/time';
 import type { Actor } from '../auth/actor';
 import { presentRoom, type VenuesService } from './venues.service';
+import { quoteView } from '../pricing/pricing.schemas';
 import { closureBody, closureView, featuresQuery, hubBody, hubPatch, hubView, roomBody, roomPatch, roomView } from './venues.schemas';
 
 const hubId = z.object({ hubId: z.uuid() });
@@ -21,14 +22,7 @@ export type SearchQuoter = (
 ) => Promise<{ tier: string; needsReview: boolean; quotes: (SearchQuote | null)[] }>;
 
 /** The quote shown with a search result. */
-export interface SearchQuote {
-  amountPence: number;
-  currency: 'GBP';
-  tier: string;
-  subsidyPence: number;
-  lines: unknown[];
-  rateCardId?: string;
-}
+export type SearchQuote = z.output<typeof quoteView>;
 
 export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService; quoteRooms?: SearchQuoter }> = async (app, { venues, quoteRooms }) => {
   app.get(
@@ -175,15 +169,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService; quoteR
             items: z.array(
               roomView.extend({
                 hub: z.object({ id: z.uuid(), name: z.string(), address: z.string(), timezone: z.string() }),
-                quote: z
-                  .object({
-                    amountPence: z.number().int(),
-                    currency: z.literal('GBP'),
-                    tier: z.string(),
-                    subsidyPence: z.number().int(),
-                    lines: z.array(z.unknown()),
-                    rateCardId: z.string().optional(),
-                  })
+                quote: quoteView
                   .nullable()
                   .optional()
                   .describe('With organisationId: the price (null when the room has no rate card in force)'),
