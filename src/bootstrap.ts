@@ -19,20 +19,28 @@ export function configOrExit(): Config {
  * Opens the database and wires the services. On the embedded database it also migrates and,
  * when empty, seeds the demo network: `npm start` on a fresh clone needs nothing else.
  */
-export async function bootstrap(config: Config, overrides: ContainerOverrides = {}): Promise<{ container: Container; seeded: boolean }> {
+export interface SeededDoor {
+  id: string;
+  name: string;
+  deviceKey: string;
+}
+
+export async function bootstrap(config: Config, overrides: ContainerOverrides = {}): Promise<{ container: Container; seeded: boolean; keypad?: SeededDoor }> {
   const container = await createContainer(config, overrides);
   let seeded = false;
+  let keypad: SeededDoor | undefined;
   if (config.database.embedded) {
     await container.database.migrate();
     if (!(await hasData(container.database.db))) {
-      await seedDemo(container.database.db);
+      const demo = await seedDemo(container.database.db);
+      keypad = { id: demo.doors.front.id, name: demo.doors.front.name, deviceKey: demo.doors.front.deviceKey };
       seeded = true;
     }
   }
-  return { container, seeded };
+  return { container, seeded, keypad };
 }
 
-export function demoBanner(config: Config, seeded: boolean): string {
+export function demoBanner(config: Config, seeded: boolean, keypad?: SeededDoor): string {
   const lines = [
     '',
     `Hubkey is listening on ${config.publicUrl}`,
@@ -43,6 +51,11 @@ export function demoBanner(config: Config, seeded: boolean): string {
     lines.push(seeded ? '  Seeded the demo network just now.' : '  Demo network already present.');
     lines.push(`  Demo logins (password "${DEMO_PASSWORD}"):`);
     for (const l of DEMO_LOGINS) lines.push(`    ${l.email.padEnd(24)} ${l.role}`);
+    if (keypad) {
+      lines.push(`  Demo keypad door "${keypad.name}" (id ${keypad.id}); its device key, shown this once:`);
+      lines.push(`    X-Device-Key: ${keypad.deviceKey}`);
+      lines.push(`    e.g. curl -X POST ${config.publicUrl}/doors/${keypad.id}/verify -H 'X-Device-Key: ${keypad.deviceKey}' -H 'content-type: application/json' -d '{"code":"123456"}'`);
+    }
   }
   if (config.jwt.generated) lines.push('  JWT_SECRET not set: using a development secret derived from DATA_DIR (never do this in production).');
   lines.push('');

@@ -6,7 +6,7 @@ import { startScheduler } from './worker/scheduler';
 async function main() {
   const config = configOrExit();
   const withWorker = process.argv.includes('--with-worker');
-  const { container, seeded } = await bootstrap(config);
+  const { container, seeded, keypad } = await bootstrap(config);
   const app = await buildApp(container, { logger: { level: config.logLevel } });
   const scheduler = withWorker ? startScheduler(container, app.log) : undefined;
 
@@ -26,7 +26,7 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ port: config.port, host: config.host });
-  console.log(demoBanner(config, seeded) + (withWorker ? '  The worker runs in this process.\n' : ''));
+  console.log(demoBanner(config, seeded, keypad) + (withWorker ? '  The worker runs in this process.\n' : ''));
 }
 
 main().catch((err) => {
