@@ -197,6 +197,36 @@ describe('POST /bookings', () => {
   });
 });
 
+describe('approval set on a room', () => {
+  it("overrides the hub's rule both ways: a room that approves everything, a room that approves nothing", async () => {
+    const strict = (await t.http.post(`/hubs/${w.hub.id}/rooms`).set(w.staff.auth).send({ name: 'Strict room', capacity: 10, approval: 'all' })).body;
+    expect(strict.approval).toBe('all');
+    const d = nextDay();
+    const held = await book(w.hirer.auth, { roomId: strict.id, attendees: 4, startsAt: `${d}T10:00`, endsAt: `${d}T11:00` });
+    expect(held.body).toMatchObject({ status: 'requested', statusReason: 'approval_required' });
+    // The same hirer in the hub's other rooms is not held: the hub itself approves nothing.
+    expect((await book(w.hirer.auth, { roomId: w.smallRoom.id, attendees: 4, startsAt: `${d}T10:00`, endsAt: `${d}T11:00` })).body.status).toBe('confirmed');
+
+    const relaxed = (await t.http.post(`/hubs/${w.otherHub.id}/rooms`).set(w.otherStaff.auth).send({ name: 'Open room', capacity: 10, approval: 'none' })).body;
+    const held2 = (await t.http.post(`/hubs/${w.otherHub.id}/rooms`).set(w.otherStaff.auth).send({ name: 'Hub rule room', capacity: 10 })).body;
+    expect(held2.approval).toBeNull();
+    await t.http.patch(`/hubs/${w.otherHub.id}`).set(w.otherStaff.auth).send({ settings: { approval: 'all' }, openingHours: Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((k) => [k, [{ opens: '00:00', closes: '24:00' }]])) });
+    expect((await book(w.hirer.auth, { roomId: relaxed.id, attendees: 4, startsAt: `${d}T12:00`, endsAt: `${d}T13:00` })).body.status).toBe('confirmed');
+    expect((await book(w.hirer.auth, { roomId: held2.id, attendees: 4, startsAt: `${d}T12:00`, endsAt: `${d}T13:00` })).body.status).toBe('requested');
+    // Back to following the hub.
+    const patched = await t.http.patch(`/rooms/${relaxed.id}`).set(w.otherStaff.auth).send({ approval: null });
+    expect(patched.body.approval).toBeNull();
+    expect((await book(w.hirer.auth, { roomId: relaxed.id, attendees: 4, startsAt: `${d}T15:00`, endsAt: `${d}T16:00` })).body.status).toBe('requested');
+    await t.http.patch(`/hubs/${w.otherHub.id}`).set(w.otherStaff.auth).send({ settings: { approval: 'none' } });
+  });
+
+  it('refuses an unknown approval rule', async () => {
+    const res = await t.http.patch(`/rooms/${w.room.id}`).set(w.staff.auth).send({ approval: 'sometimes' });
+    expectProblem(res, 400, 'validation_failed');
+    expect((await t.http.get(`/rooms/${w.room.id}`)).body.approval).toBeNull();
+  });
+});
+
 describe('reading bookings', () => {
   it('lists only what each caller may see, ordered by start, with a cursor', async () => {
     const d = nextDay();

@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, text, timestamp, uuid, boolean } from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid, boolean } from 'drizzle-orm/pg-core';
 import type { HubSettings, OpeningHours } from '../../modules/venues/venues.types';
+
+/** Which bookings wait for staff: none, a hirer's first at the hub, or all. */
+export const approvalMode = pgEnum('approval_mode', ['none', 'first_time', 'all']);
 
 export const hubs = pgTable('hubs', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -27,6 +30,8 @@ export const rooms = pgTable(
     minBookingMinutes: integer('min_booking_minutes').notNull().default(30),
     maxBookingMinutes: integer('max_booking_minutes').notNull().default(720),
     active: boolean('active').notNull().default(true),
+    /** Overrides the hub's `settings.approval` for this room; null follows the hub. */
+    approval: approvalMode('approval'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

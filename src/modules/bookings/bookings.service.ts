@@ -5,7 +5,7 @@ import { conflict, forbidden, invalid, notFound, unprocessable } from '../../lib
 import { MINUTE, parseHubTime, toZonedIso } from '../../lib/time';
 import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import { tierStanding } from '../organisations/organisations.fns';
-import type { OrganisationsRepository } from '../organisations/organisations.repository';
+import type { OrganisationRow, OrganisationsRepository } from '../organisations/organisations.repository';
 import { NETWORK_ZONE } from '../organisations/organisations.service';
 import { withinOpeningHours } from '../venues/availability.fns';
 import type { HubRow, RoomRow, VenuesRepository } from '../venues/venues.repository';
@@ -211,6 +211,59 @@ export function createBookingsService(deps: {
   }
 
   /** POST /bookings with a recurrence: every date, or 409 listing the conflicts; with skipConflicts, every free date. */
+  /** The room's own approval rule, else its hub's. */
+  const approvalFor = (room: RoomRow, hub: HubRow) => room.approval ?? hub.settings.approval;
+
+  /** What a new booking (or every date of a new series) shares: who books, for whom, under which rules. */
+  interface NewBookingContext {
+    actor: Actor;
+    room: RoomRow;
+    hub: HubRow;
+    org: OrganisationRow;
+    byStaff: boolean;
+    input: Pick<BookingInput, 'title' | 'attendees' | 'contactPhone'>;
+    seriesId?: string;
+  }
+
+  /**
+   * The row of a new booking at one free slot: its quote snapshot, and where it starts (waiting for
+   * staff, for payment, or confirmed). Runs inside the room's lock.
+   */
+  async function newBookingRow(ctx: NewBookingContext, slot: { startsAt: Date; endsAt: Date; blockedUntil: Date }, tx: DbOrTx, firstTimeAtHub: boolean) {
+    const { room, hub, org } = ctx;
+    const standing = tierStanding(org, today());
+    const price = deps.pricer ? await deps.pricer.quote({ room, hub, tier: standing.tier, startsAt: slot.startsAt, endsAt: slot.endsAt }, tx) : null;
+    const status = initialStatus({
+      byStaff: ctx.byStaff,
+      needsReview: standing.needsReview,
+      approval: approvalFor(room, hub),
+      firstTimeAtHub,
+      amountPence: price?.amountPence ?? null,
+      paysByInvoice: org.paysByInvoice,
+    });
+    return {
+      roomId: room.id,
+      hubId: hub.id,
+      organisationId: org.id,
+      seriesId: ctx.seriesId ?? null,
+      createdBy: ctx.actor.userId,
+      title: ctx.input.title,
+      attendees: ctx.input.attendees,
+      contactPhone: ctx.input.contactPhone ?? org.contactPhone,
+      startsAt: slot.startsAt,
+      endsAt: slot.endsAt,
+      blockedUntil: slot.blockedUntil,
+      status,
+      statusReason: status === 'requested' ? (standing.needsReview ? 'tier_review' : 'approval_required') : null,
+      price,
+    };
+  }
+
+  /** Whether the hirer books at this hub for the first time (only asked where that needs approval). */
+  async function firstTimeAt(room: RoomRow, hub: HubRow, orgId: string, tx: DbOrTx) {
+    return approvalFor(room, hub) === 'first_time' ? !(await bookings.hasEarlierBooking(orgId, hub.id, tx)) : false;
+  }
+
   async function createSeries(actor: Actor, input: BookingInput & { recurrence: NonNullable<BookingInput['recurrence']> }) {
     const { room, hub } = await roomWithHubOr404(input.roomId);
     const { org, byStaff } = await loadOrgFor(actor, input.organisationId, hub.id);
@@ -242,7 +295,6 @@ export function createBookingsService(deps: {
       if (breach) conflicts.push({ date: o.localDate, startsAt: toZonedIso(o.startsAt, zone), endsAt: toZonedIso(o.endsAt, zone), reason: breach.code, detail: breach.detail });
       else candidates.push(o);
     }
-    const standing = tierStanding(org, today());
     const result = await inTx(async (tx) => {
       await venues.lockRoom(room.id, tx);
       const free: { startsAt: Date; endsAt: Date; blockedUntil: Date }[] = [];
@@ -267,30 +319,12 @@ export function createBookingsService(deps: {
           conflicts,
         });
       }
-      const firstTimeAtHub = hub.settings.approval === 'first_time' ? !(await bookings.hasEarlierBooking(org.id, hub.id, tx)) : false;
+      const firstTimeAtHub = await firstTimeAt(room, hub, org.id, tx);
       const rule = { weekdays: input.recurrence.weekdays, until: input.recurrence.until ?? null, count: input.recurrence.count ?? null, timezone: zone };
       const series = await bookings.insertSeries({ roomId: room.id, organisationId: org.id, rule: { ...rule, skipped: conflicts }, createdBy: actor.userId }, tx);
+      const ctx: NewBookingContext = { actor, room, hub, org, byStaff, input, seriesId: series.id };
       const values = [];
-      for (const f of free) {
-        const price = deps.pricer ? await deps.pricer.quote({ room, hub, tier: standing.tier, startsAt: f.startsAt, endsAt: f.endsAt }, tx) : null;
-        const status = initialStatus({ byStaff, needsReview: standing.needsReview, approval: hub.settings.approval, firstTimeAtHub, amountPence: price?.amountPence ?? null, paysByInvoice: org.paysByInvoice });
-        values.push({
-          roomId: room.id,
-          hubId: hub.id,
-          organisationId: org.id,
-          seriesId: series.id,
-          createdBy: actor.userId,
-          title: input.title,
-          attendees: input.attendees,
-          contactPhone: input.contactPhone ?? org.contactPhone,
-          startsAt: f.startsAt,
-          endsAt: f.endsAt,
-          blockedUntil: f.blockedUntil,
-          status,
-          statusReason: status === 'requested' ? (standing.needsReview ? 'tier_review' : 'approval_required') : null,
-          price,
-        });
-      }
+      for (const f of free) values.push(await newBookingRow(ctx, f, tx, firstTimeAtHub));
       const rows = await bookings.insertMany(values, tx);
       const held = rows.filter((r) => r.status === 'awaiting_payment').map((r) => r.id);
       if (held.length) await payments?.hold(held, holdUntil(hub), tx);
@@ -346,38 +380,11 @@ export function createBookingsService(deps: {
     const { org, byStaff } = await loadOrgFor(actor, input.organisationId, hub.id);
     const { startsAt, endsAt } = parseWindow(hub, input.startsAt, input.endsAt);
     enforceRules(room, hub, startsAt, endsAt, input.attendees, byStaff);
-    const standing = tierStanding(org, today());
     const created = await inTx(async (tx) => {
       await venues.lockRoom(room.id, tx);
       const blockedUntil = await assertRoomFree(tx, room, hub, startsAt, endsAt, null);
-      const price = deps.pricer ? await deps.pricer.quote({ room, hub, tier: standing.tier, startsAt, endsAt }, tx) : null;
-      const firstTimeAtHub = hub.settings.approval === 'first_time' ? !(await bookings.hasEarlierBooking(org.id, hub.id, tx)) : false;
-      const status = initialStatus({
-        byStaff,
-        needsReview: standing.needsReview,
-        approval: hub.settings.approval,
-        firstTimeAtHub,
-        amountPence: price?.amountPence ?? null,
-        paysByInvoice: org.paysByInvoice,
-      });
-      const row = await bookings.insert(
-        {
-          roomId: room.id,
-          hubId: hub.id,
-          organisationId: org.id,
-          createdBy: actor.userId,
-          title: input.title,
-          attendees: input.attendees,
-          contactPhone: input.contactPhone ?? org.contactPhone,
-          startsAt,
-          endsAt,
-          blockedUntil,
-          status,
-          statusReason: status === 'requested' ? (standing.needsReview ? 'tier_review' : 'approval_required') : null,
-          price,
-        },
-        tx,
-      );
+      const values = await newBookingRow({ actor, room, hub, org, byStaff, input }, { startsAt, endsAt, blockedUntil }, tx, await firstTimeAt(room, hub, org.id, tx));
+      const row = await bookings.insert(values, tx);
       if (row.status === 'awaiting_payment') await payments?.hold([row.id], holdUntil(hub), tx);
       return row;
     });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dateTimeInput } from '../../http/schemas';
-import { hubSettingsSchema, openingHoursSchema } from './venues.types';
+import { approvalModeSchema, hubSettingsSchema, openingHoursSchema } from './venues.types';
 
 export const hubBody = z.object({
   name: z.string().trim().min(1).max(120),
@@ -48,6 +48,7 @@ export const roomBody = z.object({
   minBookingMinutes: z.number().int().min(15).max(24 * 60).default(30),
   maxBookingMinutes: z.number().int().min(15).max(7 * 24 * 60).default(720),
   active: z.boolean().default(true),
+  approval: approvalModeSchema.nullable().default(null).describe("Overrides the hub's approval setting for this room (none, first_time, all); null follows the hub"),
 });
 
 export const roomPatch = z
@@ -60,6 +61,7 @@ export const roomPatch = z
     minBookingMinutes: z.number().int().min(15).max(24 * 60),
     maxBookingMinutes: z.number().int().min(15).max(7 * 24 * 60),
     active: z.boolean(),
+    approval: approvalModeSchema.nullable(),
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, 'send at least one field');
@@ -75,6 +77,7 @@ export const roomView = z.object({
   minBookingMinutes: z.number().int(),
   maxBookingMinutes: z.number().int(),
   active: z.boolean(),
+  approval: approvalModeSchema.nullable(),
 });
 
 export const closureBody = z.object({

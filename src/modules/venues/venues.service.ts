@@ -27,6 +27,7 @@ export interface RoomInput {
   minBookingMinutes?: number;
   maxBookingMinutes?: number;
   active?: boolean;
+  approval?: HubSettings['approval'] | null;
 }
 
 export const presentHub = (h: HubRow) => ({
@@ -49,6 +50,7 @@ export const presentRoom = (r: RoomRow) => ({
   minBookingMinutes: r.minBookingMinutes,
   maxBookingMinutes: r.maxBookingMinutes,
   active: r.active,
+  approval: r.approval,
 });
 
 const iv = (i: Interval, zone: string) => ({ startsAt: toZonedIso(new Date(i.start), zone), endsAt: toZonedIso(new Date(i.end), zone) });
@@ -148,6 +150,7 @@ export function createVenuesService(deps: { venues: VenuesRepository; users: Pic
         minBookingMinutes: input.minBookingMinutes ?? 30,
         maxBookingMinutes: input.maxBookingMinutes ?? 720,
         active: input.active ?? true,
+        approval: input.approval ?? null,
       };
       checkRoomLengths(values);
       return presentRoom(await venues.insertRoom(values));
@@ -167,6 +170,7 @@ export function createVenuesService(deps: { venues: VenuesRepository; users: Pic
         minBookingMinutes: patch.minBookingMinutes,
         maxBookingMinutes: patch.maxBookingMinutes,
         active: patch.active,
+        approval: patch.approval,
       });
       return presentRoom(updated);
     },
