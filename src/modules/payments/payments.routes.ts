@@ -59,13 +59,13 @@ export const paymentsRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }
         operationId: 'checkoutBooking',
         summary: 'Pay for a booking (or every unpaid date of its series) by card through Stripe Checkout',
         description:
-          'The booking must be `awaiting_payment`; it stays held until the hub\'s `holdMinutes` run out. An open checkout for the booking is given again. 503 `payments_unavailable` when card payments are not set up (no STRIPE_SECRET_KEY) or Stripe cannot be reached.',
+          'The booking must be `awaiting_payment`; it stays held until the hub\'s `holdMinutes` run out. An open checkout for the booking is given again; 409 `checkout_in_progress` while another request is opening one. 503 `payments_unavailable` when card payments are not set up (no STRIPE_SECRET_KEY) or Stripe cannot be reached.',
         security: bearer,
         params: z.object({ id: z.uuid() }),
         body: z.object({ scope: z.enum(['booking', 'series']).default('booking') }).default({ scope: 'booking' }),
         response: {
           200: z.object({ paymentId: z.uuid(), checkoutUrl: z.string(), amountPence: z.number().int(), expiresAt: z.string().nullable() }),
-          ...errorResponses(400, 401, 404, 422, 503),
+          ...errorResponses(400, 401, 404, 409, 422, 503),
         },
       },
     },

@@ -14,6 +14,8 @@ import type { PaymentRow, PaymentStatus, PaymentsRepository, RefundRow, RefundSt
 /** Stripe requires a checkout session to stay open at least 30 minutes. */
 const MIN_SESSION_MS = 30 * MINUTE;
 
+/** A checkout being opened blocks another for this long; after it, a crashed attempt no longer does. */
+const PENDING_CHECKOUT_MS = 2 * 60_000;
 const unavailable = (detail: string) => new DomainError('unavailable', 'payments_unavailable', detail);
 const priceOf = (b: BookingRow) => (b.price as PriceSnapshot | null)?.amountPence ?? 0;
 const errText = (err: unknown) => String((err as Error)?.message ?? err).slice(0, 500);
@@ -279,10 +281,6 @@ export function createPaymentsService(deps: PaymentsDeps) {
       if (!b || !(isStaffOf(actor, b.hubId) || isMemberOfOrg(actor, b.organisationId))) throw notFound('Booking');
       if (b.status !== 'awaiting_payment') throw unprocessable('not_awaiting_payment', `A ${b.status} booking has nothing to pay`);
       if (!stripe) throw unavailable('Card payments are not set up on this server (no STRIPE_SECRET_KEY); the hold lapses unless staff confirm the booking');
-      const existing = (await repo.paymentsOfBookings([b.id])).find((x) => x.payment.method === 'card' && x.payment.status === 'open' && x.payment.checkoutUrl);
-      if (existing && (!existing.payment.expiresAt || existing.payment.expiresAt > clock.now())) {
-        return { paymentId: existing.payment.id, checkoutUrl: existing.payment.checkoutUrl!, amountPence: existing.payment.amountPence, expiresAt: existing.payment.expiresAt?.toISOString() ?? null };
-      }
       const row = await venues.getRoomWithHub(b.roomId);
       if (!row) throw notFound('Room');
       const { room, hub } = row;
@@ -296,10 +294,31 @@ export function createPaymentsService(deps: PaymentsDeps) {
       const holdEnd = Math.min(...targets.map((t) => holds.find((h) => h.bookingId === t.id)?.expiresAt.getTime() ?? t.updatedAt.getTime() + hub.settings.holdMinutes * MINUTE));
       if (holdEnd <= now) throw unprocessable('hold_lapsed', 'The hold on this booking has lapsed; book again');
       const amountPence = targets.reduce((n, t) => n + priceOf(t), 0);
-      const p = await repo.insertPayment(
-        { hubId: b.hubId, organisationId: b.organisationId, seriesId: scope === 'series' ? b.seriesId : null, method: 'card', status: 'pending', amountPence, createdBy: actor.userId },
-        targets.map((t) => ({ bookingId: t.id, amountPence: priceOf(t) })),
-      );
+      // One checkout at a time per booking: with the bookings locked, either reuse the open session,
+      // refuse while another request is opening one, or record ours before calling Stripe. Two
+      // simultaneous requests can therefore never open two sessions (and charge twice).
+      const claim = await db.transaction(async (tx) => {
+        for (const id of targets.map((t) => t.id).sort()) await bookings.getForUpdate(id, tx);
+        const live = (await repo.paymentsOfBookings(targets.map((t) => t.id), tx)).find(
+          (x) =>
+            x.payment.method === 'card' &&
+            ((x.payment.status === 'open' && x.payment.checkoutUrl && (!x.payment.expiresAt || x.payment.expiresAt.getTime() > now)) ||
+              (x.payment.status === 'pending' && x.payment.createdAt.getTime() > now - PENDING_CHECKOUT_MS)),
+        );
+        if (live?.payment.status === 'open') return { existing: live.payment };
+        if (live) throw new DomainError('conflict', 'checkout_in_progress', 'A checkout for this booking is being opened; try again in a moment');
+        const created = await repo.insertPayment(
+          { hubId: b.hubId, organisationId: b.organisationId, seriesId: scope === 'series' ? b.seriesId : null, method: 'card', status: 'pending', amountPence, createdBy: actor.userId },
+          targets.map((t) => ({ bookingId: t.id, amountPence: priceOf(t) })),
+          tx,
+        );
+        return { created };
+      });
+      if ('existing' in claim && claim.existing) {
+        const e = claim.existing;
+        return { paymentId: e.id, checkoutUrl: e.checkoutUrl!, amountPence: e.amountPence, expiresAt: e.expiresAt?.toISOString() ?? null };
+      }
+      const p = claim.created!;
       const expiresAt = new Date(Math.max(holdEnd, now + MIN_SESSION_MS + MINUTE));
       try {
         const session = await stripe.checkout.sessions.create(
