@@ -18,6 +18,10 @@ export function createAccessRepository(db: DbOrTx) {
       if (roomIds.length) await tx.insert(doorRooms).values(roomIds.map((roomId) => ({ doorId: door.id, roomId })));
       return door;
     },
+    async updateDoor(id: string, values: Partial<Pick<typeof doors.$inferInsert, 'name' | 'active' | 'deviceKeyHash'>>, tx: DbOrTx = db): Promise<DoorRow> {
+      const [door] = await tx.update(doors).set(values).where(eq(doors.id, id)).returning();
+      return door;
+    },
     async getDoor(id: string, tx: DbOrTx = db): Promise<DoorRow | undefined> {
       const [row] = await tx.select().from(doors).where(eq(doors.id, id));
       return row;

@@ -10,6 +10,7 @@ import { accessView, doorBody, doorCreatedView, doorView, entryView, revokeView,
 const bearer = [{ bearer: [] }];
 const hubIdParam = z.object({ hubId: z.uuid() });
 const idParam = z.object({ id: z.uuid() });
+const doorIdParam = z.object({ doorId: z.uuid() });
 
 /** Self-entry for people: doors, a booking's access, revoking codes, the entry log. */
 export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = async (app, { access }) => {
@@ -36,6 +37,44 @@ export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = as
       },
     },
     async (req, reply) => reply.status(201).send(await access.createDoor(actorOf(req), req.params.hubId, req.body)),
+  );
+
+  app.patch(
+    '/doors/:doorId',
+    {
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'updateDoor',
+        summary: 'Rename a door, or retire it with active: false (staff)',
+        security: bearer,
+        params: doorIdParam,
+        body: z
+          .object({ name: z.string().trim().min(1).max(100), active: z.boolean() })
+          .partial()
+          .strict()
+          .refine((p) => Object.keys(p).length > 0, 'send name or active'),
+        response: { 200: doorView, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (req) => access.updateDoor(actorOf(req), req.params.doorId, req.body),
+  );
+
+  app.post(
+    '/doors/:doorId/device-key',
+    {
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'rotateDoorDeviceKey',
+        summary: "Replace a keypad door's device key (staff); the new key is shown this once and the old one stops working",
+        security: bearer,
+        params: doorIdParam,
+        response: { 200: z.object({ doorId: z.uuid(), deviceKey: z.string() }), ...errorResponses(400, 401, 404, 422) },
+      },
+    },
+    async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      return access.rotateDeviceKey(actorOf(req), req.params.doorId);
+    },
   );
 
   app.get(

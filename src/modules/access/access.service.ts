@@ -502,6 +502,25 @@ export function createAccessService(deps: {
       return { ...presentDoor(door, roomIds.sort()), ...(deviceKey ? { deviceKey } : {}) };
     },
 
+    /** Renames a door or retires it (active: false): a retired door grants nothing and gets no new codes. */
+    async updateDoor(actor: Actor, doorId: string, patch: { name?: string; active?: boolean }) {
+      const door = await access.getDoor(doorId);
+      if (!door || !isStaffOf(actor, door.hubId)) throw notFound('Door');
+      const updated = await access.updateDoor(door.id, { name: patch.name, active: patch.active });
+      const rooms = await access.roomIdsByDoor([door.id]);
+      return presentDoor(updated, rooms.get(door.id) ?? []);
+    },
+
+    /** A new device key for a keypad door, shown this once; the old key stops working at once. */
+    async rotateDeviceKey(actor: Actor, doorId: string) {
+      const door = await access.getDoor(doorId);
+      if (!door || !isStaffOf(actor, door.hubId)) throw notFound('Door');
+      if (door.provider !== 'keypad') throw unprocessable('not_a_keypad_door', 'Only keypad doors have a device key');
+      const deviceKey = generateDeviceKey();
+      await access.updateDoor(door.id, { deviceKeyHash: hashSecret(deviceKey) });
+      return { doorId: door.id, deviceKey };
+    },
+
     async listDoors(actor: Actor, hubId: string) {
       const hub = await hubOr404(hubId);
       requireStaff(actor, hub.id);
