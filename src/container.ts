@@ -47,6 +47,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     venues: repos.venues,
     organisations: repos.organisations,
     bookingChanged: (id) => selfEntry.services.access.bookingChanged(id),
+    alertStaff: (hubId, body, dedupeKey) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey),
   });
 
   // Tokens are signed by the HTTP layer's JWT plugin; the service gets the signer once the app has it.

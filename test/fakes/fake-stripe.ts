@@ -9,7 +9,7 @@
  *   fake.state.checkoutSessions.get(id);  fake.requests;  await fake.close();
  *
  * Covered: checkout sessions (create, retrieve, expire), customers, invoice items, invoices
- * (create, retrieve, finalize, send), payment intents (retrieve), refunds (create, retrieve).
+ * (create, retrieve, finalize, send, void), payment intents (retrieve), refunds (create, retrieve).
  * Helpers play Stripe's side: completing a checkout, settling a refund, paying an invoice,
  * building webhook events, and failing the next request.
  */
@@ -100,7 +100,7 @@ export interface FakeInvoice {
   invoice_pdf: string | null;
   auto_advance: boolean;
   created: number;
-  status_transitions: { finalized_at: number | null; paid_at: number | null };
+  status_transitions: { finalized_at: number | null; paid_at: number | null; voided_at: number | null };
   livemode: false;
 }
 
@@ -581,7 +581,7 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
       invoice_pdf: null,
       auto_advance: str(body, 'auto_advance') === 'true',
       created,
-      status_transitions: { finalized_at: null, paid_at: null },
+      status_transitions: { finalized_at: null, paid_at: null, voided_at: null },
       livemode: false,
     };
     state.invoices.set(inv.id, inv);
@@ -623,6 +623,20 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
     if (inv.status === 'draft') throw badRequest('You can only send a finalized invoice; finalize this draft first.');
     if (inv.status === 'void') throw badRequest('You cannot send a void invoice.');
     state.sentInvoices.push(inv.id);
+    return inv;
+  }
+
+  /** Like Stripe: only an open invoice can be voided (a draft is deleted instead; a paid one is credited). */
+  function voidInvoice(id: string): FakeInvoice {
+    const inv = getInvoice(id);
+    if (inv.status === 'draft') throw badRequest('You can only void finalized invoices; delete this draft instead.', undefined, 'invoice_not_editable');
+    if (inv.status === 'paid') {
+      throw badRequest(`You can't void invoice ${inv.id} because it is already paid. Issue a credit note or refund instead.`, undefined, 'invoice_not_editable');
+    }
+    if (inv.status === 'void') throw badRequest(`Invoice ${inv.id} is already void.`, undefined, 'invoice_not_editable');
+    inv.status = 'void';
+    inv.amount_remaining = 0;
+    inv.status_transitions.voided_at = now();
     return inv;
   }
 
@@ -688,6 +702,7 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
     ['GET', /^\/v1\/invoices\/([^/]+)$/, (_b, [id]) => getInvoice(id)],
     ['POST', /^\/v1\/invoices\/([^/]+)\/finalize$/, (_b, [id]) => finalizeInvoice(id)],
     ['POST', /^\/v1\/invoices\/([^/]+)\/send$/, (_b, [id]) => sendInvoice(id)],
+    ['POST', /^\/v1\/invoices\/([^/]+)\/void$/, (_b, [id]) => voidInvoice(id)],
     ['GET', /^\/v1\/payment_intents\/([^/]+)$/, (_b, [id]) => found(state.paymentIntents.get(id), 'payment_intent', id)],
     ['POST', /^\/v1\/refunds$/, (b) => createRefund(b)],
     ['GET', /^\/v1\/refunds\/([^/]+)$/, (_b, [id]) => getRefund(id)],

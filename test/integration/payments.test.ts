@@ -1,12 +1,16 @@
+import { and, eq } from 'drizzle-orm';
 import Stripe from 'stripe';
+import { outbox } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { expectProblem, makeOrg, makeRoom, makeWorld } from '../helpers/factories';
+import { addRole, expectProblem, makeOrg, makeRoom, makeUser, makeWorld } from '../helpers/factories';
 import { RATES, seedCard } from '../helpers/pricing';
 import { type FakeStripe, startFakeStripe } from '../fakes/fake-stripe';
 import { JOBS, runJob } from '../../src/worker/jobs';
 
 // The clock reads Monday 2026-03-02 09:00Z; hubs hold unpaid bookings for 30 minutes and give invoices 30 days.
 const SECRET = 'whsec_test_hubkey_secret';
+/** The phone of a staff member of the hub, for staff alerts. */
+const STAFF_PHONE = '+447700900614';
 let fake: FakeStripe;
 let t: TestApp;
 let w: Awaited<ReturnType<typeof makeWorld>>;
@@ -18,6 +22,8 @@ beforeAll(async () => {
   await seedCard(t, w.hub.id); // private: 40.00 an hour
 });
 afterAll(async () => {
+  // Leave no alerts of ours pending for another file's sender on a shared database.
+  await t.container.database.db.update(outbox).set({ status: 'failed', lastError: 'test cleanup' }).where(and(eq(outbox.status, 'pending'), eq(outbox.to, STAFF_PHONE)));
   await t.close();
   await fake.close();
 });
@@ -209,6 +215,172 @@ describe('invoices', () => {
     expectProblem(await t.http.get(`/hubs/${w.hub.id}/payments`).set(w.hirer.auth), 403, 'forbidden');
     expectProblem(await t.http.get(`/hubs/${w.hub.id}/payments`).set(w.otherStaff.auth), 403, 'forbidden');
     expectProblem(await t.http.get(`/hubs/${w.hub.id}/payments`).set(w.staff.auth).query({ status: 'late' }), 400, 'validation_failed');
+  });
+});
+
+describe('cancelling bookings paid by invoice', () => {
+  type PaymentView = { id: string; status: string; stripeInvoiceId: string | null; bookingIds: string[]; lastError: string | null; amountPence: number };
+  const paymentOf = async (bookingId: string) =>
+    ((await t.http.get(`/hubs/${w.hub.id}/payments`).set(w.staff.auth).query({ limit: 200 })).body.items as PaymentView[]).find((p) => p.bookingIds.includes(bookingId))!;
+  const alertsAbout = async (invoiceId: string) => (await t.container.services.outbox.list({ to: STAFF_PHONE, kind: 'staff_alert' })).filter((m) => m.body.includes(invoiceId));
+  const voidCalls = (invoiceId: string) => fake.requests.filter((r) => r.method === 'POST' && r.path === `/v1/invoices/${invoiceId}/void`);
+  const cancel = (id: string, body: Record<string, unknown> = {}) => t.http.post(`/bookings/${id}/cancel`).set(w.hirer.auth).send(body);
+  const invoiceOrg = () => makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true, name: 'Borough Council' });
+  beforeAll(async () => {
+    const alerted = await makeUser(t, { name: 'Duty manager', phone: STAFF_PHONE });
+    await addRole(t, w.hub.id, alerted.id, 'staff');
+  });
+
+  it('voids the Stripe invoice of a cancelled booking and marks the payment void, once', async () => {
+    const org = await invoiceOrg();
+    const b = await book(org.id);
+    const before = await paymentOf(b.id);
+    expect(before).toMatchObject({ status: 'open', stripeInvoiceId: expect.stringMatching(/^in_/) });
+    const invoiceId = before.stripeInvoiceId!;
+
+    const res = await cancel(b.id, { reason: 'Event moved online' });
+    expect(res.status).toBe(200);
+    expect(res.body.refunds).toEqual([]);
+    expect(fake.state.invoices.get(invoiceId)!.status).toBe('void');
+    expect(voidCalls(invoiceId)).toEqual([expect.objectContaining({ idempotencyKey: `hubkey-void-${before.id}` })]);
+    expect(await paymentOf(b.id)).toMatchObject({ status: 'void', lastError: null });
+    expect(await alertsAbout(invoiceId)).toEqual([]);
+
+    // The hook again (a retry) and the retry job change nothing more.
+    const row = (await t.container.repos.bookings.get(b.id))!;
+    await t.container.services.payments.hooks.refund([row], { byStaff: false, actorId: w.hirer.id });
+    await job('payments.retry-pending');
+    expect(voidCalls(invoiceId)).toHaveLength(1);
+    expect(await paymentOf(b.id)).toMatchObject({ status: 'void' });
+    expectProblem(await cancel(b.id), 422, 'invalid_status');
+  });
+
+  it('does not void an invoice covering a series when one date is cancelled: staff are told once per cancelled booking', async () => {
+    const org = await invoiceOrg();
+    const res = await t.http
+      .post('/bookings')
+      .set(w.hirer.auth)
+      .send({ roomId: w.smallRoom.id, organisationId: org.id, title: 'Clinic', attendees: 4, startsAt: '2026-04-07T16:00:00', endsAt: '2026-04-07T17:00:00', recurrence: { weekdays: [2], count: 3 } });
+    expect(res.status).toBe(201);
+    const ids: string[] = res.body.bookings.map((b: { id: string }) => b.id);
+    const p = await paymentOf(ids[0]);
+    expect(p).toMatchObject({ status: 'open', amountPence: 3 * 3000 });
+    expect([...p.bookingIds].sort()).toEqual([...ids].sort());
+    const invoiceId = p.stripeInvoiceId!;
+
+    expect((await cancel(ids[1])).status).toBe(200);
+    expect(voidCalls(invoiceId)).toEqual([]);
+    expect(fake.state.invoices.get(invoiceId)!.status).toBe('open');
+    const first = await alertsAbout(invoiceId);
+    expect(first).toHaveLength(1);
+    expect(first[0].body).toMatch(/Borough Council cancelled 1 booking\(s\) \(£30\.00\) on Stripe invoice in_\w+\. Nothing was changed in Stripe: issue a credit note/);
+    expect(first[0]).toMatchObject({ hubId: w.hub.id, kind: 'staff_alert' });
+    const after = await paymentOf(ids[0]);
+    expect(after).toMatchObject({ status: 'open', amountPence: 9000 });
+    expect(after.lastError).toBe(`Invoice ${invoiceId}: 1 of 3 booking(s) cancelled (£30.00 invoiced for them); issue a credit note in Stripe if due`);
+
+    // The hook run again for the same booking does not alert twice.
+    const row = (await t.container.repos.bookings.get(ids[1]))!;
+    await t.container.services.payments.hooks.refund([row], { byStaff: false, actorId: w.hirer.id });
+    expect(await alertsAbout(invoiceId)).toHaveLength(1);
+
+    // Cancelling another date is news: one more alert, and the note counts both.
+    expect((await cancel(ids[2])).status).toBe(200);
+    expect(await alertsAbout(invoiceId)).toHaveLength(2);
+    expect((await paymentOf(ids[0])).lastError).toMatch(/2 of 3 booking\(s\) cancelled \(£60\.00/);
+    expect(voidCalls(invoiceId)).toEqual([]);
+
+    // Once the last date goes too, nothing is owed: the invoice is voided.
+    expect((await cancel(ids[0])).status).toBe(200);
+    expect(fake.state.invoices.get(invoiceId)!.status).toBe('void');
+    expect(await paymentOf(ids[0])).toMatchObject({ status: 'void', lastError: null });
+    expect(await alertsAbout(invoiceId)).toHaveLength(2);
+  });
+
+  it('does not void an invoice already paid: staff are told to refund or credit it', async () => {
+    const org = await invoiceOrg();
+    const b = await book(org.id);
+    const p = await paymentOf(b.id);
+    const invoiceId = p.stripeInvoiceId!;
+    expect((await post(fake.makeEvent('invoice.paid', fake.payInvoice(invoiceId)))).body.result).toBe('processed');
+
+    expect((await cancel(b.id)).status).toBe(200);
+    expect(voidCalls(invoiceId)).toEqual([]);
+    expect(fake.state.invoices.get(invoiceId)!.status).toBe('paid');
+    const alerts = await alertsAbout(invoiceId);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].body).toMatch(/on paid Stripe invoice .*issue a refund or credit note/);
+    const after = await paymentOf(b.id);
+    expect(after).toMatchObject({ status: 'paid' });
+    expect(after.lastError).toMatch(new RegExp(`^Paid invoice ${invoiceId}: 1 of 1 booking\\(s\\) cancelled \\(£60\\.00`));
+    // Staff can find it among the paid payments.
+    const paid = await t.http.get(`/hubs/${w.hub.id}/payments`).set(w.staff.auth).query({ status: 'paid' });
+    expect(paid.body.items.find((x: PaymentView) => x.id === p.id).lastError).toBe(after.lastError);
+  });
+
+  it('treats an invoice paid in Stripe before its webhook came as paid: Stripe refuses the void, staff are told', async () => {
+    const org = await invoiceOrg();
+    const b = await book(org.id);
+    const p = await paymentOf(b.id);
+    const invoiceId = p.stripeInvoiceId!;
+    fake.payInvoice(invoiceId); // the invoice.paid webhook is still on its way
+    expect((await cancel(b.id)).status).toBe(200);
+    expect(voidCalls(invoiceId)).toHaveLength(1);
+    expect(fake.state.invoices.get(invoiceId)!.status).toBe('paid');
+    expect(await paymentOf(b.id)).toMatchObject({ status: 'paid', lastError: expect.stringMatching(/^Paid invoice/) });
+    expect(await alertsAbout(invoiceId)).toHaveLength(1);
+    // The late webhook changes nothing.
+    expect((await post(fake.makeEvent('invoice.paid', fake.state.invoices.get(invoiceId)))).body.result).toBe('ignored');
+  });
+
+  it('when Stripe is down the cancel still succeeds, and the retry job voids the invoice later', async () => {
+    const org = await invoiceOrg();
+    const b = await book(org.id);
+    const p = await paymentOf(b.id);
+    const invoiceId = p.stripeInvoiceId!;
+    fake.failNext({ status: 500, match: /\/void$/ });
+    fake.failNext({ status: 500, match: /^GET \/v1\/invoices\// });
+    expect((await cancel(b.id)).status).toBe(200);
+    expect(fake.state.invoices.get(invoiceId)!.status).toBe('open');
+    expect(await paymentOf(b.id)).toMatchObject({ status: 'open', lastError: expect.any(String) });
+    expect(await job('payments.retry-pending')).toBeGreaterThanOrEqual(1);
+    expect(fake.state.invoices.get(invoiceId)!.status).toBe('void');
+    expect(await paymentOf(b.id)).toMatchObject({ status: 'void', lastError: null });
+  });
+
+  it('voids an invoice not yet issued (Stripe was down) without telling Stripe, and never issues it', async () => {
+    const org = await invoiceOrg();
+    fake.failNext({ status: 500, match: /^POST \/v1\/customers$/ });
+    const b = await book(org.id);
+    const p = await paymentOf(b.id);
+    expect(p).toMatchObject({ status: 'pending', stripeInvoiceId: null });
+    const calls = fake.requests.length;
+    expect((await cancel(b.id)).status).toBe(200);
+    expect(fake.requests.length).toBe(calls);
+    expect(await paymentOf(b.id)).toMatchObject({ status: 'void', lastError: null });
+    await job('payments.retry-pending');
+    expect((await paymentOf(b.id)).status).toBe('void');
+    expect([...fake.state.invoices.values()].some((i) => i.metadata.paymentId === p.id)).toBe(false);
+  });
+
+  it('issues an invoice delayed by Stripe being down without the dates cancelled meanwhile', async () => {
+    const org = await invoiceOrg();
+    fake.failNext({ status: 500, match: /^POST \/v1\/customers$/ });
+    const res = await t.http
+      .post('/bookings')
+      .set(w.hirer.auth)
+      .send({ roomId: w.smallRoom.id, organisationId: org.id, title: 'Surgery', attendees: 4, startsAt: '2026-04-08T16:00:00', endsAt: '2026-04-08T17:00:00', recurrence: { weekdays: [3], count: 2 } });
+    const ids: string[] = res.body.bookings.map((b: { id: string }) => b.id);
+    expect(await paymentOf(ids[0])).toMatchObject({ status: 'pending', amountPence: 6000 });
+    expect((await cancel(ids[1])).status).toBe(200);
+    expect((await paymentOf(ids[0])).status).toBe('pending');
+    await job('payments.retry-pending');
+    const p = await paymentOf(ids[0]);
+    expect(p).toMatchObject({ status: 'open', amountPence: 3000 });
+    const inv = fake.state.invoices.get(p.stripeInvoiceId!)!;
+    expect(inv.amount_due).toBe(3000);
+    expect(inv.lines.data.map((l) => (l.metadata as Record<string, string>).bookingId)).toEqual([ids[0]]);
+    expect(await alertsAbout(inv.id)).toEqual([]);
   });
 });
 

@@ -186,6 +186,49 @@ describe('customers and invoices', () => {
     expect((await rejection(stripe.invoices.sendInvoice(draft.id as string))).statusCode).toBe(400);
   });
 
+  test('void: an open invoice becomes void (replayed under its key), a paid or draft one is refused with a Stripe error', async () => {
+    const customer = await stripe.customers.create({ name: 'County Council' });
+    const open = async () => {
+      const inv = await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 30 });
+      await stripe.invoiceItems.create({ customer: customer.id, invoice: inv.id, amount: 6000, currency: 'gbp' });
+      return stripe.invoices.finalizeInvoice(inv.id as string);
+    };
+    const inv = await open();
+    const voided = await stripe.invoices.voidInvoice(inv.id as string, {}, { idempotencyKey: 'void-1' });
+    expect(voided).toMatchObject({ id: inv.id, object: 'invoice', status: 'void', amount_remaining: 0 });
+    expect(voided.status_transitions.voided_at).toEqual(expect.any(Number));
+    expect(fake.state.invoices.get(inv.id as string)!.status).toBe('void');
+    // The same key replays the first answer rather than failing on the now-void invoice.
+    const again = await stripe.invoices.voidInvoice(inv.id as string, {}, { idempotencyKey: 'void-1' });
+    expect(again.status).toBe('void');
+    expect(fake.requests.filter((r) => r.path === `/v1/invoices/${inv.id}/void`)).toHaveLength(2);
+    // Without the key, a second void is refused, and a void invoice cannot be sent.
+    expect((await rejection(stripe.invoices.voidInvoice(inv.id as string))).statusCode).toBe(400);
+    expect((await rejection(stripe.invoices.sendInvoice(inv.id as string))).statusCode).toBe(400);
+
+    const paid = await open();
+    fake.payInvoice(paid.id as string);
+    const err = await rejection(stripe.invoices.voidInvoice(paid.id as string, {}, { idempotencyKey: 'void-2' }));
+    expect(err).toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError', code: 'invoice_not_editable' });
+    expect(err.message).toMatch(/already paid/);
+    expect(fake.state.invoices.get(paid.id as string)!.status).toBe('paid');
+
+    const draft = await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 7 });
+    expect((await rejection(stripe.invoices.voidInvoice(draft.id as string))).statusCode).toBe(400);
+    expect((await rejection(stripe.invoices.voidInvoice('in_nope'))).statusCode).toBe(404);
+  });
+
+  test('void answers with Stripe\'s error object on the wire', async () => {
+    const customer = await stripe.customers.create({ name: 'x' });
+    const inv = await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 7 });
+    await stripe.invoiceItems.create({ customer: customer.id, invoice: inv.id, amount: 100, currency: 'gbp' });
+    await stripe.invoices.finalizeInvoice(inv.id as string);
+    fake.payInvoice(inv.id as string);
+    const res = await fetch(`${fake.url}/v1/invoices/${inv.id}/void`, { method: 'POST', headers: { Authorization: 'Bearer sk_test_x' } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { type: 'invalid_request_error', message: expect.stringContaining('already paid'), code: 'invoice_not_editable' } });
+  });
+
   test('an invoice item for an unknown customer is a 404', async () => {
     const err = await rejection(stripe.invoiceItems.create({ customer: 'cus_nope', amount: 100, currency: 'gbp' }));
     expect(err.statusCode).toBe(404);

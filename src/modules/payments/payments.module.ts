@@ -21,6 +21,8 @@ export function createPayments(
     venues: VenuesRepository;
     organisations: OrganisationsRepository;
     bookingChanged?: (bookingId: string) => Promise<void>;
+    /** Texts a hub's staff (the outbox), e.g. when a cancelled booking's invoice needs a credit note. */
+    alertStaff?: (hubId: string, body: string, dedupeKey: string) => Promise<number>;
   },
 ) {
   const stripe = config.stripe.enabled && config.stripe.secretKey ? createStripeClient({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, timeoutMs: 20_000 }) : undefined;
@@ -41,6 +43,7 @@ export function createPayments(
     stripe,
     publicUrl: config.publicUrl,
     bookingChanged: deps.bookingChanged,
+    alertStaff: deps.alertStaff,
     onError,
   });
   const constructEvent = stripe && webhookSecret ? (raw: Buffer, signature: string) => stripe.webhooks.constructEvent(raw, signature, webhookSecret) : undefined;

@@ -85,6 +85,30 @@ export function createPaymentsRepository(db: DbOrTx) {
         .orderBy(asc(bookings.startsAt)),
     pendingInvoices: (limit: number, tx: DbOrTx = db) =>
       tx.select().from(payments).where(and(eq(payments.method, 'invoice'), eq(payments.status, 'pending'))).orderBy(asc(payments.createdAt)).limit(limit),
+    /** Invoice payments not yet settled (pending, open, overdue) every one of whose bookings has ended (cancelled, declined, expired): to void. */
+    invoicesToVoid: (limit: number, tx: DbOrTx = db) =>
+      tx
+        .select()
+        .from(payments)
+        .where(
+          and(
+            eq(payments.method, 'invoice'),
+            inArray(payments.status, ['pending', 'open', 'overdue']),
+            sql`exists (select 1 from ${paymentItems} pi where pi.payment_id = ${payments.id})`,
+            sql`not exists (select 1 from ${paymentItems} pi join ${bookings} b on b.id = pi.booking_id where pi.payment_id = ${payments.id} and b.status not in ('cancelled', 'declined', 'expired'))`,
+          ),
+        )
+        .orderBy(asc(payments.createdAt))
+        .limit(limit),
+    /** Updates the payment only while its status is one of `from`; undefined when it was not. */
+    async updatePaymentIf(id: string, from: PaymentStatus[], values: Partial<typeof payments.$inferInsert>, tx: DbOrTx = db): Promise<PaymentRow | undefined> {
+      const [row] = await tx
+        .update(payments)
+        .set({ ...values, updatedAt: sql`now()` })
+        .where(and(eq(payments.id, id), inArray(payments.status, from)))
+        .returning();
+      return row;
+    },
     async markOverdue(now: Date, tx: DbOrTx = db): Promise<PaymentRow[]> {
       return tx
         .update(payments)

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { Db, DbOrTx } from '../../db/client';
 import type { Clock } from '../../lib/clock';
@@ -19,6 +20,9 @@ const PENDING_CHECKOUT_MS = 2 * 60_000;
 const unavailable = (detail: string) => new DomainError('unavailable', 'payments_unavailable', detail);
 const priceOf = (b: BookingRow) => (b.price as PriceSnapshot | null)?.amountPence ?? 0;
 const errText = (err: unknown) => String((err as Error)?.message ?? err).slice(0, 500);
+/** Booking statuses that no longer owe anything on an invoice. */
+const ENDED = new Set<BookingRow['status']>(['cancelled', 'declined', 'expired']);
+const gbp = (pence: number) => `£${(pence / 100).toFixed(2)}`;
 
 export function presentPayment(p: PaymentRow, extra: { organisationName?: string; bookingIds?: string[] } = {}) {
   return {
@@ -69,6 +73,8 @@ export interface PaymentsDeps {
   publicUrl: string;
   /** Told after bookings are confirmed or released by a payment (door codes). */
   bookingChanged?: (bookingId: string) => Promise<void>;
+  /** Texts the hub's staff (the outbox); idempotent per dedupeKey. Used when an invoice needs a credit note or refund. */
+  alertStaff?: (hubId: string, body: string, dedupeKey: string) => Promise<number>;
   onError?: (err: unknown, context: string) => void;
 }
 
@@ -97,6 +103,14 @@ export function createPaymentsService(deps: PaymentsDeps) {
     const org = await organisations.get(p.organisationId);
     if (!hub || !org) return p;
     const days = hub.settings.invoiceDueDays;
+    // Bookings cancelled before the invoice went out are left off it; if none is left there is nothing to send.
+    const items = (await repo.itemsOf(p.id)).filter((i) => !ENDED.has(i.booking.status));
+    if (!items.length) {
+      if (!p.stripeInvoiceId) return (await repo.updatePaymentIf(p.id, ['pending'], { status: 'void', lastError: null })) ?? p;
+      return p; // a draft exists in Stripe: settleInvoice deals with it
+    }
+    const amountPence = items.reduce((n, i) => n + i.amountPence, 0);
+    if (amountPence !== p.amountPence) p = await repo.updatePayment(p.id, { amountPence });
     try {
       let customer = await repo.customerOf(org.id);
       if (!customer) {
@@ -117,7 +131,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
         { idempotencyKey: `hubkey-invoice-${p.id}` },
       );
       await repo.updatePayment(p.id, { stripeInvoiceId: invoice.id, stripeCustomerId: customer });
-      for (const item of await repo.itemsOf(p.id)) {
+      for (const item of items) {
         const b = item.booking;
         await stripe.invoiceItems.create(
           {
@@ -180,6 +194,108 @@ export function createPaymentsService(deps: PaymentsDeps) {
       out.push({ id: sent.id, bookingId: b.id, amountPence, percent, status: sent.status });
     }
     return out;
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Invoices of cancelled bookings
+  // --------------------------------------------------------------------------------------------
+
+  /**
+   * Staff are told (once per payment and set of bookings) that an issued or paid invoice covers
+   * cancelled bookings, and the payment's lastError says so: amounts owed back are their call.
+   */
+  async function needsCredit(p: PaymentRow, items: Awaited<ReturnType<PaymentsRepository['itemsOf']>>, cancelledIds: string[], paid: boolean) {
+    const ended = items.filter((i) => ENDED.has(i.booking.status));
+    const action = paid ? 'a refund or credit note' : 'a credit note';
+    const invoice = p.stripeInvoiceId ?? p.id;
+    const note = `${paid ? 'Paid invoice' : 'Invoice'} ${invoice}: ${ended.length} of ${items.length} booking(s) cancelled (${gbp(ended.reduce((n, i) => n + i.amountPence, 0))} invoiced for them); issue ${action} in Stripe if due`;
+    if (p.lastError !== note) await repo.updatePayment(p.id, { lastError: note });
+    const fresh = ended.filter((i) => cancelledIds.includes(i.bookingId));
+    const told = (fresh.length ? fresh : ended).map((i) => i.bookingId).sort();
+    const key = told.length === 1 ? told[0] : createHash('sha256').update(told.join(',')).digest('hex').slice(0, 32);
+    const org = await organisations.get(p.organisationId);
+    const amount = gbp((fresh.length ? fresh : ended).reduce((n, i) => n + i.amountPence, 0));
+    await deps.alertStaff?.(
+      p.hubId,
+      `Hubkey: ${org?.name ?? 'An organisation'} cancelled ${told.length} booking(s) (${amount}) on ${paid ? 'paid ' : ''}Stripe invoice ${invoice}. Nothing was changed in Stripe: issue ${action} there if due.`,
+      `invoice-credit:${p.id}:${key}`,
+    );
+  }
+
+  /** Voids an issued invoice whose bookings have all ended; one Stripe has already seen paid is treated as paid instead. */
+  async function voidIssued(p: PaymentRow, items: Awaited<ReturnType<PaymentsRepository['itemsOf']>>, cancelledIds: string[]) {
+    const id = p.stripeInvoiceId!;
+    if (!stripe) {
+      await repo.updatePayment(p.id, { lastError: `Stripe is not configured; void invoice ${id} in Stripe` });
+      return;
+    }
+    try {
+      await stripe.invoices.voidInvoice(id, {}, { idempotencyKey: `hubkey-void-${p.id}` });
+    } catch (err) {
+      // Stripe only voids open invoices: see what this one is.
+      const inv = await stripe.invoices.retrieve(id);
+      if (inv.status === 'paid') {
+        const paidAt = inv.status_transitions?.paid_at ? new Date(inv.status_transitions.paid_at * 1000) : clock.now();
+        const row = (await repo.updatePaymentIf(p.id, ['pending', 'open', 'overdue'], { status: 'paid', paidAt })) ?? p;
+        await needsCredit(row, items, cancelledIds, true);
+        return;
+      }
+      if (inv.status === 'draft') {
+        // Never sent to the customer; left for staff to delete, and never finalised by us now.
+        await repo.updatePaymentIf(p.id, ['pending'], { status: 'void', lastError: `Draft invoice ${id} left in Stripe (all its bookings were cancelled); delete it there` });
+        return;
+      }
+      if (inv.status !== 'void') throw err;
+    }
+    await repo.updatePaymentIf(p.id, ['pending', 'open', 'overdue'], { status: 'void', lastError: null });
+  }
+
+  /** Brings one invoice payment in line with its bookings after some were cancelled. Safe to repeat. */
+  async function settleInvoice(paymentId: string, cancelledIds: string[]) {
+    const p = await repo.getPayment(paymentId);
+    if (!p || p.method !== 'invoice') return;
+    const items = await repo.itemsOf(p.id);
+    const ended = items.filter((i) => ENDED.has(i.booking.status));
+    if (!ended.length) return;
+    const allEnded = ended.length === items.length;
+    try {
+      switch (p.status) {
+        case 'pending':
+          // Not issued: void it when nothing is left; otherwise it is issued later without the cancelled bookings.
+          if (!p.stripeInvoiceId) {
+            if (allEnded) await repo.updatePaymentIf(p.id, ['pending'], { status: 'void', lastError: null });
+            return;
+          }
+          return allEnded ? await voidIssued(p, items, cancelledIds) : await needsCredit(p, items, cancelledIds, false);
+        case 'open':
+        case 'overdue':
+          return allEnded ? await voidIssued(p, items, cancelledIds) : await needsCredit(p, items, cancelledIds, false);
+        case 'paid':
+          return await needsCredit(p, items, cancelledIds, true);
+        default:
+          return; // void, expired, failed: nothing is owed
+      }
+    } catch (err) {
+      onError(err, `settle invoice ${p.id}`);
+      await repo.updatePayment(p.id, { lastError: errText(err) });
+    }
+  }
+
+  /** The invoice payments touching cancelled bookings are voided, or staff are told what to credit. */
+  async function settleInvoices(cancelled: BookingRow[]) {
+    const ids = cancelled.map((b) => b.id);
+    const touched = new Map<string, string[]>();
+    for (const x of await repo.paymentsOfBookings(ids)) {
+      if (x.payment.method !== 'invoice') continue;
+      touched.set(x.payment.id, [...(touched.get(x.payment.id) ?? []), x.bookingId]);
+    }
+    for (const [paymentId, bookingIds] of touched) {
+      try {
+        await settleInvoice(paymentId, bookingIds);
+      } catch (err) {
+        onError(err, `settle invoice ${paymentId}`);
+      }
+    }
   }
 
   // --------------------------------------------------------------------------------------------
@@ -258,12 +374,18 @@ export function createPaymentsService(deps: PaymentsDeps) {
       }
     },
     async refund(cancelled, opts) {
+      let out: RefundSummary[] = [];
       try {
-        return await refundBookings(cancelled, { ...opts, reason: opts.byStaff ? 'cancelled_by_staff' : 'cancelled_by_hirer' });
+        out = await refundBookings(cancelled, { ...opts, reason: opts.byStaff ? 'cancelled_by_staff' : 'cancelled_by_hirer' });
       } catch (err) {
         onError(err, 'refund');
-        return [];
       }
+      try {
+        await settleInvoices(cancelled);
+      } catch (err) {
+        onError(err, 'invoice of cancelled bookings');
+      }
+      return out;
     },
   };
 
@@ -449,10 +571,17 @@ export function createPaymentsService(deps: PaymentsDeps) {
     /** Job: open invoices past their due date show as overdue. */
     markOverdueInvoices: async () => (await repo.markOverdue(clock.now())).length,
 
-    /** Job: issues invoices that could not be issued (Stripe down or not configured) and sends refunds that were not sent. */
+    /**
+     * Job: voids invoices whose bookings have all been cancelled but could not be voided then, issues
+     * invoices that could not be issued (Stripe down or not configured) and sends refunds that were not sent.
+     */
     async retryPending(): Promise<number> {
       if (!stripe) return 0;
       let n = 0;
+      for (const p of await repo.invoicesToVoid(50)) {
+        await settleInvoice(p.id, []);
+        if ((await repo.getPayment(p.id))?.status === 'void') n++;
+      }
       for (const p of await repo.pendingInvoices(50)) {
         if ((await issueInvoice(p)).status === 'open') n++;
       }
