@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { OPENAPI_FILE, openApiDocument } from '../../scripts/openapi';
+
+describe('docs/openapi.json', () => {
+  it('is the document the server generates (run `npm run openapi` after changing a route)', async () => {
+    const committed = JSON.parse(readFileSync(OPENAPI_FILE, 'utf8'));
+    expect(committed).toEqual(await openApiDocument());
+  });
+
+  it('gives every operation an id and a tag', async () => {
+    const doc = (await openApiDocument()) as { paths: Record<string, Record<string, { operationId?: string; tags?: string[] }>> };
+    const missing = Object.entries(doc.paths)
+      .filter(([path]) => !path.startsWith('/docs'))
+      .flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => !op.operationId || !op.tags?.length).map(([m]) => `${m.toUpperCase()} ${path}`));
+    expect(missing).toEqual([]);
+  });
+});
