@@ -384,6 +384,52 @@ describe('cancelling bookings paid by invoice', () => {
   });
 });
 
+describe('moving a priced booking', () => {
+  const move = (id: string, date: string, from: string, to: string, auth = w.hirer.auth) =>
+    t.http.post(`/bookings/${id}/move`).set(auth).send({ startsAt: `${date}T${from}`, endsAt: `${date}T${to}` });
+
+  it('quotes the new time while nothing is paid: two hours at 40.00 become three', async () => {
+    const b = await book();
+    expect(b.price.amountPence).toBe(8000);
+    const date = nextDay();
+    const moved = await move(b.id, date, '10:00:00', '13:00:00');
+    expect(moved.status).toBe(200);
+    expect(moved.body.price).toMatchObject({ amountPence: 12000, tier: 'private' });
+    // The checkout then charges the new amount.
+    const co = await checkout(b.id);
+    expect(co.body.amountPence).toBe(12000);
+  });
+
+  it("refuses a hirer's move that changes the price once a checkout is open, and allows one that keeps it", async () => {
+    const b = await book();
+    await checkout(b.id);
+    const date = nextDay();
+    const refused = await move(b.id, date, '10:00:00', '11:00:00');
+    expectProblem(refused, 422, 'price_changes');
+    expect(refused.body).toMatchObject({ currentAmountPence: 8000, newAmountPence: 4000 });
+    expect((await t.http.get(`/bookings/${b.id}`).set(w.hirer.auth)).body.price.amountPence).toBe(8000);
+    const same = await move(b.id, date, '14:00:00', '16:00:00');
+    expect(same.status).toBe(200);
+    expect(same.body.price.amountPence).toBe(8000);
+  });
+
+  it('lets staff move a paid booking to a longer slot and keeps the price paid', async () => {
+    const b = await paidBooking();
+    const date = nextDay();
+    expectProblem(await move(b.id, date, '10:00:00', '13:00:00'), 422, 'price_changes');
+    const byStaff = await move(b.id, date, '10:00:00', '13:00:00', w.staff.auth);
+    expect(byStaff.status).toBe(200);
+    expect(byStaff.body).toMatchObject({ status: 'confirmed', price: { amountPence: 8000 } });
+  });
+
+  it("refuses a hirer's price-changing move of an invoiced booking", async () => {
+    const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true, name: 'Parish Council' });
+    const b = await book(org.id);
+    expect(b.status).toBe('confirmed');
+    expectProblem(await move(b.id, nextDay(), '10:00:00', '13:00:00'), 422, 'price_changes');
+  });
+});
+
 describe('refunds', () => {
   it('refunds a hirer\'s cancellation by the hub\'s policy, and shows staff a refund that failed', async () => {
     // 2026-03-05 10:00 is 73 hours away: the default policy gives back 50% with 48 hours' notice.

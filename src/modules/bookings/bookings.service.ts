@@ -43,6 +43,8 @@ export interface PaymentHooks {
   invoice(bookings: BookingRow[], actorId: string | null): Promise<void>;
   /** After commit: bookings just cancelled. Refunds what was paid (the hub's policy, in full when staff cancel). Never throws. */
   refund(bookings: BookingRow[], opts: { byStaff: boolean; actorId: string }): Promise<RefundSummary[]>;
+  /** In tx: whether money is in flight for the booking (a checkout opened, a card paid, an invoice raised), fixing its amount. */
+  hasPayment(bookingId: string, tx: DbOrTx): Promise<boolean>;
 }
 export interface RefundSummary {
   id: string;
@@ -69,6 +71,8 @@ export type PriceSnapshot = { amountPence: number; currency: 'GBP'; tier: string
 export interface Pricer {
   quote(q: { room: RoomRow; hub: HubRow; tier: string; startsAt: Date; endsAt: Date }, tx?: DbOrTx): Promise<PriceSnapshot | null>;
 }
+
+const pounds = (pence: number) => `£${(pence / 100).toFixed(2)}`;
 
 export const BLOCKING: BookingStatus[] = ['requested', 'awaiting_payment', 'confirmed'];
 
@@ -211,6 +215,31 @@ export function createBookingsService(deps: {
   }
 
   /** POST /bookings with a recurrence: every date, or 409 listing the conflicts; with skipConflicts, every free date. */
+  /**
+   * A moved booking is a different hire, so it is quoted again (at the tier it was quoted at, from
+   * the rate card in force on its new date). While nothing has been paid or invoiced the new quote
+   * replaces the old. Once money is in flight the amount is fixed: a hirer's move that would change
+   * it is refused (cancel and book again, or ask staff); staff may move it and the price stays.
+   */
+  async function priceAfterMove(
+    current: BookingRow,
+    to: { room: RoomRow; hub: HubRow; startsAt: Date; endsAt: Date; byStaff: boolean },
+    tx: DbOrTx,
+  ): Promise<PriceSnapshot | null> {
+    const old = current.price as PriceSnapshot | null;
+    if (!old || !deps.pricer) return old;
+    const quoted = await deps.pricer.quote({ room: to.room, hub: to.hub, tier: old.tier, startsAt: to.startsAt, endsAt: to.endsAt }, tx);
+    if (!quoted) return old;
+    const fixed = (await payments?.hasPayment(current.id, tx)) ?? false;
+    if (!fixed) return quoted;
+    if (quoted.amountPence === old.amountPence) return old;
+    if (to.byStaff) return old;
+    throw unprocessable('price_changes', `Moving this booking changes its price from ${pounds(old.amountPence)} to ${pounds(quoted.amountPence)}, and it is already paid for or invoiced; cancel and book again, or ask the hub's staff to move it`, {
+      currentAmountPence: old.amountPence,
+      newAmountPence: quoted.amountPence,
+    });
+  }
+
   /** The room's own approval rule, else its hub's. */
   const approvalFor = (room: RoomRow, hub: HubRow) => room.approval ?? hub.settings.approval;
 
@@ -465,7 +494,8 @@ export function createBookingsService(deps: {
         const current = await bookings.getForUpdate(id, tx);
         if (!current || !BLOCKING.includes(current.status)) throw unprocessable('invalid_status', 'The booking can no longer be moved');
         const blockedUntil = await assertRoomFree(tx, room, hub, startsAt, endsAt, id);
-        return bookings.update(id, { roomId: room.id, hubId: hub.id, startsAt, endsAt, blockedUntil }, tx);
+        const price = await priceAfterMove(current, { room, hub, startsAt, endsAt, byStaff }, tx);
+        return bookings.update(id, { roomId: room.id, hubId: hub.id, startsAt, endsAt, blockedUntil, price }, tx);
       });
       await deps.access?.bookingChanged(id);
       return presentBooking(updated, hub.timezone, { roomName: room.name, hubName: hub.name });

@@ -352,6 +352,10 @@ export function createPaymentsService(deps: PaymentsDeps) {
 
   const hooks: PaymentHooks = {
     hold: (bookingIds, until, tx) => repo.hold(bookingIds, until, tx),
+    async hasPayment(bookingId, tx) {
+      const rows = await repo.paymentsOfBookings([bookingId], tx);
+      return rows.some((x) => x.payment.status !== 'expired' && x.payment.status !== 'failed' && x.payment.status !== 'void');
+    },
     async invoice(rows, actorId) {
       if (!rows.length) return;
       try {
