@@ -14,9 +14,15 @@ import { openDatabase } from '../../src/db/client';
 export default async function globalSetup(): Promise<void> {
   const url = process.env.DATABASE_URL;
   if (url) {
-    const name = `hubkey_test_${randomBytes(4).toString('hex')}`;
+    // Named with the start time, so a run killed before its teardown is cleaned up by a later one.
+    const name = `hubkey_test_${Math.floor(Date.now() / 1000)}_${randomBytes(3).toString('hex')}`;
     const admin = new Client({ connectionString: url });
     await admin.connect();
+    const stale = await admin.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE (CASE WHEN datname ~ '^hubkey_test_[0-9]+_' THEN split_part(datname, '_', 3)::bigint END) < $1`,
+      [Math.floor(Date.now() / 1000) - 6 * 3600],
+    );
+    for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${name}`);
     await admin.end();
     const testUrl = new URL(url);
