@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -19,10 +19,10 @@ import { pricingRoutes } from './modules/pricing/pricing.routes';
 import { venuesRoutes } from './modules/venues/venues.routes';
 
 /** Builds the HTTP app around a container. Never listens: server.ts does, tests use inject/supertest. */
-export async function buildApp(container: Container, opts: { logger?: FastifyServerOptions['logger'] } = {}) {
+export async function buildApp(container: Container, opts: { log?: boolean } = {}) {
   const { config, services } = container;
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.log ? { loggerInstance: container.logger as FastifyBaseLogger } : { logger: false }),
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 100 ? req.headers['x-request-id'] : randomUUID()),
     bodyLimit: 256 * 1024,
     trustProxy: config.trustProxy,

@@ -1,6 +1,7 @@
 import type { Config } from './config/env';
 import { type Database, openDatabase } from './db/client';
 import { type Clock, systemClock } from './lib/clock';
+import { createLogger, type Logger } from './lib/logger';
 import { createSelfEntry, type SelfEntryOverrides } from './modules/access/access.module';
 import { createAuthRepository } from './modules/auth/auth.repository';
 import { createAuthService } from './modules/auth/auth.service';
@@ -19,6 +20,7 @@ import { createVenuesService } from './modules/venues/venues.service';
 export interface ContainerOverrides {
   clock?: Clock;
   database?: Database;
+  logger?: Logger;
   /** Self-entry's adapters (SMS, locks), code randomness and error reporting. */
   selfEntry?: SelfEntryOverrides;
 }
@@ -30,6 +32,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     (await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, poolMax: config.database.poolMax }));
   const { db } = database;
   const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger(config.logLevel);
 
   const repos = {
     users: createAuthRepository(db),
@@ -38,11 +41,12 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     bookings: createBookingsRepository(db),
     pricing: createPricingRepository(db),
   };
-  const selfEntry = createSelfEntry(config, { db, clock, bookings: repos.bookings, venues: repos.venues }, overrides.selfEntry);
+  const selfEntry = createSelfEntry(config, { db, clock, logger, bookings: repos.bookings, venues: repos.venues }, overrides.selfEntry);
   const pricing = createPricingService({ pricing: repos.pricing, venues: repos.venues, organisations: repos.organisations, clock });
   const payments = createPayments(config, {
     db,
     clock,
+    logger,
     bookings: repos.bookings,
     venues: repos.venues,
     organisations: repos.organisations,
@@ -89,6 +93,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     config,
     database,
     clock,
+    logger,
     repos: { ...repos, ...selfEntry.repos, payments: payments.repo },
     /** Verifies a Stripe webhook's signature over its raw body; undefined without STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET. */
     stripeWebhook: payments.constructEvent,

@@ -7,8 +7,8 @@ async function main() {
   const config = configOrExit();
   const withWorker = process.argv.includes('--with-worker');
   const { container, seeded, keypad } = await bootstrap(config);
-  const app = await buildApp(container, { logger: { level: config.logLevel } });
-  const scheduler = withWorker ? startScheduler(container, app.log) : undefined;
+  const app = await buildApp(container, { log: true });
+  const scheduler = withWorker ? startScheduler(container, container.logger) : undefined;
 
   let closing = false;
   const shutdown = async (signal: string) => {

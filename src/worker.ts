@@ -5,13 +5,10 @@ import { runAllOnce, startScheduler } from './worker/scheduler';
 async function main() {
   const config = configOrExit();
   const { container } = await bootstrap(config);
-  const log = {
-    info: (obj: object, msg?: string) => console.log(JSON.stringify({ level: 'info', msg, ...obj })),
-    error: (obj: object, msg?: string) => console.error(JSON.stringify({ level: 'error', msg, ...obj, err: String((obj as { err?: unknown }).err) })),
-  };
+  const log = container.logger;
   if (process.argv.includes('--once')) {
     const result = await runAllOnce(container);
-    console.log(JSON.stringify({ level: 'info', msg: 'ran every job once', result }));
+    log.info({ result }, 'ran every job once');
     await container.close();
     return;
   }

@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Container } from '../container';
 import { JOBS, runJob } from './jobs';
 
+/** What the scheduler needs of a logger (pino, in practice). */
 export interface Logger {
   info(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;

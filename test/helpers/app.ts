@@ -7,6 +7,7 @@ import { type Config, loadConfig } from '../../src/config/env';
 import { type Container, type ContainerOverrides, createContainer } from '../../src/container';
 import { type Database, openDatabase } from '../../src/db/client';
 import { FixedClock } from '../../src/lib/clock';
+import { silentLogger } from '../../src/lib/logger';
 
 export const TEST_NOW = '2026-03-02T09:00:00Z';
 
@@ -67,7 +68,7 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const clock = new FixedClock(opts.now ?? TEST_NOW);
   const database = await openTestDatabase({ sameAs: opts.sameDatabaseAs?.container.database });
-  const container = await createContainer(testConfig(opts.env), { clock, database, ...opts.overrides });
+  const container = await createContainer(testConfig(opts.env), { clock, database, logger: silentLogger, ...opts.overrides });
   const app = await buildApp(container);
   return {
     app,

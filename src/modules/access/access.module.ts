@@ -1,3 +1,4 @@
+import type { Logger } from '../../lib/logger';
 import type { LockProvider } from '../../adapters/locks/locks';
 import { createSeamLocks } from '../../adapters/locks/seam';
 import { createLogSms, createTwilioSms, type SmsSender } from '../../adapters/sms/sms';
@@ -26,7 +27,7 @@ export interface SelfEntryOverrides {
 /** Wires self-entry: doors and codes, the outbox, and the SMS and lock adapters the config selects. */
 export function createSelfEntry(
   config: Config,
-  deps: { db: Db; clock: Clock; bookings: BookingsRepository; venues: VenuesRepository },
+  deps: { db: Db; clock: Clock; logger: Pick<Logger, 'warn'>; bookings: BookingsRepository; venues: VenuesRepository },
   overrides: SelfEntryOverrides = {},
 ) {
   const { db, clock } = deps;
@@ -43,11 +44,7 @@ export function createSelfEntry(
         : undefined;
   const onError =
     overrides.onError ??
-    ((err: unknown, context: string) => {
-      if (config.logLevel !== 'silent' && config.logLevel !== 'fatal') {
-        console.error(JSON.stringify({ level: 'warn', msg: 'self-entry: will retry', context, err: err instanceof Error ? err.message : String(err) }));
-      }
-    });
+    ((err: unknown, context: string) => deps.logger.warn({ err, context }, 'self-entry: will retry'));
 
   const repos = { access: createAccessRepository(db), outbox: createOutboxRepository(db) };
   const outbox = createOutboxService({ outbox: repos.outbox, sms, clock });

@@ -1,3 +1,4 @@
+import type { Logger } from '../../lib/logger';
 import { createStripeClient } from '../../adapters/payments/stripe';
 import type { Config } from '../../config/env';
 import type { Db } from '../../db/client';
@@ -20,6 +21,7 @@ export function createPayments(
     bookings: BookingsRepository;
     venues: VenuesRepository;
     organisations: OrganisationsRepository;
+    logger: Pick<Logger, 'warn'>;
     bookingChanged?: (bookingId: string) => Promise<void>;
     /** Texts a hub's staff (the outbox), e.g. when a cancelled booking's invoice needs a credit note. */
     alertStaff?: (hubId: string, body: string, dedupeKey: string) => Promise<number>;
@@ -27,11 +29,7 @@ export function createPayments(
 ) {
   const stripe = config.stripe.enabled && config.stripe.secretKey ? createStripeClient({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase, timeoutMs: 20_000 }) : undefined;
   const webhookSecret = config.stripe.webhookSecret;
-  const onError = (err: unknown, context: string) => {
-    if (config.logLevel !== 'silent' && config.logLevel !== 'fatal' && config.env !== 'test') {
-      console.error(JSON.stringify({ level: 'warn', msg: 'payments: will retry', context, err: err instanceof Error ? err.message : String(err) }));
-    }
-  };
+  const onError = (err: unknown, context: string) => deps.logger.warn({ err, context }, 'payments: will retry');
   const repo = createPaymentsRepository(deps.db);
   const service = createPaymentsService({
     db: deps.db,
