@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalid } from '../lib/errors';
 import { problemSchema } from './errors';
 
 export const idParam = (name: string) => z.object({ [name]: z.uuid() });
@@ -22,9 +23,48 @@ export const errorResponses = (...statuses: number[]) =>
 
 export const interval = z.object({ startsAt: z.string(), endsAt: z.string() });
 
-export const encodeCursor = (parts: string[]) => Buffer.from(parts.join('|')).toString('base64url');
+/**
+ * Cursors are opaque to clients: base64url of a JSON array of the sort key values, then the id.
+ * (JSON, so a `|` or any other character in a name cannot break one.)
+ */
+export const encodeCursor = (parts: string[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
 export function decodeCursor(cursor: string | undefined, n: number): string[] | undefined {
   if (!cursor) return undefined;
-  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  return parts.length === n ? parts : undefined;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  let parts: unknown;
+  try {
+    // Cursors given out before the JSON form were the parts joined by '|'.
+    parts = text.startsWith('[') ? JSON.parse(text) : text.split('|');
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(parts) && parts.length === n && parts.every((p) => typeof p === 'string') ? parts : undefined;
 }
+
+/** Parts of a cursor, checked before they reach SQL. */
+export const cursorPart = {
+  text: z.string(),
+  id: z.uuid(),
+  /** An instant in UTC, to the microsecond (keyset.ts `exactTimestamp`) or the millisecond. */
+  instant: z.iso.datetime(),
+};
+
+type CursorParts<S extends readonly z.ZodType[]> = { [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : never };
+
+/**
+ * The `cursor` query parameter of a list, checked part by part (the sort key values, then the id);
+ * undefined when absent, 400 validation_failed when it is not one this API gave out.
+ */
+export function parseCursor<const S extends readonly z.ZodType[]>(cursor: string | undefined, parts: S): CursorParts<S> | undefined {
+  if (!cursor) return undefined;
+  const raw = decodeCursor(cursor, parts.length);
+  const parsed = raw && z.tuple(parts as unknown as [z.ZodType, ...z.ZodType[]]).safeParse(raw);
+  if (!parsed || !parsed.success) throw invalid('cursor is not one this API gave out', [{ path: 'querystring.cursor', message: 'unknown cursor' }]);
+  return parsed.data as CursorParts<S>;
+}
+
+/** The response of a list: a page of items and the cursor of the next page (null on the last). */
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** A service's page ({items, next: the sort key of the last item when more follow}) as the response. */
+export const pageResult = <T>(p: { items: T[]; next?: string[] }) => ({ items: p.items, nextCursor: p.next ? encodeCursor(p.next) : null });

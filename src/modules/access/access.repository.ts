@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
+import { keysetAfter, type PageArgs } from '../../db/keyset';
 import { accessCodeDoors, accessCodes, bookings, doorEntries, doorRooms, doors, hubs, rooms } from '../../db/schema';
 
 export type DoorRow = typeof doors.$inferSelect;
@@ -26,7 +27,14 @@ export function createAccessRepository(db: DbOrTx) {
       const [row] = await tx.select().from(doors).where(eq(doors.id, id));
       return row;
     },
-    listDoors: (hubId: string, tx: DbOrTx = db) => tx.select().from(doors).where(eq(doors.hubId, hubId)).orderBy(asc(doors.name), asc(doors.id)),
+    /** A page of the hub's doors by name, then id. */
+    listDoors: (hubId: string, p: PageArgs, tx: DbOrTx = db) =>
+      tx
+        .select()
+        .from(doors)
+        .where(and(eq(doors.hubId, hubId), p.after ? keysetAfter([doors.name, doors.id], p.after) : undefined))
+        .orderBy(asc(doors.name), asc(doors.id))
+        .limit(p.limit),
     async roomIdsByDoor(doorIds: string[], tx: DbOrTx = db): Promise<Map<string, string[]>> {
       const out = new Map<string, string[]>();
       if (!doorIds.length) return out;

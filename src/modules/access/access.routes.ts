@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { validateTwilioSignature } from '../../adapters/sms/sms';
 import { actorOf } from '../../http/auth';
-import { dateTimeInput, decodeCursor, encodeCursor, errorResponses, pageQuery } from '../../http/schemas';
+import { cursorPart, dateTimeInput, encodeCursor, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import { DomainError, invalid } from '../../lib/errors';
 import type { AccessService } from './access.service';
 import { accessView, doorBody, doorCreatedView, doorView, entryView, revokeView, verifyBody, verifyView } from './access.schemas';
@@ -18,8 +18,18 @@ export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = as
 
   app.get(
     '/hubs/:hubId/doors',
-    { schema: { tags: ['self-entry'], operationId: 'listDoors', summary: 'Doors of a hub (staff)', security: bearer, params: hubIdParam, response: { 200: z.object({ items: z.array(doorView) }), ...errorResponses(400, 401, 403, 404) } } },
-    async (req) => ({ items: await access.listDoors(actorOf(req), req.params.hubId) }),
+    {
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'listDoors',
+        summary: 'Doors of a hub by name (staff)',
+        security: bearer,
+        params: hubIdParam,
+        querystring: z.object(pageQuery),
+        response: { 200: page(doorView), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => pageResult(await access.listDoors(actorOf(req), req.params.hubId, { limit: req.query.limit, after: parseCursor(req.query.cursor, [cursorPart.text, cursorPart.id]) })),
   );
 
   app.post(
@@ -140,15 +150,8 @@ export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = as
       },
     },
     async (req) => {
-      let after: { at: Date; id: string } | undefined;
-      if (req.query.cursor) {
-        const parts = decodeCursor(req.query.cursor, 2);
-        const d = parts ? new Date(parts[0]) : undefined;
-        if (!parts || !d || Number.isNaN(d.getTime()) || !z.uuid().safeParse(parts[1]).success) {
-          throw invalid('cursor is not one this API gave out', [{ path: 'querystring.cursor', message: 'unknown cursor' }]);
-        }
-        after = { at: d, id: parts[1] };
-      }
+      const parts = parseCursor(req.query.cursor, [cursorPart.instant, cursorPart.id]);
+      const after = parts && { at: new Date(parts[0]), id: parts[1] };
       const page = await access.listEntries(actorOf(req), req.params.hubId, { ...req.query, after });
       return { items: page.items, nextCursor: page.next ? encodeCursor([page.next.at.toISOString(), page.next.id]) : null };
     },

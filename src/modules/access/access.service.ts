@@ -7,6 +7,7 @@ import {
   type LockProvider,
 } from '../../adapters/locks/locks';
 import { type Db, type DbOrTx, PG, sqlState } from '../../db/client';
+import { pageOf, type PageArgs } from '../../db/keyset';
 import type { Clock } from '../../lib/clock';
 import { type CodeCipher, generateDeviceKey, hashSecret, secureRandomInt, verifySecret } from '../../lib/crypto';
 import { DomainError, forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
@@ -521,12 +522,13 @@ export function createAccessService(deps: {
       return { doorId: door.id, deviceKey };
     },
 
-    async listDoors(actor: Actor, hubId: string) {
+    /** A page of the hub's doors by name, then id. */
+    async listDoors(actor: Actor, hubId: string, p: PageArgs) {
       const hub = await hubOr404(hubId);
       requireStaff(actor, hub.id);
-      const list = await access.listDoors(hub.id);
-      const rooms = await access.roomIdsByDoor(list.map((d) => d.id));
-      return list.map((d) => presentDoor(d, rooms.get(d.id) ?? []));
+      const { rows, next } = pageOf(await access.listDoors(hub.id, { ...p, limit: p.limit + 1 }), p.limit, (d) => [d.name, d.id]);
+      const rooms = await access.roomIdsByDoor(rows.map((d) => d.id));
+      return { items: rows.map((d) => presentDoor(d, rooms.get(d.id) ?? [])), next };
     },
 
     async getBookingAccess(actor: Actor, bookingId: string) {

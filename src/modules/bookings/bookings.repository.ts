@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
+import { exactTimestamp, keysetAfter, type PageArgs } from '../../db/keyset';
 import { BLOCKING_STATUSES, bookingSeries, bookings, hubs, organisations, rooms } from '../../db/schema';
 
 export type BookingRow = typeof bookings.$inferSelect;
@@ -115,17 +116,17 @@ export function createBookingsRepository(db: DbOrTx) {
         .where(inArray(bookings.id, ids))
         .returning();
     },
-    /** The approvals queue: requested bookings of a hub with what staff need to decide, soonest first. */
-    requestedInHub: (hubId: string, limit: number, tx: DbOrTx = db) =>
+    /** A page of the approvals queue: requested bookings of a hub with what staff need to decide, soonest first (then by id). */
+    requestedInHub: (hubId: string, p: PageArgs, tx: DbOrTx = db) =>
       tx
-        .select({ booking: bookings, roomName: rooms.name, timezone: hubs.timezone, organisation: organisations })
+        .select({ booking: bookings, roomName: rooms.name, timezone: hubs.timezone, organisation: organisations, cursorAt: exactTimestamp(bookings.startsAt) })
         .from(bookings)
         .innerJoin(hubs, eq(hubs.id, bookings.hubId))
         .innerJoin(rooms, eq(rooms.id, bookings.roomId))
         .innerJoin(organisations, eq(organisations.id, bookings.organisationId))
-        .where(and(eq(bookings.hubId, hubId), eq(bookings.status, 'requested')))
+        .where(and(eq(bookings.hubId, hubId), eq(bookings.status, 'requested'), p.after ? keysetAfter([bookings.startsAt, bookings.id], p.after) : undefined))
         .orderBy(asc(bookings.startsAt), asc(bookings.id))
-        .limit(limit),
+        .limit(p.limit),
     /** Marks confirmed bookings that have ended as completed; returns how many. Idempotent. */
     async completeFinished(now: Date, tx: DbOrTx = db): Promise<number> {
       const rows = await tx

@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth';
 import { problemSchema } from '../../http/errors';
-import { dateTimeInput, decodeCursor, encodeCursor, errorResponses, pageQuery } from '../../http/schemas';
-import { invalid } from '../../lib/errors';
+import { cursorPart, dateTimeInput, encodeCursor, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import type { BookingsService } from './bookings.service';
 import { bookingBody, bookingView, cancelBody, cancelResult, moveBody, seriesConflict, seriesResult, statusQuery } from './bookings.schemas';
 
@@ -51,13 +50,8 @@ export const bookingsRoutes: FastifyPluginAsyncZod<{ bookings: BookingsService }
       },
     },
     async (req) => {
-      let after: { startsAt: Date; id: string } | undefined;
-      if (req.query.cursor) {
-        const parts = decodeCursor(req.query.cursor, 2);
-        const d = parts ? new Date(parts[0]) : undefined;
-        if (!parts || !d || Number.isNaN(d.getTime())) throw invalid('cursor is not one this API gave out', [{ path: 'querystring.cursor', message: 'unknown cursor' }]);
-        after = { startsAt: d, id: parts[1] };
-      }
+      const parts = parseCursor(req.query.cursor, [cursorPart.instant, cursorPart.id]);
+      const after = parts && { startsAt: new Date(parts[0]), id: parts[1] };
       const page = await bookings.list(actorOf(req), { ...req.query, after });
       return { items: page.items, nextCursor: page.next ? encodeCursor([page.next.startsAt.toISOString(), page.next.id]) : null };
     },
@@ -113,31 +107,30 @@ export const bookingsRoutes: FastifyPluginAsyncZod<{ bookings: BookingsService }
         description: '`waitingFor: tier_review` means the organisation\'s community claim is unverified or past its re-check date: verify it (POST /organisations/:id/verify) before approving.',
         security: bearer,
         params: z.object({ hubId: z.uuid() }),
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(100) }),
+        querystring: z.object(pageQuery),
         response: {
-          200: z.object({
-            items: z.array(
-              bookingView.extend({
-                organisation: z.object({
-                  id: z.uuid(),
-                  name: z.string(),
-                  claimedTier: z.string(),
-                  verifiedTier: z.string().nullable(),
-                  verificationStatus: z.string(),
-                  recheckOn: z.string().nullable(),
-                  charityNumber: z.string().nullable(),
-                  tier: z.string(),
-                  needsReview: z.boolean(),
-                }),
-                waitingFor: z.enum(['tier_review', 'approval']),
+          200: page(
+            bookingView.extend({
+              organisation: z.object({
+                id: z.uuid(),
+                name: z.string(),
+                claimedTier: z.string(),
+                verifiedTier: z.string().nullable(),
+                verificationStatus: z.string(),
+                recheckOn: z.string().nullable(),
+                charityNumber: z.string().nullable(),
+                tier: z.string(),
+                needsReview: z.boolean(),
               }),
-            ),
-          }),
+              waitingFor: z.enum(['tier_review', 'approval']),
+            }),
+          ),
           ...errorResponses(400, 401, 403),
         },
       },
     },
-    async (req) => bookings.approvalQueue(actorOf(req), req.params.hubId, req.query.limit),
+    async (req) =>
+      pageResult(await bookings.approvalQueue(actorOf(req), req.params.hubId, { limit: req.query.limit, after: parseCursor(req.query.cursor, [cursorPart.instant, cursorPart.id]) })),
   );
 
   app.post(

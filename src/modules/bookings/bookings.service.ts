@@ -1,5 +1,6 @@
 import type { Db, DbOrTx } from '../../db/client';
 import { PG, sqlState } from '../../db/client';
+import { pageOf, type PageArgs } from '../../db/keyset';
 import type { Clock } from '../../lib/clock';
 import { conflict, forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
 import { MINUTE, parseHubTime, toZonedIso } from '../../lib/time';
@@ -378,10 +379,12 @@ export function createBookingsService(deps: {
       return createOne(actor, input);
     },
 
-    async approvalQueue(actor: Actor, hubId: string, limit = 100) {
+    /** A page of the approvals queue, soonest first (then by id). */
+    async approvalQueue(actor: Actor, hubId: string, p: PageArgs) {
       if (!isStaffOf(actor, hubId)) throw forbidden('Only staff of this hub may see its approvals');
-      const rows = await bookings.requestedInHub(hubId, limit);
+      const { rows, next } = pageOf(await bookings.requestedInHub(hubId, { ...p, limit: p.limit + 1 }), p.limit, (r) => [r.cursorAt, r.booking.id]);
       return {
+        next,
         items: rows.map((r) => {
           const standing = tierStanding(r.organisation, today());
           return {

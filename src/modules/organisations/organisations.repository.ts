@@ -1,5 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
+import { keysetAfter, type PageArgs } from '../../db/keyset';
 import { organisationMembers, organisations, tierVerifications, users } from '../../db/schema';
 
 export type OrganisationRow = typeof organisations.$inferSelect;
@@ -54,14 +55,23 @@ export function createOrganisationsRepository(db: DbOrTx) {
         .innerJoin(users, eq(users.id, tierVerifications.verifiedBy))
         .where(eq(tierVerifications.organisationId, organisationId))
         .orderBy(asc(tierVerifications.createdAt)),
-    listForUser: (userId: string, tx: DbOrTx = db) =>
+    /** A page of the user's organisations by name, then id. */
+    listForUser: (userId: string, p: PageArgs, tx: DbOrTx = db) =>
       tx
         .select({ org: organisations })
         .from(organisationMembers)
         .innerJoin(organisations, eq(organisations.id, organisationMembers.organisationId))
-        .where(eq(organisationMembers.userId, userId))
-        .orderBy(asc(organisations.name)),
-    listAll: (tx: DbOrTx = db) => tx.select().from(organisations).orderBy(asc(organisations.name), asc(organisations.id)),
+        .where(and(eq(organisationMembers.userId, userId), p.after ? keysetAfter([organisations.name, organisations.id], p.after) : undefined))
+        .orderBy(asc(organisations.name), asc(organisations.id))
+        .limit(p.limit),
+    /** A page of every organisation by name, then id. */
+    listAll: (p: PageArgs, tx: DbOrTx = db) =>
+      tx
+        .select()
+        .from(organisations)
+        .where(p.after ? keysetAfter([organisations.name, organisations.id], p.after) : undefined)
+        .orderBy(asc(organisations.name), asc(organisations.id))
+        .limit(p.limit),
   };
 }
 export type OrganisationsRepository = ReturnType<typeof createOrganisationsRepository>;

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TIERS } from '../../db/schema/organisations.types';
 import { actorOf } from '../../http/auth';
-import { errorResponses, localDate } from '../../http/schemas';
+import { cursorPart, errorResponses, localDate, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import type { OrganisationsService } from './organisations.service';
 
 const bearer = [{ bearer: [] }];
@@ -52,13 +52,19 @@ export const organisationsRoutes: FastifyPluginAsyncZod<{ organisations: Organis
       schema: {
         tags: ['organisations'],
         operationId: 'listOrganisations',
-        summary: 'Your organisations; staff may ask for all (all=true)',
+        summary: 'Your organisations, by name; staff may ask for all (all=true)',
         security: bearer,
-        querystring: z.object({ all: z.enum(['true', 'false']).default('false') }),
-        response: { 200: z.object({ items: z.array(orgView) }), ...errorResponses(400, 401, 403) },
+        querystring: z.object({ all: z.enum(['true', 'false']).default('false'), ...pageQuery }),
+        response: { 200: page(orgView), ...errorResponses(400, 401, 403) },
       },
     },
-    async (req) => ({ items: await organisations.list(actorOf(req), req.query.all === 'true') }),
+    async (req) =>
+      pageResult(
+        await organisations.list(actorOf(req), req.query.all === 'true', {
+          limit: req.query.limit,
+          after: parseCursor(req.query.cursor, [cursorPart.text, cursorPart.id]),
+        }),
+      ),
   );
 
   app.get(

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { pageOf, type PageArgs } from '../../db/keyset';
 import type { Clock } from '../../lib/clock';
 import { forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
 import type { Tier } from '../../db/schema/organisations.types';
@@ -63,12 +64,18 @@ export function createOrganisationsService(deps: { organisations: OrganisationsR
         verifications: verifications.map((v) => ({ ...v, createdAt: v.createdAt.toISOString() })),
       };
     },
-    async list(actor: Actor, all: boolean) {
+    /** A page of the caller's organisations (all of them for staff with `all`), by name, then id. */
+    async list(actor: Actor, all: boolean, p: PageArgs) {
+      const fetch = { ...p, limit: p.limit + 1 };
+      let rows: OrganisationRow[];
       if (all) {
         if (!isAnyStaff(actor)) throw forbidden('Only staff may list every organisation');
-        return (await organisations.listAll()).map(present);
+        rows = await organisations.listAll(fetch);
+      } else {
+        rows = (await organisations.listForUser(actor.userId, fetch)).map((r) => r.org);
       }
-      return (await organisations.listForUser(actor.userId)).map((r) => present(r.org));
+      const { rows: kept, next } = pageOf(rows, p.limit, (o) => [o.name, o.id]);
+      return { items: kept.map(present), next };
     },
     async verify(actor: Actor, id: string, input: { tier: Tier; evidence: string; recheckOn: string; paysByInvoice?: boolean }) {
       const org = await organisations.get(id);

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
+import { exactTimestamp, keysetAfter, type PageArgs } from '../../db/keyset';
 import { bookingHolds, bookings, hubs, organisations, paymentItems, payments, refunds, stripeCustomers, stripeEvents } from '../../db/schema';
 
 export type PaymentRow = typeof payments.$inferSelect;
@@ -116,18 +117,26 @@ export function createPaymentsRepository(db: DbOrTx) {
         .where(and(eq(payments.method, 'invoice'), eq(payments.status, 'open'), lt(payments.dueAt, now)))
         .returning();
     },
-    listForHub: (hubId: string, status: PaymentStatus[] | undefined, limit: number, tx: DbOrTx = db) =>
+    /** A page of the hub's payments, newest first (then by id, descending); `cursorAt` is the exact createdAt. */
+    listForHub: (hubId: string, status: PaymentStatus[] | undefined, p: PageArgs, tx: DbOrTx = db) =>
       tx
         .select({
           payment: payments,
           organisationName: organisations.name,
           bookingIds: sql<string[]>`coalesce((select array_agg(pi.booking_id::text order by pi.booking_id) from ${paymentItems} pi where pi.payment_id = ${payments.id}), '{}')`,
+          cursorAt: exactTimestamp(payments.createdAt),
         })
         .from(payments)
         .innerJoin(organisations, eq(organisations.id, payments.organisationId))
-        .where(and(eq(payments.hubId, hubId), status?.length ? inArray(payments.status, status) : undefined))
+        .where(
+          and(
+            eq(payments.hubId, hubId),
+            status?.length ? inArray(payments.status, status) : undefined,
+            p.after ? keysetAfter([payments.createdAt, payments.id], p.after, 'desc') : undefined,
+          ),
+        )
         .orderBy(desc(payments.createdAt), desc(payments.id))
-        .limit(limit),
+        .limit(p.limit),
 
     async insertRefund(values: typeof refunds.$inferInsert, tx: DbOrTx = db): Promise<RefundRow | undefined> {
       const [row] = await tx.insert(refunds).values(values).onConflictDoNothing().returning();
@@ -153,13 +162,20 @@ export function createPaymentsRepository(db: DbOrTx) {
         .where(and(eq(refunds.status, 'pending'), sql`${refunds.stripeRefundId} IS NULL`, lte(refunds.createdAt, olderThan)))
         .orderBy(asc(refunds.createdAt))
         .limit(limit),
-    listRefunds: (hubId: string, status: RefundStatus[] | undefined, limit: number, tx: DbOrTx = db) =>
+    /** A page of the hub's refunds, newest first (then by id, descending); `cursorAt` is the exact createdAt. */
+    listRefunds: (hubId: string, status: RefundStatus[] | undefined, p: PageArgs, tx: DbOrTx = db) =>
       tx
-        .select()
+        .select({ refund: refunds, cursorAt: exactTimestamp(refunds.createdAt) })
         .from(refunds)
-        .where(and(eq(refunds.hubId, hubId), status?.length ? inArray(refunds.status, status) : undefined))
+        .where(
+          and(
+            eq(refunds.hubId, hubId),
+            status?.length ? inArray(refunds.status, status) : undefined,
+            p.after ? keysetAfter([refunds.createdAt, refunds.id], p.after, 'desc') : undefined,
+          ),
+        )
         .orderBy(desc(refunds.createdAt), desc(refunds.id))
-        .limit(limit),
+        .limit(p.limit),
 
     async customerOf(organisationId: string, tx: DbOrTx = db) {
       const [row] = await tx.select().from(stripeCustomers).where(eq(stripeCustomers.organisationId, organisationId));

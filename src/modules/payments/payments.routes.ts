@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth';
-import { errorResponses } from '../../http/schemas';
+import { cursorPart, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import type { PaymentsService } from './payments.service';
 
 const bearer = [{ bearer: [] }];
@@ -81,11 +81,17 @@ export const paymentsRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }
         summary: "The hub's card checkouts and invoices, newest first (staff); `status=overdue` lists invoices past due",
         security: bearer,
         params: hubId,
-        querystring: z.object({ status: listOf(PAYMENT_STATUSES), limit: z.coerce.number().int().min(1).max(200).default(100) }),
-        response: { 200: z.object({ items: z.array(paymentView) }), ...errorResponses(400, 401, 403) },
+        querystring: z.object({ status: listOf(PAYMENT_STATUSES), ...pageQuery }),
+        response: { 200: page(paymentView), ...errorResponses(400, 401, 403) },
       },
     },
-    async (req) => payments.listPayments(actorOf(req), req.params.hubId, req.query.status, req.query.limit),
+    async (req) =>
+      pageResult(
+        await payments.listPayments(actorOf(req), req.params.hubId, req.query.status, {
+          limit: req.query.limit,
+          after: parseCursor(req.query.cursor, [cursorPart.instant, cursorPart.id]),
+        }),
+      ),
   );
 
   app.get(
@@ -97,10 +103,16 @@ export const paymentsRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }
         summary: "The hub's refunds and their Stripe status, newest first (staff); `status=failed` lists the ones to follow up",
         security: bearer,
         params: hubId,
-        querystring: z.object({ status: listOf(REFUND_STATUSES), limit: z.coerce.number().int().min(1).max(200).default(100) }),
-        response: { 200: z.object({ items: z.array(refundRowView) }), ...errorResponses(400, 401, 403) },
+        querystring: z.object({ status: listOf(REFUND_STATUSES), ...pageQuery }),
+        response: { 200: page(refundRowView), ...errorResponses(400, 401, 403) },
       },
     },
-    async (req) => payments.listRefunds(actorOf(req), req.params.hubId, req.query.status, req.query.limit),
+    async (req) =>
+      pageResult(
+        await payments.listRefunds(actorOf(req), req.params.hubId, req.query.status, {
+          limit: req.query.limit,
+          after: parseCursor(req.query.cursor, [cursorPart.instant, cursorPart.id]),
+        }),
+      ),
   );
 };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { Db, DbOrTx } from '../../db/client';
+import { pageOf, type PageArgs } from '../../db/keyset';
 import type { Clock } from '../../lib/clock';
 import { DomainError, forbidden, notFound, unprocessable } from '../../lib/errors';
 import { MINUTE, toZonedIso } from '../../lib/time';
@@ -596,15 +597,18 @@ export function createPaymentsService(deps: PaymentsDeps) {
       return n;
     },
 
-    async listPayments(actor: Actor, hubId: string, status: PaymentStatus[] | undefined, limit: number) {
+    /** A page of the hub's payments, newest first. */
+    async listPayments(actor: Actor, hubId: string, status: PaymentStatus[] | undefined, p: PageArgs) {
       if (!isStaffOf(actor, hubId)) throw forbidden('Only staff of this hub may see its payments');
-      const rows = await repo.listForHub(hubId, status, limit);
-      return { items: rows.map((r) => presentPayment(r.payment, { organisationName: r.organisationName, bookingIds: r.bookingIds })) };
+      const { rows, next } = pageOf(await repo.listForHub(hubId, status, { ...p, limit: p.limit + 1 }), p.limit, (r) => [r.cursorAt, r.payment.id]);
+      return { items: rows.map((r) => presentPayment(r.payment, { organisationName: r.organisationName, bookingIds: r.bookingIds })), next };
     },
 
-    async listRefunds(actor: Actor, hubId: string, status: RefundStatus[] | undefined, limit: number) {
+    /** A page of the hub's refunds, newest first. */
+    async listRefunds(actor: Actor, hubId: string, status: RefundStatus[] | undefined, p: PageArgs) {
       if (!isStaffOf(actor, hubId)) throw forbidden('Only staff of this hub may see its refunds');
-      return { items: (await repo.listRefunds(hubId, status, limit)).map(presentRefund) };
+      const { rows, next } = pageOf(await repo.listRefunds(hubId, status, { ...p, limit: p.limit + 1 }), p.limit, (r) => [r.cursorAt, r.refund.id]);
+      return { items: rows.map((r) => presentRefund(r.refund)), next };
     },
   };
 }

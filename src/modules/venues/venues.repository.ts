@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
+import { exactTimestamp, keysetAfter, type PageArgs } from '../../db/keyset';
 import { BLOCKING_STATUSES, bookings, closures, hubMembers, hubs, rooms, users } from '../../db/schema';
 
 export type HubRow = typeof hubs.$inferSelect;
@@ -9,6 +10,14 @@ export type ClosureRow = typeof closures.$inferSelect;
 export function createVenuesRepository(db: DbOrTx) {
   return {
     listHubs: (tx: DbOrTx = db) => tx.select().from(hubs).orderBy(asc(hubs.name), asc(hubs.id)),
+    /** A page of hubs by name, then id; fetches limit rows (ask for one more to know if more follow). */
+    pageHubs: (p: PageArgs, tx: DbOrTx = db) =>
+      tx
+        .select()
+        .from(hubs)
+        .where(p.after ? keysetAfter([hubs.name, hubs.id], p.after) : undefined)
+        .orderBy(asc(hubs.name), asc(hubs.id))
+        .limit(p.limit),
     async getHub(id: string, tx: DbOrTx = db): Promise<HubRow | undefined> {
       const [row] = await tx.select().from(hubs).where(eq(hubs.id, id));
       return row;
@@ -24,15 +33,31 @@ export function createVenuesRepository(db: DbOrTx) {
     async addMember(values: typeof hubMembers.$inferInsert, tx: DbOrTx = db) {
       await tx.insert(hubMembers).values(values).onConflictDoNothing();
     },
-    listMembers: (hubId: string, tx: DbOrTx = db) =>
+    /** A page of the hub's people by name, role, then user id (one row per role held). */
+    listMembers: (hubId: string, p: PageArgs, tx: DbOrTx = db) =>
       tx
         .select({ userId: users.id, email: users.email, name: users.name, role: hubMembers.role })
         .from(hubMembers)
         .innerJoin(users, eq(users.id, hubMembers.userId))
-        .where(eq(hubMembers.hubId, hubId))
-        .orderBy(asc(users.name), asc(hubMembers.role)),
+        .where(and(eq(hubMembers.hubId, hubId), p.after ? keysetAfter([users.name, hubMembers.role, hubMembers.userId], p.after) : undefined))
+        .orderBy(asc(users.name), asc(hubMembers.role), asc(hubMembers.userId))
+        .limit(p.limit),
 
     listRooms: (hubId: string, tx: DbOrTx = db) => tx.select().from(rooms).where(eq(rooms.hubId, hubId)).orderBy(asc(rooms.name), asc(rooms.id)),
+    /** A page of the hub's rooms (active ones only unless asked) by name, then id. */
+    pageRooms: (hubId: string, includeInactive: boolean, p: PageArgs, tx: DbOrTx = db) =>
+      tx
+        .select()
+        .from(rooms)
+        .where(
+          and(
+            eq(rooms.hubId, hubId),
+            includeInactive ? undefined : eq(rooms.active, true),
+            p.after ? keysetAfter([rooms.name, rooms.id], p.after) : undefined,
+          ),
+        )
+        .orderBy(asc(rooms.name), asc(rooms.id))
+        .limit(p.limit),
     async getRoom(id: string, tx: DbOrTx = db): Promise<RoomRow | undefined> {
       const [row] = await tx.select().from(rooms).where(eq(rooms.id, id));
       return row;
@@ -66,12 +91,21 @@ export function createVenuesRepository(db: DbOrTx) {
     async deleteClosure(id: string, tx: DbOrTx = db) {
       await tx.delete(closures).where(eq(closures.id, id));
     },
-    listClosures: (hubId: string, from: Date, to: Date, tx: DbOrTx = db) =>
+    /** A page of the hub's closures overlapping [from, to), by start, then id; `cursorAt` is the exact start. */
+    listClosures: (hubId: string, from: Date, to: Date, p: PageArgs, tx: DbOrTx = db) =>
       tx
-        .select()
+        .select({ closure: closures, cursorAt: exactTimestamp(closures.startsAt) })
         .from(closures)
-        .where(and(eq(closures.hubId, hubId), lt(closures.startsAt, to), gt(closures.endsAt, from)))
-        .orderBy(asc(closures.startsAt), asc(closures.id)),
+        .where(
+          and(
+            eq(closures.hubId, hubId),
+            lt(closures.startsAt, to),
+            gt(closures.endsAt, from),
+            p.after ? keysetAfter([closures.startsAt, closures.id], p.after) : undefined,
+          ),
+        )
+        .orderBy(asc(closures.startsAt), asc(closures.id))
+        .limit(p.limit),
     /** Closures of the room itself or of its whole hub that overlap [from, to). */
     closuresForRoom: (hubId: string, roomId: string, from: Date, to: Date, tx: DbOrTx = db) =>
       tx

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth';
-import { dateTimeInput, errorResponses, interval } from '../../http/schemas';
+import { cursorPart, dateTimeInput, errorResponses, interval, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import { toZonedIso } from '../../lib/time';
 import type { Actor } from '../auth/actor';
 import { presentRoom, type VenuesService } from './venues.service';
@@ -27,8 +27,16 @@ export type SearchQuote = z.output<typeof quoteView>;
 export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService; quoteRooms?: SearchQuoter }> = async (app, { venues, quoteRooms }) => {
   app.get(
     '/hubs',
-    { schema: { tags: ['hubs'], operationId: 'listHubs', summary: 'Every hub in the network', response: { 200: z.object({ items: z.array(hubView) }) } } },
-    async () => ({ items: await venues.listHubs() }),
+    {
+      schema: {
+        tags: ['hubs'],
+        operationId: 'listHubs',
+        summary: 'Every hub in the network, by name',
+        querystring: z.object(pageQuery),
+        response: { 200: page(hubView), ...errorResponses(400) },
+      },
+    },
+    async (req) => pageResult(await venues.listHubs({ limit: req.query.limit, after: parseCursor(req.query.cursor, [cursorPart.text, cursorPart.id]) })),
   );
 
   app.post(
@@ -84,9 +92,23 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService; quoteR
     '/hubs/:hubId/members',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['people'], operationId: 'listHubMembers', security: bearer, params: hubId, response: { 200: z.object({ items: z.array(memberView) }), ...errorResponses(401, 403, 404) } },
+      schema: {
+        tags: ['people'],
+        operationId: 'listHubMembers',
+        summary: "The hub's people by name (one item per role held)",
+        security: bearer,
+        params: hubId,
+        querystring: z.object(pageQuery),
+        response: { 200: page(memberView), ...errorResponses(400, 401, 403, 404) },
+      },
     },
-    async (req) => ({ items: await venues.listMembers(actorOf(req), req.params.hubId) }),
+    async (req) =>
+      pageResult(
+        await venues.listMembers(actorOf(req), req.params.hubId, {
+          limit: req.query.limit,
+          after: parseCursor(req.query.cursor, [cursorPart.text, memberView.shape.role, cursorPart.id]),
+        }),
+      ),
   );
 
   app.get(
@@ -96,12 +118,19 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService; quoteR
       schema: {
         tags: ['rooms'],
         operationId: 'listRooms',
+        summary: "The hub's rooms by name",
         params: hubId,
-        querystring: z.object({ includeInactive: z.enum(['true', 'false']).default('false') }),
-        response: { 200: z.object({ items: z.array(roomView) }), ...errorResponses(400, 404) },
+        querystring: z.object({ includeInactive: z.enum(['true', 'false']).default('false'), ...pageQuery }),
+        response: { 200: page(roomView), ...errorResponses(400, 404) },
       },
     },
-    async (req) => ({ items: await venues.listRooms(req.params.hubId, req.query.includeInactive === 'true') }),
+    async (req) =>
+      pageResult(
+        await venues.listRooms(req.params.hubId, req.query.includeInactive === 'true', {
+          limit: req.query.limit,
+          after: parseCursor(req.query.cursor, [cursorPart.text, cursorPart.id]),
+        }),
+      ),
   );
 
   app.post(
@@ -219,12 +248,19 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService; quoteR
       schema: {
         tags: ['hubs'],
         operationId: 'listClosures',
+        summary: "The hub's closures overlapping [from, to) (default: the coming year), by start",
         params: hubId,
-        querystring: z.object({ from: dateTimeInput.optional(), to: dateTimeInput.optional() }),
-        response: { 200: z.object({ items: z.array(closureView) }), ...errorResponses(400, 404) },
+        querystring: z.object({ from: dateTimeInput.optional(), to: dateTimeInput.optional(), ...pageQuery }),
+        response: { 200: page(closureView), ...errorResponses(400, 404) },
       },
     },
-    async (req) => ({ items: await venues.listClosures(req.params.hubId, req.query.from, req.query.to) }),
+    async (req) =>
+      pageResult(
+        await venues.listClosures(req.params.hubId, req.query.from, req.query.to, {
+          limit: req.query.limit,
+          after: parseCursor(req.query.cursor, [cursorPart.instant, cursorPart.id]),
+        }),
+      ),
   );
   app.delete(
     '/closures/:closureId',

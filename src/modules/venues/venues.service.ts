@@ -1,3 +1,4 @@
+import { pageOf, type PageArgs } from '../../db/keyset';
 import type { Clock } from '../../lib/clock';
 import { forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
 import { type Interval, MINUTE, isValidZone, parseHubTime, toZonedIso } from '../../lib/time';
@@ -81,7 +82,11 @@ export function createVenuesService(deps: { venues: VenuesRepository; users: Pic
     hubOr404,
     roomOr404,
     requireStaff,
-    listHubs: async () => (await venues.listHubs()).map(presentHub),
+    /** A page of hubs by name, then id. */
+    async listHubs(p: PageArgs) {
+      const { rows, next } = pageOf(await venues.pageHubs({ ...p, limit: p.limit + 1 }), p.limit, (h) => [h.name, h.id]);
+      return { items: rows.map(presentHub), next };
+    },
     getHub: async (hubId: string) => presentHub(await hubOr404(hubId)),
 
     async createHub(actor: Actor, input: HubInput) {
@@ -124,16 +129,17 @@ export function createVenuesService(deps: { venues: VenuesRepository; users: Pic
       return { hubId, userId: user.id, email: user.email, name: user.name, role: input.role };
     },
 
-    async listMembers(actor: Actor, hubId: string) {
+    async listMembers(actor: Actor, hubId: string, p: PageArgs) {
       await hubOr404(hubId);
       requireStaff(actor, hubId);
-      return venues.listMembers(hubId);
+      const { rows, next } = pageOf(await venues.listMembers(hubId, { ...p, limit: p.limit + 1 }), p.limit, (m) => [m.name, m.role, m.userId]);
+      return { items: rows, next };
     },
 
-    async listRooms(hubId: string, includeInactive: boolean) {
+    async listRooms(hubId: string, includeInactive: boolean, p: PageArgs) {
       await hubOr404(hubId);
-      const rows = await venues.listRooms(hubId);
-      return rows.filter((r) => includeInactive || r.active).map(presentRoom);
+      const { rows, next } = pageOf(await venues.pageRooms(hubId, includeInactive, { ...p, limit: p.limit + 1 }), p.limit, (r) => [r.name, r.id]);
+      return { items: rows.map(presentRoom), next };
     },
     getRoom: async (roomId: string) => presentRoom((await roomOr404(roomId)).room),
 
@@ -193,12 +199,13 @@ export function createVenuesService(deps: { venues: VenuesRepository; users: Pic
       };
     },
 
-    async listClosures(hubId: string, from: string | undefined, to: string | undefined) {
+    async listClosures(hubId: string, from: string | undefined, to: string | undefined, p: PageArgs) {
       const hub = await hubOr404(hubId);
       const now = deps.clock.now();
       const f = from ? parseHubTime(from, hub.timezone, 'from') : now;
       const t = to ? parseHubTime(to, hub.timezone, 'to') : new Date(f.getTime() + 366 * 24 * 60 * MINUTE);
-      return (await venues.listClosures(hubId, f, t)).map((c) => presentClosure(c, hub.timezone));
+      const { rows, next } = pageOf(await venues.listClosures(hubId, f, t, { ...p, limit: p.limit + 1 }), p.limit, (r) => [r.cursorAt, r.closure.id]);
+      return { items: rows.map((r) => presentClosure(r.closure, hub.timezone)), next };
     },
 
     async deleteClosure(actor: Actor, closureId: string) {
