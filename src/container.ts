@@ -81,7 +81,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     pricing,
     payments: payments.service,
     tierRechecks: createRecheckService({
-      db,
+      organisations: repos.organisations,
       clock,
       staffPhones: (hubId) => selfEntry.repos.outbox.staffPhones(hubId),
       enqueue: (msg) => selfEntry.services.outbox.enqueue(msg),

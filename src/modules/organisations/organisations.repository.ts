@@ -1,12 +1,28 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { keysetAfter, type PageArgs } from '../../db/keyset';
-import { organisationMembers, organisations, tierVerifications, users } from '../../db/schema';
+import { BLOCKING_STATUSES, bookings, hubs, organisationMembers, organisations, tierVerifications, users } from '../../db/schema';
 
 export type OrganisationRow = typeof organisations.$inferSelect;
 
 export function createOrganisationsRepository(db: DbOrTx) {
   return {
+    /** Verified organisations whose re-check date (a local date) is before `today`, with each hub where they hold bookings after `now`. */
+    lapsedWithBookingsAhead: (today: string, now: Date, limit: number, tx: DbOrTx = db) =>
+      tx
+        .selectDistinct({ orgId: organisations.id, orgName: organisations.name, recheckOn: organisations.recheckOn, hubId: hubs.id, hubName: hubs.name })
+        .from(organisations)
+        .innerJoin(bookings, eq(bookings.organisationId, organisations.id))
+        .innerJoin(hubs, eq(hubs.id, bookings.hubId))
+        .where(
+          and(
+            eq(organisations.verificationStatus, 'verified'),
+            lt(organisations.recheckOn, today),
+            gt(bookings.startsAt, now),
+            inArray(bookings.status, [...BLOCKING_STATUSES]),
+          ),
+        )
+        .limit(limit),
     async get(id: string, tx: DbOrTx = db): Promise<OrganisationRow | undefined> {
       const [row] = await tx.select().from(organisations).where(eq(organisations.id, id));
       return row;

@@ -1,8 +1,6 @@
-import { and, eq, gt, inArray, lt } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import type { DbOrTx } from '../../db/client';
-import { BLOCKING_STATUSES, bookings, hubs, organisations } from '../../db/schema';
 import type { Clock } from '../../lib/clock';
+import type { OrganisationsRepository } from './organisations.repository';
 import type { Job } from '../../worker/jobs';
 import { NETWORK_ZONE } from './organisations.service';
 
@@ -12,30 +10,17 @@ import { NETWORK_ZONE } from './organisations.service';
  * tells the staff of every hub where it has bookings ahead, once per lapse.
  */
 export function createRecheckService(deps: {
-  db: DbOrTx;
+  organisations: Pick<OrganisationsRepository, 'lapsedWithBookingsAhead'>;
   clock: Clock;
   staffPhones: (hubId: string) => Promise<string[]>;
   enqueue: (msg: { kind: string; to: string; body: string; dedupeKey: string; hubId: string }) => Promise<unknown>;
 }) {
-  const { db, clock } = deps;
+  const { organisations, clock } = deps;
   return {
     /** Queues one alert per lapsed organisation, hub and staff phone; dedupe keys make a second run queue nothing. Returns how many were new. */
     async alertLapsed(): Promise<number> {
       const today = DateTime.fromJSDate(clock.now(), { zone: NETWORK_ZONE }).toISODate()!;
-      const rows = await db
-        .selectDistinct({ orgId: organisations.id, orgName: organisations.name, recheckOn: organisations.recheckOn, hubId: hubs.id, hubName: hubs.name })
-        .from(organisations)
-        .innerJoin(bookings, eq(bookings.organisationId, organisations.id))
-        .innerJoin(hubs, eq(hubs.id, bookings.hubId))
-        .where(
-          and(
-            eq(organisations.verificationStatus, 'verified'),
-            lt(organisations.recheckOn, today),
-            gt(bookings.startsAt, clock.now()),
-            inArray(bookings.status, [...BLOCKING_STATUSES]),
-          ),
-        )
-        .limit(500);
+      const rows = await organisations.lapsedWithBookingsAhead(today, clock.now(), 500);
       let queued = 0;
       for (const r of rows) {
         for (const phone of await deps.staffPhones(r.hubId)) {
