@@ -391,7 +391,12 @@ export function createAccessService(deps: {
         await tellMoved(b);
       }
     }
-    if (b.status === 'confirmed') await issueForBooking(b.id);
+    if (b.status !== 'confirmed') return;
+    // Most bookings are made days ahead: their code is not due yet, and the job issues it then.
+    // Checking first spares a locking transaction on every booking change.
+    const hub = await venues.getHub(b.hubId);
+    if (hub && clock.now() < codeWindow({ startsAt: b.startsAt, endsAt: b.endsAt, ...hub.settings }).issueAt) return;
+    await issueForBooking(b.id);
   }
 
   const moved = (b: BookingRow, c: AccessCodeRow) =>
