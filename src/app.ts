@@ -57,7 +57,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   );
 
   await app.register(authRoutes, { auth: services.auth, loginRateLimit: config.loginRateLimit });
-  await app.register(venuesRoutes, { venues: services.venues, quoteRooms: services.pricing.quotesFor });
+  await app.register(venuesRoutes, { venues: services.venues });
   await app.register(organisationsRoutes, { organisations: services.organisations });
   await app.register(bookingsRoutes, { bookings: services.bookings });
   await app.register(pricingRoutes, { pricing: services.pricing });

@@ -65,7 +65,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
         return signer(userId);
       },
     }),
-    venues: createVenuesService({ venues: repos.venues, users: repos.users, clock }),
+    venues: createVenuesService({ venues: repos.venues, users: repos.users, clock, quoteRooms: pricing.quotesFor }),
     organisations: createOrganisationsService({ organisations: repos.organisations, users: repos.users, clock }),
     bookings: createBookingsService({
       db,

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { hashPassword } from '../../src/lib/crypto';
-import { hubSettingsSchema, type OpeningHours } from '../../src/modules/venues/venues.types';
+import { hubSettingsSchema, openOn, type OpeningHours } from '../../src/modules/venues/venues.types';
 
 /**
  * The benchmark's network, made in SQL (INSERT ... SELECT over generate_series), not row by row.
@@ -28,15 +28,7 @@ export const FEATURES: [string, number][] = [
 /** Local start and end of the bookings each side creates: the API run, and the pg-only baseline. */
 export const BOOKING_SLOTS = { api: ['12:00', '14:00'], pg: ['19:00', '21:00'] } as const;
 
-const everyDay = (opens: string, closes: string): OpeningHours => ({
-  monday: [{ opens, closes }],
-  tuesday: [{ opens, closes }],
-  wednesday: [{ opens, closes }],
-  thursday: [{ opens, closes }],
-  friday: [{ opens, closes }],
-  saturday: [{ opens, closes }],
-  sunday: [{ opens, closes }],
-});
+const everyDay = (opens: string, closes: string): OpeningHours => openOn(opens, closes);
 
 export interface SeedResult {
   hubs: number;

@@ -2,7 +2,7 @@ import { count } from 'drizzle-orm';
 import type { Db } from './client';
 import { generateDeviceKey, hashPassword, hashSecret } from '../lib/crypto';
 import { doorRooms, doors, hubMembers, hubs, organisationMembers, organisations, rateCards, rooms, tierVerifications, users } from './schema';
-import { hubSettingsSchema, type OpeningHours } from '../modules/venues/venues.types';
+import { hubSettingsSchema, openOn, WEEKDAYS, type OpeningHours } from '../modules/venues/venues.types';
 
 export const DEMO_PASSWORD = 'hubkey-demo';
 
@@ -17,15 +17,8 @@ export const DEMO_LOGINS = [
   { email: 'private@example.org', role: 'member of Brightside Consulting Ltd (private)' },
 ];
 
-const weekdays = (opens: string, closes: string): OpeningHours => ({
-  monday: [{ opens, closes }],
-  tuesday: [{ opens, closes }],
-  wednesday: [{ opens, closes }],
-  thursday: [{ opens, closes }],
-  friday: [{ opens, closes }],
-  saturday: [{ opens: '09:00', closes: '17:00' }],
-  sunday: [],
-});
+/** Weekdays as given, Saturday 09:00 to 17:00, closed on Sunday. */
+const weekdays = (opens: string, closes: string): OpeningHours => ({ ...openOn(opens, closes, WEEKDAYS.slice(0, 5)), saturday: [{ opens: '09:00', closes: '17:00' }] });
 
 /** True when the database holds any hub or user (seeding then needs --force). */
 export async function hasData(db: Db): Promise<boolean> {

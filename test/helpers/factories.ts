@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../../src/lib/crypto';
 import { hubMembers, hubs, organisationMembers, organisations, rooms, users } from '../../src/db/schema';
-import { hubSettingsSchema, type HubSettings, type OpeningHours } from '../../src/modules/venues/venues.types';
+import { hubSettingsSchema, openOn, type HubSettings, type OpeningHours } from '../../src/modules/venues/venues.types';
 import type { TestApp } from './app';
 
 let hashed: Promise<string> | undefined;
 export const PASSWORD = 'correct horse battery';
 
-export const everyDay = (opens = '08:00', closes = '22:00'): OpeningHours => ({
-  monday: [{ opens, closes }],
-  tuesday: [{ opens, closes }],
-  wednesday: [{ opens, closes }],
-  thursday: [{ opens, closes }],
-  friday: [{ opens, closes }],
-  saturday: [{ opens, closes }],
-  sunday: [{ opens, closes }],
-});
+export const everyDay = (opens = '08:00', closes = '22:00'): OpeningHours => openOn(opens, closes);
 
 const uniq = () => randomUUID().slice(0, 8);
 

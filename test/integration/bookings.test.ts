@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { expectProblem, makeOrg, makeRoom, makeWorld } from '../helpers/factories';
+import { everyDay, expectProblem, makeOrg, makeRoom, makeWorld } from '../helpers/factories';
 
 let t: TestApp;
 let w: Awaited<ReturnType<typeof makeWorld>>;
@@ -126,7 +126,7 @@ describe('POST /bookings', () => {
 
   it('refuses a local time the clocks skip, and accepts the same hour written in UTC', async () => {
     const late = await makeRoom(t, w.otherHub.id, { capacity: 10, minBookingMinutes: 30 });
-    await t.http.patch(`/hubs/${w.otherHub.id}`).set(w.otherStaff.auth).send({ openingHours: Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((k) => [k, [{ opens: '00:00', closes: '24:00' }]])) });
+    await t.http.patch(`/hubs/${w.otherHub.id}`).set(w.otherStaff.auth).send({ openingHours: everyDay('00:00', '24:00') });
     const over = { roomId: late.id, organisationId: w.org.id, attendees: 2 };
     expectProblem(await book(w.hirer.auth, { ...over, startsAt: '2026-03-29T01:30', endsAt: '2026-03-29T03:00' }), 422, 'nonexistent_local_time');
     expectProblem(await book(w.hirer.auth, { ...over, startsAt: '2026-03-29T01:30:00+01:00', endsAt: '2026-03-29T03:00:00+01:00' }), 422, 'nonexistent_local_time');
@@ -210,7 +210,7 @@ describe('approval set on a room', () => {
     const relaxed = (await t.http.post(`/hubs/${w.otherHub.id}/rooms`).set(w.otherStaff.auth).send({ name: 'Open room', capacity: 10, approval: 'none' })).body;
     const held2 = (await t.http.post(`/hubs/${w.otherHub.id}/rooms`).set(w.otherStaff.auth).send({ name: 'Hub rule room', capacity: 10 })).body;
     expect(held2.approval).toBeNull();
-    await t.http.patch(`/hubs/${w.otherHub.id}`).set(w.otherStaff.auth).send({ settings: { approval: 'all' }, openingHours: Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((k) => [k, [{ opens: '00:00', closes: '24:00' }]])) });
+    await t.http.patch(`/hubs/${w.otherHub.id}`).set(w.otherStaff.auth).send({ settings: { approval: 'all' }, openingHours: everyDay('00:00', '24:00') });
     expect((await book(w.hirer.auth, { roomId: relaxed.id, attendees: 4, startsAt: `${d}T12:00`, endsAt: `${d}T13:00` })).body.status).toBe('confirmed');
     expect((await book(w.hirer.auth, { roomId: held2.id, attendees: 4, startsAt: `${d}T12:00`, endsAt: `${d}T13:00` })).body.status).toBe('requested');
     // Back to following the hub.

@@ -1,5 +1,5 @@
 import { openingIntervals, roomAvailability, withinOpeningHours } from '../../src/modules/venues/availability.fns';
-import type { OpeningHours } from '../../src/modules/venues/venues.types';
+import { openOn, type OpeningHours } from '../../src/modules/venues/venues.types';
 
 const LONDON = 'Europe/London';
 const d = (s: string) => new Date(s);
@@ -177,5 +177,22 @@ describe('roomAvailability', () => {
   it('ignores bookings outside the window', () => {
     const r = roomAvailability({ ...base, bookings: [{ startsAt: d('2026-01-13T10:00:00Z'), blockedUntil: d('2026-01-13T12:00:00Z') }] });
     expect(asIso(r.busy)).toEqual([]);
+  });
+});
+
+describe('openOn', () => {
+  it('opens the given days and closes the rest', () => {
+    expect(openOn('09:00', '17:00', ['monday', 'saturday'])).toEqual({
+      monday: [{ opens: '09:00', closes: '17:00' }],
+      tuesday: [],
+      wednesday: [],
+      thursday: [],
+      friday: [],
+      saturday: [{ opens: '09:00', closes: '17:00' }],
+      sunday: [],
+    });
+  });
+  it('opens every day by default', () => {
+    expect(Object.values(openOn('00:00', '24:00')).every((d) => d.length === 1 && d[0].closes === '24:00')).toBe(true);
   });
 });

@@ -2,9 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth';
 import { cursorPart, dateTimeInput, errorResponses, interval, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
-import { toZonedIso } from '../../lib/time';
-import type { Actor } from '../auth/actor';
-import { presentRoom, type VenuesService } from './venues.service';
+import type { VenuesService } from './venues.service';
 import { quoteView } from '../pricing/pricing.schemas';
 import { closureBody, closureView, featuresQuery, hubBody, hubPatch, hubView, roomBody, roomPatch, roomView } from './venues.schemas';
 
@@ -12,19 +10,10 @@ const hubId = z.object({ hubId: z.uuid() });
 const roomId = z.object({ roomId: z.uuid() });
 const bearer = [{ bearer: [] }];
 
-/** Prices the rooms a search found for one organisation (the pricing module); absent, search lists no prices. */
-export type SearchQuoter = (
-  actor: Actor | undefined,
-  organisationId: string,
-  places: { roomId: string; hubId: string; timezone: string }[],
-  startsAt: Date,
-  endsAt: Date,
-) => Promise<{ tier: string; needsReview: boolean; quotes: (SearchQuote | null)[] }>;
-
 /** The quote shown with a search result. */
 export type SearchQuote = z.output<typeof quoteView>;
 
-export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService; quoteRooms?: SearchQuoter }> = async (app, { venues, quoteRooms }) => {
+export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQuote> }> = async (app, { venues }) => {
   app.get(
     '/hubs',
     {
@@ -210,20 +199,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService; quoteR
       },
       preHandler: app.identify,
     },
-    async (req) => {
-      const result = await venues.search(req.query);
-      const items = result.rows.map((r) => ({ ...presentRoom(r.room), hub: { id: r.room.hubId, name: r.hubName, address: r.hubAddress, timezone: r.hubTimezone } }));
-      const base = { startsAt: toZonedIso(result.startsAt, 'UTC'), endsAt: toZonedIso(result.endsAt, 'UTC') };
-      if (!req.query.organisationId || !quoteRooms) return { ...base, items };
-      const priced = await quoteRooms(
-        req.actor,
-        req.query.organisationId,
-        result.rows.map((r) => ({ roomId: r.room.id, hubId: r.room.hubId, timezone: r.hubTimezone })),
-        result.startsAt,
-        result.endsAt,
-      );
-      return { ...base, tier: priced.tier, needsReview: priced.needsReview, items: items.map((item, i) => ({ ...item, quote: priced.quotes[i] })) };
-    },
+    async (req) => venues.search(req.actor, req.query),
   );
 
   app.post(

@@ -56,7 +56,21 @@ export const presentRoom = (r: RoomRow) => ({
 
 const iv = (i: Interval, zone: string) => ({ startsAt: toZonedIso(new Date(i.start), zone), endsAt: toZonedIso(new Date(i.end), zone) });
 
-export function createVenuesService(deps: { venues: VenuesRepository; users: Pick<AuthRepository, 'findByEmail'>; clock: Clock }) {
+/** Prices the rooms a search found for one organisation (the pricing module); absent, search lists no prices. */
+export type SearchQuoter<Q> = (
+  actor: Actor | undefined,
+  organisationId: string,
+  places: { roomId: string; hubId: string; timezone: string }[],
+  startsAt: Date,
+  endsAt: Date,
+) => Promise<{ tier: string; needsReview: boolean; quotes: (Q | null)[] }>;
+
+export function createVenuesService<Q = unknown>(deps: {
+  venues: VenuesRepository;
+  users: Pick<AuthRepository, 'findByEmail'>;
+  clock: Clock;
+  quoteRooms?: SearchQuoter<Q>;
+}) {
   const { venues, users } = deps;
 
   async function hubOr404(hubId: string) {
@@ -250,7 +264,11 @@ export function createVenuesService(deps: { venues: VenuesRepository; users: Pic
     },
 
     /** Free rooms across the network over one window. Opening hours are checked per hub, the rest in one SQL statement. */
-    async search(q: { startsAt: string; endsAt: string; capacity?: number; features?: string[]; hubId?: string; limit: number }) {
+    /** With organisationId (and a caller who may act for it), each room carries that organisation's quote. */
+    async search(
+      actor: Actor | undefined,
+      q: { startsAt: string; endsAt: string; capacity?: number; features?: string[]; hubId?: string; organisationId?: string; limit: number },
+    ) {
       const hubs = q.hubId ? [await hubOr404(q.hubId)] : await venues.listHubs();
       // A window without an offset is read in the first hub's zone (the network's hubs share one in practice).
       const zone = hubs[0]?.timezone ?? 'Europe/London';
@@ -276,12 +294,22 @@ export function createVenuesService(deps: { venues: VenuesRepository; users: Pic
         features: q.features ?? [],
         limit: q.limit,
       });
-      return { rows, startsAt, endsAt };
+      const items = rows.map((r) => ({ ...presentRoom(r.room), hub: { id: r.room.hubId, name: r.hubName, address: r.hubAddress, timezone: r.hubTimezone } }));
+      const window = { startsAt: toZonedIso(startsAt, 'UTC'), endsAt: toZonedIso(endsAt, 'UTC') };
+      if (!q.organisationId || !deps.quoteRooms) return { ...window, items };
+      const priced = await deps.quoteRooms(
+        actor,
+        q.organisationId,
+        rows.map((r) => ({ roomId: r.room.id, hubId: r.room.hubId, timezone: r.hubTimezone })),
+        startsAt,
+        endsAt,
+      );
+      return { ...window, tier: priced.tier, needsReview: priced.needsReview, items: items.map((item, i) => ({ ...item, quote: priced.quotes[i] })) };
     },
 
   };
 }
-export type VenuesService = ReturnType<typeof createVenuesService>;
+export type VenuesService<Q = unknown> = ReturnType<typeof createVenuesService<Q>>;
 
 export const presentClosure = (c: { id: string; hubId: string; roomId: string | null; startsAt: Date; endsAt: Date; reason: string }, zone: string) => ({
   id: c.id,

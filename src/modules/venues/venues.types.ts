@@ -28,6 +28,11 @@ export const openingHoursSchema = z
   });
 export type OpeningHours = Record<Weekday, { opens: string; closes: string }[]>;
 
+/** Open `opens` to `closes` on the given days (every day by default), closed on the rest. */
+export function openOn(opens: string, closes: string, days: readonly Weekday[] = WEEKDAYS): OpeningHours {
+  return Object.fromEntries(WEEKDAYS.map((d) => [d, days.includes(d) ? [{ opens, closes }] : []])) as OpeningHours;
+}
+
 export const cancellationRuleSchema = z.object({
   minNoticeHours: z.number().int().min(0).max(24 * 365),
   refundPercent: z.number().int().min(0).max(100),
