@@ -2,8 +2,6 @@ import { z } from 'zod';
 import { invalid } from '../lib/errors';
 import { problemSchema } from './errors';
 
-export const idParam = (name: string) => z.object({ [name]: z.uuid() });
-
 /** ISO 8601 date-time; with an offset it is an instant, without one it is the hub's local time. */
 export const dateTimeInput = z
   .string()
@@ -33,8 +31,7 @@ export function decodeCursor(cursor: string | undefined, n: number): string[] | 
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   let parts: unknown;
   try {
-    // Cursors given out before the JSON form were the parts joined by '|'.
-    parts = text.startsWith('[') ? JSON.parse(text) : text.split('|');
+    parts = JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -106,10 +106,6 @@ export interface Interval {
   end: number;
 }
 
-export function overlaps(a: Interval, b: Interval): boolean {
-  return a.start < b.end && b.start < a.end;
-}
-
 /** Sorts and merges touching or overlapping intervals. */
 export function mergeIntervals(list: Interval[]): Interval[] {
   const sorted = list.filter((i) => i.end > i.start).sort((a, b) => a.start - b.start);

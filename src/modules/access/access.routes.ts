@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { validateTwilioSignature } from '../../adapters/sms/sms';
 import { actorOf } from '../../http/auth';
-import { cursorPart, dateTimeInput, encodeCursor, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
+import { cursorPart, dateTimeInput, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import { DomainError, invalid } from '../../lib/errors';
 import type { AccessService } from './access.service';
 import { accessView, doorBody, doorCreatedView, doorView, entryView, revokeView, verifyBody, verifyView } from './access.schemas';
@@ -153,7 +153,7 @@ export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = as
       const parts = parseCursor(req.query.cursor, [cursorPart.instant, cursorPart.id]);
       const after = parts && { at: new Date(parts[0]), id: parts[1] };
       const page = await access.listEntries(actorOf(req), req.params.hubId, { ...req.query, after });
-      return { items: page.items, nextCursor: page.next ? encodeCursor([page.next.at.toISOString(), page.next.id]) : null };
+      return pageResult({ items: page.items, next: page.next && [page.next.at.toISOString(), page.next.id] });
     },
   );
 };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth';
 import { problemSchema } from '../../http/errors';
-import { cursorPart, dateTimeInput, encodeCursor, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
+import { cursorPart, dateTimeInput, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import type { BookingsService } from './bookings.service';
 import { bookingBody, bookingView, cancelBody, cancelResult, moveBody, seriesConflict, seriesResult, statusQuery } from './bookings.schemas';
 
@@ -53,7 +53,7 @@ export const bookingsRoutes: FastifyPluginAsyncZod<{ bookings: BookingsService }
       const parts = parseCursor(req.query.cursor, [cursorPart.instant, cursorPart.id]);
       const after = parts && { startsAt: new Date(parts[0]), id: parts[1] };
       const page = await bookings.list(actorOf(req), { ...req.query, after });
-      return { items: page.items, nextCursor: page.next ? encodeCursor([page.next.startsAt.toISOString(), page.next.id]) : null };
+      return pageResult({ items: page.items, next: page.next && [page.next.startsAt.toISOString(), page.next.id] });
     },
   );
 
