@@ -16,6 +16,7 @@ import { organisationsRoutes } from './modules/organisations/organisations.route
 import { paymentsRoutes } from './modules/payments/payments.routes';
 import { stripeWebhookRoutes } from './modules/payments/payments.webhooks';
 import { pricingRoutes } from './modules/pricing/pricing.routes';
+import { reportsRoutes } from './modules/reports/reports.routes';
 import { venuesRoutes } from './modules/venues/venues.routes';
 
 /** Builds the HTTP app around a container. Never listens: server.ts does, tests use inject/supertest. */
@@ -62,6 +63,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(bookingsRoutes, { bookings: services.bookings });
   await app.register(pricingRoutes, { pricing: services.pricing });
   await app.register(paymentsRoutes, { payments: services.payments });
+  await app.register(reportsRoutes, { reports: services.reports });
   // Its own scope: a raw-body parser, so the signature is checked on the bytes Stripe signed.
   await app.register(stripeWebhookRoutes, { payments: services.payments, constructEvent: container.stripeWebhook });
   await app.register(accessRoutes, { access: services.access });

@@ -13,6 +13,8 @@ import { createRecheckService } from './modules/organisations/recheck.service';
 import { createPayments } from './modules/payments/payments.module';
 import { createPricingRepository } from './modules/pricing/pricing.repository';
 import { createPricingService } from './modules/pricing/pricing.service';
+import { createReportsRepository } from './modules/reports/reports.repository';
+import { createReportsService, noVolunteerHours, type VolunteerHoursSource } from './modules/reports/reports.service';
 import { createVenuesRepository } from './modules/venues/venues.repository';
 import { createVenuesService } from './modules/venues/venues.service';
 
@@ -23,6 +25,8 @@ export interface ContainerOverrides {
   logger?: Logger;
   /** Self-entry's adapters (SMS, locks), code randomness and error reporting. */
   selfEntry?: SelfEntryOverrides;
+  /** Attended volunteer hours for reports (the rota's, once it records them). */
+  volunteerHours?: VolunteerHoursSource;
 }
 
 /** The composition root: the one place where the database, repositories and services are wired. */
@@ -40,6 +44,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     organisations: createOrganisationsRepository(db),
     bookings: createBookingsRepository(db),
     pricing: createPricingRepository(db),
+    reports: createReportsRepository(db),
   };
   const selfEntry = createSelfEntry(config, { db, clock, logger, bookings: repos.bookings, venues: repos.venues }, overrides.selfEntry);
   const pricing = createPricingService({ pricing: repos.pricing, venues: repos.venues, organisations: repos.organisations, clock });
@@ -80,6 +85,8 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     }),
     pricing,
     payments: payments.service,
+    // Volunteer hours: wire the rota module's source here once it records attended shifts.
+    reports: createReportsService({ reports: repos.reports, clock, volunteerHours: overrides.volunteerHours ?? noVolunteerHours }),
     tierRechecks: createRecheckService({
       organisations: repos.organisations,
       clock,

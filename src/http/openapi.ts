@@ -25,6 +25,7 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string) {
         { name: 'pricing', description: 'Rate cards per tier and quotes' },
         { name: 'payments', description: 'Stripe Checkout, invoices, refunds and the Stripe webhook' },
         { name: 'self-entry', description: 'Doors, door codes, keypad checks, the entry log and the SMS webhook' },
+        { name: 'reports', description: 'Usage, income, subsidy, occupancy and volunteer hours for funders and trustees (JSON or CSV)' },
       ],
     },
     transform: jsonSchemaTransform,

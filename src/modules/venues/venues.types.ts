@@ -38,6 +38,13 @@ export const cancellationRuleSchema = z.object({
   refundPercent: z.number().int().min(0).max(100),
 });
 
+export const reportSettingsSchema = z
+  .object({
+    volunteerHourValuePence: z.number().int().min(0).max(100_000).default(1271),
+    valuationNote: z.string().trim().min(1).max(500).default('National Living Wage from April 2026 (£12.71 an hour)'),
+  })
+  .strict();
+
 export const approvalModeSchema = z.enum(['none', 'first_time', 'all']);
 
 export const hubSettingsSchema = z
@@ -62,6 +69,8 @@ export const hubSettingsSchema = z
       ]),
     /** Hours when staff or volunteers are on site; bookings outside them may need caretaker shifts. */
     staffedHours: openingHoursSchema.optional(),
+    /** Funders' reports: what an hour of volunteering is valued at, and the method the hub states. */
+    reports: reportSettingsSchema.prefault({}),
   })
   .strict();
 export type HubSettings = z.infer<typeof hubSettingsSchema>;

@@ -1,0 +1,146 @@
+import { and, asc, gt, inArray, lt, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { closures, hubs, rooms } from '../../db/schema';
+
+/**
+ * The longest a booking can last: rooms allow at most 7 days (venues.schemas.ts, roomBody), and
+ * every booking is checked against its room. It lets the usage query use the (hub_id, starts_at)
+ * index from both ends instead of reading a hub's whole history before the period.
+ */
+export const LONGEST_BOOKING_DAYS = 7;
+
+/** One row of the usage aggregate: a grouping of (hub, month, tier), or one room's booked time. */
+export interface UsageRow {
+  kind: 'tier' | 'room';
+  /** Null where the grouping set leaves it out. */
+  hubId: string | null;
+  month: string | null;
+  tier: string | null;
+  roomId: string | null;
+  /** Used bookings that start in the grouping's time. */
+  bookings: number;
+  /** Used milliseconds inside the period. */
+  usedMs: number;
+  incomePence: number;
+  subsidyPence: number;
+  /** Different organisations with used time. */
+  organisations: number;
+  cancellations: number;
+  noShows: number;
+}
+
+export interface UsageQuery {
+  hubIds: string[];
+  /** Local dates, inclusive, read in each hub's own zone. */
+  from: string;
+  to: string;
+  /** Bookings that ended before this instant can be no-shows. */
+  now: Date;
+}
+
+/**
+ * The report's figures in one statement. Each hub's period and local months become instants in
+ * the hub's zone (AT TIME ZONE, so months that cross a clock change are right); each booking that
+ * overlaps a month is cut to it. Money is shared in proportion to time with whole pence that
+ * always add up: the pence earned by instant t is round(price × elapsed(t) / length) (half up),
+ * and a piece [s, e) gets earned(e) − earned(s), so adjacent pieces telescope to the price.
+ * Income and subsidy are shared that way separately (so the subsidy share is never negative);
+ * the private-rate figure is their sum.
+ */
+export function createReportsRepository(db: DbOrTx) {
+  return {
+    async usage(q: UsageQuery, tx: DbOrTx = db): Promise<UsageRow[]> {
+      if (q.hubIds.length === 0) return [];
+      const hubIds = sql`ARRAY[${sql.join(
+        q.hubIds.map((id) => sql`${id}`),
+        sql`, `,
+      )}]::uuid[]`;
+      const result = await tx.execute(sql`
+        WITH h AS (
+          SELECT id AS hub_id, timezone AS tz,
+                 (${q.from}::date::timestamp AT TIME ZONE timezone) AS p_from,
+                 ((${q.to}::date + 1)::timestamp AT TIME ZONE timezone) AS p_to,
+                 EXISTS (SELECT 1 FROM doors d WHERE d.hub_id = hubs.id AND d.provider = 'keypad') AS has_keypad
+          FROM hubs WHERE id = ANY(${hubIds})
+        ),
+        months AS (
+          SELECT h.hub_id, h.has_keypad, to_char(m, 'YYYY-MM') AS month,
+                 (greatest(m, ${q.from}::date::timestamp) AT TIME ZONE h.tz) AS m_from,
+                 (least(m + interval '1 month', (${q.to}::date + 1)::timestamp) AT TIME ZONE h.tz) AS m_to,
+                 h.p_from
+          FROM h CROSS JOIN generate_series(date_trunc('month', ${q.from}::date::timestamp), ${q.to}::date::timestamp, interval '1 month') m
+        ),
+        pieces AS MATERIALIZED (
+          SELECT b.hub_id, b.room_id, b.organisation_id AS org, m.month,
+                 coalesce(b.price->>'tier', o.verified_tier::text, o.claimed_tier::text) AS tier,
+                 b.status IN ('confirmed', 'completed') AS used,
+                 b.status = 'cancelled' AS cancelled,
+                 (b.starts_at >= m.m_from AND b.starts_at < m.m_to) AS starts_here,
+                 m.has_keypad AND b.ends_at <= ${q.now.toISOString()}::timestamptz AS ended_at_keypad_hub,
+                 b.id,
+                 round(extract(epoch FROM (b.ends_at - b.starts_at)) * 1000) AS len,
+                 round(extract(epoch FROM (greatest(b.starts_at, m.m_from) - b.starts_at)) * 1000) AS s,
+                 round(extract(epoch FROM (least(b.ends_at, m.m_to) - b.starts_at)) * 1000) AS e,
+                 coalesce((b.price->>'amountPence')::numeric, 0) AS amount,
+                 coalesce((b.price->>'subsidyPence')::numeric, 0) AS subsidy
+          FROM months m
+          JOIN bookings b ON b.hub_id = m.hub_id
+                         AND b.starts_at < m.m_to
+                         AND b.starts_at > m.p_from - make_interval(days => ${LONGEST_BOOKING_DAYS})
+                         AND b.ends_at > m.m_from
+                         AND b.status IN ('confirmed', 'completed', 'cancelled')
+          JOIN organisations o ON o.id = b.organisation_id
+        ),
+        shares AS (
+          SELECT hub_id, room_id, org, month, tier, used, cancelled, starts_here,
+                 CASE WHEN used THEN e - s ELSE 0 END AS ms,
+                 CASE WHEN used THEN round(amount * e / len) - round(amount * s / len) ELSE 0 END AS income,
+                 CASE WHEN used THEN round(subsidy * e / len) - round(subsidy * s / len) ELSE 0 END AS sub,
+                 -- A no-show: it ended with a keypad code for its doors that never opened one.
+                 CASE WHEN used AND starts_here AND ended_at_keypad_hub THEN
+                   EXISTS (SELECT 1 FROM access_codes ac JOIN access_code_doors acd ON acd.access_code_id = ac.id
+                           JOIN doors d ON d.id = acd.door_id AND d.provider = 'keypad' WHERE ac.booking_id = pieces.id)
+                   AND NOT EXISTS (SELECT 1 FROM access_codes ac JOIN door_entries de ON de.access_code_id = ac.id AND de.granted
+                                   WHERE ac.booking_id = pieces.id)
+                 ELSE false END AS no_show
+          FROM pieces
+        ),
+        fine AS (
+          SELECT hub_id, month, tier, org,
+                 count(*) FILTER (WHERE used AND starts_here) AS bookings,
+                 sum(ms) AS ms, sum(income) AS income, sum(sub) AS sub,
+                 count(*) FILTER (WHERE cancelled AND starts_here) AS cancellations,
+                 count(*) FILTER (WHERE no_show) AS no_shows
+          FROM shares GROUP BY hub_id, month, tier, org
+        )
+        SELECT 'tier' AS kind, hub_id::text AS "hubId", month, tier, NULL::text AS "roomId",
+               sum(bookings)::float8 AS bookings, sum(ms)::float8 AS "usedMs", sum(income)::float8 AS "incomePence",
+               sum(sub)::float8 AS "subsidyPence", (count(DISTINCT org) FILTER (WHERE ms > 0))::float8 AS organisations,
+               sum(cancellations)::float8 AS cancellations, sum(no_shows)::float8 AS "noShows"
+        FROM fine
+        GROUP BY GROUPING SETS ((hub_id, month, tier), (hub_id, month), (hub_id, tier), (hub_id), (month, tier), (month), (tier), ())
+        UNION ALL
+        SELECT 'room', hub_id::text, NULL, NULL, room_id::text, count(*) FILTER (WHERE starts_here)::float8, sum(ms)::float8,
+               sum(income)::float8, sum(sub)::float8, (count(DISTINCT org))::float8, 0, 0
+        FROM shares WHERE used GROUP BY hub_id, room_id
+      `);
+      return (result as unknown as { rows: UsageRow[] }).rows;
+    },
+
+    hubsByIds: (ids: string[], tx: DbOrTx = db) => tx.select().from(hubs).where(inArray(hubs.id, ids)).orderBy(asc(hubs.name), asc(hubs.id)),
+    listHubs: (tx: DbOrTx = db) => tx.select().from(hubs).orderBy(asc(hubs.name), asc(hubs.id)),
+    roomsOf: (hubIds: string[], tx: DbOrTx = db) =>
+      tx
+        .select({ id: rooms.id, hubId: rooms.hubId, name: rooms.name, active: rooms.active })
+        .from(rooms)
+        .where(inArray(rooms.hubId, hubIds))
+        .orderBy(asc(rooms.name), asc(rooms.id)),
+    /** Closures of these hubs (whole hub or one room) overlapping [from, to). */
+    closuresOf: (hubIds: string[], from: Date, to: Date, tx: DbOrTx = db) =>
+      tx
+        .select({ hubId: closures.hubId, roomId: closures.roomId, startsAt: closures.startsAt, endsAt: closures.endsAt })
+        .from(closures)
+        .where(and(inArray(closures.hubId, hubIds), lt(closures.startsAt, to), gt(closures.endsAt, from))),
+  };
+}
+export type ReportsRepository = ReturnType<typeof createReportsRepository>;
