@@ -487,3 +487,67 @@ describe('no-shows', () => {
     expect(res.body.totals.noShows).toBe(2);
   });
 });
+
+describe('volunteer hours from the injected source', () => {
+  it('values each hub\'s attended minutes at its own hourly value, by role, apart from money charged', async () => {
+    const windows: unknown[] = [];
+    const v = await createTestApp({
+      now: NOW,
+      overrides: {
+        volunteerHours: async (w) => {
+          windows.push(...w);
+          const [a, b] = w.map((x) => x.hubId);
+          return {
+            rows: [
+              { hubId: a, role: 'opener', month: '2026-03', minutes: 90, volunteers: 2 },
+              { hubId: a, role: 'opener', month: '2026-04', minutes: 61, volunteers: 1 },
+              { hubId: a, role: 'caretaker', month: '2026-04', minutes: 240, volunteers: 1 },
+              { hubId: b, role: 'opener', month: '2026-04', minutes: 30, volunteers: 1 },
+            ],
+            totals: [
+              { hubId: a, role: 'opener', volunteers: 2 },
+              { hubId: a, role: 'caretaker', volunteers: 1 },
+              { hubId: a, role: null, volunteers: 2 },
+              { hubId: b, role: 'opener', volunteers: 1 },
+              { hubId: b, role: null, volunteers: 1 },
+            ],
+          };
+        },
+      },
+    });
+    try {
+      const a = await makeHub(v, { name: 'A hub', settings: { reports: { volunteerHourValuePence: 1271, valuationNote: 'National Living Wage' } } });
+      const b = await makeHub(v, { name: 'B hub', timezone: 'Europe/Dublin', settings: { reports: { volunteerHourValuePence: 1000, valuationNote: 'Flat £10' } } });
+      const boss = await makeUser(v, { isAdmin: true });
+      const res = await v.http.get('/reports/usage').query({ from: '2026-03-15', to: '2026-04-15' }).set(boss.auth);
+      expect(res.status).toBe(200);
+      // Each hub's own window: its local dates in its own zone (London is on GMT on 15 March, Dublin too).
+      expect(windows).toEqual([
+        { hubId: a.id, timezone: 'Europe/London', fromUtc: new Date('2026-03-15T00:00:00Z'), toUtc: new Date('2026-04-15T23:00:00Z') },
+        { hubId: b.id, timezone: 'Europe/Dublin', fromUtc: new Date('2026-03-15T00:00:00Z'), toUtc: new Date('2026-04-15T23:00:00Z') },
+      ]);
+      // A opener 151 min × 12.71/h = 3198.68 → 3199; caretaker 240 min → 5084; B opener 30 min × 10.00/h = 500.
+      expect(res.body.volunteers).toEqual({
+        hours: 7.02,
+        minutes: 421,
+        volunteers: 3,
+        valuePence: 3199 + 5084 + 500,
+        hourValuePence: null,
+        valuationNote: null,
+        byRole: [
+          { role: 'caretaker', hours: 4, minutes: 240, volunteers: 1, valuePence: 5084 },
+          { role: 'opener', hours: 3.02, minutes: 181, volunteers: 3, valuePence: 3699 },
+        ],
+        byHub: [
+          { hubId: a.id, hubName: 'A hub', hourValuePence: 1271, valuationNote: 'National Living Wage', hours: 6.52, minutes: 391, volunteers: 2, valuePence: 8283 },
+          { hubId: b.id, hubName: 'B hub', hourValuePence: 1000, valuationNote: 'Flat £10', hours: 0.5, minutes: 30, volunteers: 1, valuePence: 500 },
+        ],
+        note: null,
+      });
+      // Volunteer value is never money charged; a hub with no rooms or bookings reads zero, not an error.
+      expect(res.body.totals).toMatchObject({ bookings: 0, incomePence: 0, subsidyPence: 0, bookableHours: 0, occupancy: 0 });
+    } finally {
+      await v.close();
+    }
+  });
+});

@@ -114,9 +114,11 @@ export function createReportsRepository(db: DbOrTx) {
           FROM shares GROUP BY hub_id, month, tier, org
         )
         SELECT 'tier' AS kind, hub_id::text AS "hubId", month, tier, NULL::text AS "roomId",
-               sum(bookings)::float8 AS bookings, sum(ms)::float8 AS "usedMs", sum(income)::float8 AS "incomePence",
-               sum(sub)::float8 AS "subsidyPence", (count(DISTINCT org) FILTER (WHERE ms > 0))::float8 AS organisations,
-               sum(cancellations)::float8 AS cancellations, sum(no_shows)::float8 AS "noShows"
+               -- The empty grouping set answers one row even with no bookings: its sums are null.
+               coalesce(sum(bookings), 0)::float8 AS bookings, coalesce(sum(ms), 0)::float8 AS "usedMs",
+               coalesce(sum(income), 0)::float8 AS "incomePence", coalesce(sum(sub), 0)::float8 AS "subsidyPence",
+               (count(DISTINCT org) FILTER (WHERE ms > 0))::float8 AS organisations,
+               coalesce(sum(cancellations), 0)::float8 AS cancellations, coalesce(sum(no_shows), 0)::float8 AS "noShows"
         FROM fine
         GROUP BY GROUPING SETS ((hub_id, month, tier), (hub_id, month), (hub_id, tier), (hub_id), (month, tier), (month), (tier), ())
         UNION ALL
