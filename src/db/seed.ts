@@ -1,7 +1,9 @@
 import { count } from 'drizzle-orm';
 import type { Db } from './client';
 import { generateDeviceKey, hashPassword, hashSecret } from '../lib/crypto';
-import { doorRooms, doors, hubMembers, hubs, organisationMembers, organisations, rateCards, rooms, tierVerifications, users } from './schema';
+import { bookings, doorRooms, doors, hubMembers, hubs, organisationMembers, organisations, rateCards, rooms, tierVerifications, users } from './schema';
+import { pastBookings } from './seed.history';
+import type { RateCardInput } from '../modules/pricing/pricing.fns';
 import { hubSettingsSchema, openOn, WEEKDAYS, type OpeningHours } from '../modules/venues/venues.types';
 
 export const DEMO_PASSWORD = 'hubkey-demo';
@@ -136,7 +138,7 @@ export async function seedDemo(db: Db, opts: { today?: Date; seamDeviceId?: stri
     const effectiveFrom = today.toISOString().slice(0, 10);
     const evening = (r: ReturnType<typeof rates>) => ({ name: 'Evening', weekdays: [1, 2, 3, 4, 5], from: '18:00', to: '24:00', tiers: r });
     const weekend = (r: ReturnType<typeof rates>) => ({ name: 'Weekend', weekdays: [6, 7], from: '00:00', to: '24:00', tiers: r });
-    await tx.insert(rateCards).values([
+    const cards = await tx.insert(rateCards).values([
       {
         hubId: riverside.id,
         effectiveFrom,
@@ -155,7 +157,30 @@ export async function seedDemo(db: Db, opts: { today?: Date; seamDeviceId?: stri
         createdBy: u.staff.id,
       },
       { hubId: northgate.id, effectiveFrom, tiers: rates(1000, 2000, 3000, 4000), bands: [weekend(rates(1200, 2400, 3600, 4800))], minimumChargePence: 0, createdBy: u.staff2.id },
-    ]);
+    ]).returning();
+
+    // Three months and more of past hires at every tier, so the demo's reports have figures.
+    const room = (name: string) => roomRows.find((r) => r.name === name)!;
+    const [hubCard, hallCard, northCard] = cards.map(
+      (c): RateCardInput => ({ effectiveFrom: c.effectiveFrom, tiers: c.tiers as RateCardInput['tiers'], bands: (c.bands ?? undefined) as RateCardInput['bands'], minimumChargePence: c.minimumChargePence ?? undefined }),
+    );
+    const at = (r: (typeof roomRows)[number], card: typeof hubCard) => ({ roomId: r.id, hubId: r.hubId, timezone: 'Europe/London', card });
+    await tx.insert(bookings).values(
+      pastBookings(
+        [
+          { ...at(room('Meeting Room'), hubCard), organisationId: community.id, tier: 'community', title: 'Memory café', attendees: 10, weekday: 2, starts: '10:00', ends: '12:00', every: 1 },
+          { ...at(room('Main Hall'), hallCard), organisationId: community.id, tier: 'community', title: 'Community lunch', attendees: 40, weekday: 5, starts: '11:30', ends: '14:30', every: 1 },
+          { ...at(room('Main Hall'), hallCard), organisationId: charity.id, tier: 'national_charity', title: 'Carers support group', attendees: 25, weekday: 4, starts: '13:00', ends: '16:00', every: 2 },
+          { ...at(room('Community Kitchen'), hubCard), organisationId: statutory.id, tier: 'statutory', title: 'Cookery for health', attendees: 8, weekday: 3, starts: '09:30', ends: '12:30', every: 1 },
+          { ...at(room('Main Hall'), hallCard), organisationId: priv.id, tier: 'private', title: 'Team away day', attendees: 60, weekday: 1, starts: '18:00', ends: '21:30', every: 2 },
+          { ...at(room('Studio'), northCard), organisationId: statutory.id, tier: 'statutory', title: 'Adult learning', attendees: 20, weekday: 2, starts: '14:00', ends: '16:00', every: 1 },
+          { ...at(room('Garden Room'), northCard), organisationId: community.id, tier: 'community', title: 'Gardening club', attendees: 12, weekday: 6, starts: '10:00', ends: '13:00', every: 1 },
+          { ...at(room('Studio'), northCard), organisationId: priv.id, tier: 'private', title: 'Dance party', attendees: 30, weekday: 6, starts: '20:00', ends: '00:30', every: 3 },
+        ],
+        today,
+        u.staff.id,
+      ),
+    );
 
     // Self-entry at Riverside: a keypad front door to every room, and a smart lock on the Meeting Room.
     const frontDeviceKey = generateDeviceKey();

@@ -53,4 +53,21 @@ describe('the demo network', () => {
     expect(res.status).toBe(201);
     expect(res.body.status).not.toBe('requested');
   });
+
+  it("fills the last three months' reports: every tier, both hubs, rooms, months and cancellations", async () => {
+    const staff = await login('staff@example.org');
+    const hub = await t.http.get(`/hubs/${seed.hubs.riverside.id}/reports/usage`).query({ from: '2026-08-23', to: '2026-11-22' }).set(staff);
+    expect(hub.status).toBe(200);
+    expect(hub.body.byMonth.map((m: { month: string }) => m.month)).toEqual(['2026-08', '2026-09', '2026-10', '2026-11']);
+    const network = await t.http.get('/reports/usage').query({ from: '2026-08-23', to: '2026-11-22' }).set(await login('admin@example.org'));
+    expect(network.status).toBe(200);
+    const r = network.body;
+    for (const tier of r.byTier) expect({ tier: tier.tier, used: tier.bookings > 0 && tier.hours > 0 && tier.incomePence > 0 }).toEqual({ tier: tier.tier, used: true });
+    expect(r.byTier.filter((x: { subsidyPence: number }) => x.subsidyPence > 0).map((x: { tier: string }) => x.tier)).toEqual(['community', 'national_charity', 'statutory']);
+    expect(r.totals.cancellations).toBeGreaterThan(0);
+    expect(r.byHub.every((h: { bookings: number; occupancy: number }) => h.bookings > 0 && h.occupancy > 0)).toBe(true);
+    expect(r.byRoom.every((room: { bookedHours: number }) => room.bookedHours > 0)).toBe(true);
+    expect(r.byMonth.filter((m: { bookings: number }) => m.bookings > 0)).toHaveLength(4);
+    expect(r.volunteers.note).toMatch(/No attended volunteer shifts/);
+  });
 });
