@@ -10,6 +10,8 @@
  *   BENCH_DURATION (10) seconds per measured run; BENCH_WARMUP (3) seconds of warm-up before each
  *   BENCH_CONNECTIONS (20) concurrent HTTP connections, and concurrent pg loops for the baseline
  *   BENCH_POOL (20)     the app's (and the baseline's) pg pool size
+ *   BENCH_REPORT_CONNECTIONS (4) concurrent connections for the report scenarios (each request reads a year)
+ *   BENCH_SCENARIOS     comma-separated subset of availability,search,booking,report (default: all)
  *   BENCH_KEEP_DB=1     leave hubkey_bench in place afterwards (it is dropped by default)
  */
 import autocannon from 'autocannon';
@@ -44,6 +46,8 @@ const WARMUP = num('BENCH_WARMUP', 3, 0);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 20);
 const POOL = num('BENCH_POOL', 20);
 const KEEP_DB = env.BENCH_KEEP_DB === '1';
+const REPORT_CONNECTIONS = num('BENCH_REPORT_CONNECTIONS', 4);
+const SCENARIOS = new Set((env.BENCH_SCENARIOS || 'availability,search,booking,report').split(',').map((x) => x.trim()));
 const BENCH_DB = 'hubkey_bench';
 /** Days ahead over which new bookings are spread (hubs take bookings up to 365 days ahead). */
 const SLOT_DAYS = 360;
@@ -102,11 +106,11 @@ interface HttpResult {
 }
 
 /** One autocannon run, its load generated in a worker thread so it does not share the app's event loop. */
-async function cannon(url: string, setupRequest: string | undefined, seconds: number, slotOffset = 0): Promise<HttpResult> {
+async function cannon(url: string, setupRequest: string | undefined, seconds: number, slotOffset = 0, connections = CONNECTIONS): Promise<HttpResult> {
   env.HUBKEY_BENCH_SLOT_OFFSET = String(slotOffset); // read by the worker thread, which copies process.env when it starts
   const r = await autocannon({
     url,
-    connections: CONNECTIONS,
+    connections,
     duration: seconds,
     workers: 1,
     timeout: 30,
@@ -201,6 +205,12 @@ async function main() {
     };
 
     const token = app.jwt.sign({ sub: seed.userId });
+    // Reports: a network admin reads a year centred on today (inside the seeded range).
+    const adminId = (await pool.query<{ id: string }>(`INSERT INTO users (email, password_hash, name, is_admin) VALUES ('bench-admin@example.org', 'x', 'Bench admin', true) RETURNING id`)).rows[0].id;
+    const adminToken = app.jwt.sign({ sub: adminId });
+    const reportFrom = addDays(today, -182);
+    const reportTo = addDays(today, 182);
+    const hubIds = (await pool.query<{ id: string }>('SELECT id FROM hubs ORDER BY name')).rows.map((h) => h.id);
     const rooms = (await pool.query<{ id: string; hubId: string; capacity: number; bufferMinutes: number }>(
       `SELECT id, hub_id AS "hubId", capacity, buffer_minutes AS "bufferMinutes" FROM rooms ORDER BY id`,
     )).rows;
@@ -218,6 +228,10 @@ async function main() {
         searchHours: SEARCH_HOURS,
         searchCapacities: SEARCH_CAPACITIES,
         searchFeatures: SEARCH_FEATURES,
+        adminToken,
+        hubIds,
+        reportFrom,
+        reportTo,
       }),
     );
     env.HUBKEY_BENCH_DATA = dataFile;
@@ -301,6 +315,10 @@ async function main() {
         201,
       );
     })();
+    const asAdmin = { authorization: `Bearer ${adminToken}` };
+    const reportPeriod = { from: reportFrom, to: reportTo };
+    const hubReportPlan = await record('hub report (a year)', { hub: hubIds[1], ...reportPeriod }, () => app.inject({ method: 'GET', url: `/hubs/${hubIds[1]}/reports/usage?from=${reportFrom}&to=${reportTo}`, headers: asAdmin }), 200);
+    const networkReportPlan = await record('network report (a year)', reportPeriod, () => app.inject({ method: 'GET', url: `/reports/usage?from=${reportFrom}&to=${reportTo}`, headers: asAdmin }), 200);
     // Each plan replays once cleanly before the clock starts.
     await replay(pool, availPlan, availParams());
     for (const plan of searchPlans) await replay(pool, plan, searchOp().params);
@@ -308,18 +326,18 @@ async function main() {
 
     // ---- Load ----
     const setup = (f: string) => resolve(__dirname, 'bench', f);
-    const pgRun = async (name: string, op: () => Promise<void>) => {
-      if (WARMUP) await pgLoad(op, { connections: CONNECTIONS, seconds: WARMUP });
+    const pgRun = async (name: string, op: () => Promise<void>, connections = CONNECTIONS) => {
+      if (WARMUP) await pgLoad(op, { connections, seconds: WARMUP });
       const elu0 = performance.eventLoopUtilization();
-      const r = await pgLoad(op, { connections: CONNECTIONS, seconds: DURATION });
+      const r = await pgLoad(op, { connections, seconds: DURATION });
       const elu = performance.eventLoopUtilization(elu0).utilization;
       log(`  ${name} pg-only: ${fmt(r.rps)} ops/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.ops} ops, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}; main thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per op)`);
       return { ...r, elu };
     };
-    const httpRun = async (name: string, url: string, file: string | undefined, offsets: [number, number] = [0, 0]) => {
-      if (WARMUP) await cannon(url, file && setup(file), WARMUP, offsets[0]);
+    const httpRun = async (name: string, url: string, file: string | undefined, offsets: [number, number] = [0, 0], connections = CONNECTIONS) => {
+      if (WARMUP) await cannon(url, file && setup(file), WARMUP, offsets[0], connections);
       const elu0 = performance.eventLoopUtilization();
-      const r = await cannon(url, file && setup(file), DURATION, offsets[1]);
+      const r = await cannon(url, file && setup(file), DURATION, offsets[1], connections);
       const elu = performance.eventLoopUtilization(elu0).utilization;
       const codes = Object.entries(r.statuses).map(([c, n]) => `${c}×${n}`).join(' ');
       log(`  ${name} HTTP: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.total} requests [${codes}], non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; app thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per request)`);
@@ -329,26 +347,42 @@ async function main() {
     log('\nRunning:');
     const bareResult = await httpRun('bare Fastify', bareUrl, undefined);
     const rows: Row[] = [];
-    const availApi = await httpRun('availability', appUrl, 'availability.cjs');
-    const availPg = await pgRun('availability', () => replay(pool, availPlan, availParams()));
-    rows.push({ name: 'Room availability (7 days)', api: availApi, pg: availPg, note: '' });
+    if (SCENARIOS.has('availability')) {
+      const availApi = await httpRun('availability', appUrl, 'availability.cjs');
+      const availPg = await pgRun('availability', () => replay(pool, availPlan, availParams()));
+      rows.push({ name: 'Room availability (7 days)', api: availApi, pg: availPg, note: '' });
+    }
 
-    const searchApi = await httpRun('search', appUrl, 'search.cjs');
-    const searchPg = await pgRun('search', () => {
-      const op = searchOp();
-      return replay(pool, op.plan, op.params);
-    });
-    rows.push({ name: 'Network search (2 h window)', api: searchApi, pg: searchPg, note: '' });
+    if (SCENARIOS.has('search')) {
+      const searchApi = await httpRun('search', appUrl, 'search.cjs');
+      const searchPg = await pgRun('search', () => {
+        const op = searchOp();
+        return replay(pool, op.plan, op.params);
+      });
+      rows.push({ name: 'Network search (2 h window)', api: searchApi, pg: searchPg, note: '' });
+    }
 
-    // The API's warm-up and measured runs take different slots (offsets); the pg side has its own hours.
-    const bookingApi = await httpRun('booking', appUrl, 'booking.cjs', [0, rooms.length * 30]);
-    const bookingPg = await pgRun('booking', () => replay(pool, bookingPlan, bookingParams()));
-    rows.push({
-      name: 'Booking creation',
-      api: bookingApi,
-      pg: bookingPg,
-      note: `201: ${bookingApi.statuses['201'] ?? 0}, 409: ${bookingApi.statuses['409'] ?? 0}, other non-2xx: ${bookingApi.non2xx - (bookingApi.statuses['409'] ?? 0)}`,
-    });
+    if (SCENARIOS.has('booking')) {
+      // The API's warm-up and measured runs take different slots (offsets); the pg side has its own hours.
+      const bookingApi = await httpRun('booking', appUrl, 'booking.cjs', [0, rooms.length * 30]);
+      const bookingPg = await pgRun('booking', () => replay(pool, bookingPlan, bookingParams()));
+      rows.push({
+        name: 'Booking creation',
+        api: bookingApi,
+        pg: bookingPg,
+        note: `201: ${bookingApi.statuses['201'] ?? 0}, 409: ${bookingApi.statuses['409'] ?? 0}, other non-2xx: ${bookingApi.non2xx - (bookingApi.statuses['409'] ?? 0)}`,
+      });
+    }
+
+    if (SCENARIOS.has('report')) {
+      // Fewer connections: each request reads a year of bookings (BENCH_REPORT_CONNECTIONS).
+      const hubApi = await httpRun('hub report', appUrl, 'report-hub.cjs', [0, 0], REPORT_CONNECTIONS);
+      const hubPg = await pgRun('hub report', () => replay(pool, hubReportPlan, { hub: pick(hubIds), ...reportPeriod }), REPORT_CONNECTIONS);
+      rows.push({ name: `Hub report (a year, ${REPORT_CONNECTIONS} conn.)`, api: hubApi, pg: hubPg, note: '' });
+      const netApi = await httpRun('network report', appUrl, 'report-network.cjs', [0, 0], REPORT_CONNECTIONS);
+      const netPg = await pgRun('network report', () => replay(pool, networkReportPlan, reportPeriod), REPORT_CONNECTIONS);
+      rows.push({ name: `Network report (a year, ${seed.hubs} hubs, ${REPORT_CONNECTIONS} conn.)`, api: netApi, pg: netPg, note: '' });
+    }
 
     // ---- Query plans ----
     const explain = async (plan: Plan, test: (text: string) => boolean, params: Record<string, unknown>) => {
@@ -372,10 +406,15 @@ async function main() {
       org: seed.organisationId,
       user: seed.userId,
     });
+    const isUsage = (text: string) => text.includes('GROUPING SETS');
+    const hubUsagePlan = SCENARIOS.has('report') ? await explain(hubReportPlan, isUsage, { hub: hubIds[2], ...reportPeriod }) : '';
+    const networkUsagePlan = SCENARIOS.has('report') ? await explain(networkReportPlan, isUsage, reportPeriod) : '';
     const usesGist = (plan: string) => /bookings_no_overlap/.test(plan);
     log(`\nEXPLAIN ANALYZE, search (capacity >= 10, step_free_access, ${planDay} 10:00-12:00 local):\n${searchPlan}`);
     log(`\nEXPLAIN ANALYZE, availability's blocking bookings (one room, 7 days from ${planDay}):\n${availQueryPlan}`);
     log(`\nEXPLAIN ANALYZE, booking's clash check (one room, ${planDay} 12:00-14:00):\n${clashPlan}`);
+    if (hubUsagePlan) log(`\nEXPLAIN ANALYZE, a hub's usage report (${reportFrom}..${reportTo}):\n${hubUsagePlan}`);
+    if (networkUsagePlan) log(`\nEXPLAIN ANALYZE, the network's usage report (${reportFrom}..${reportTo}):\n${networkUsagePlan}`);
     log(
       `\nGiST exclusion index (bookings_no_overlap) used by: search ${usesGist(searchPlan) ? 'yes' : 'NO'}, availability ${usesGist(availQueryPlan) ? 'yes' : 'NO'}, clash check ${usesGist(clashPlan) ? 'yes' : 'NO'}`,
     );

@@ -131,6 +131,8 @@ export function toPlan(recorded: Recorded[], inputs: Record<string, unknown>): P
       }
       if (typeof v === 'string' && UUID.test(v)) {
         for (let j = i - 1; j >= 0; j--) {
+          // Only a statement that had answered before this one was sent can have supplied the value.
+          if (recorded[j].end > r.start) continue;
           for (const [row, values] of recorded[j].rows.entries()) {
             for (const [col, x] of Object.entries(values as Record<string, unknown>)) if (x === v) return { k: 'ref', stmt: j, row, col };
           }

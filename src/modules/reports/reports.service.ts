@@ -73,8 +73,24 @@ const measures = (r: UsageRow | undefined): Measures => {
   };
 };
 
+/** How many (zone, opening hours, period) results are kept: a year of luxon day-walking costs 40-150 ms. */
+const OPENING_MEMO_SIZE = 64;
+
 export function createReportsService(deps: { reports: ReportsRepository; clock: Clock; volunteerHours: VolunteerHoursSource }) {
   const { reports } = deps;
+  // Opening intervals depend only on the zone, the hours and the period: reports of the same
+  // period (this month, last quarter, the year) reuse them. Oldest first out.
+  const openingMemo = new Map<string, Interval[]>();
+  function openingFor(hub: HubRow, span: Interval): Interval[] {
+    const key = `${hub.timezone}|${JSON.stringify(hub.openingHours)}|${span.start}|${span.end}`;
+    let open = openingMemo.get(key);
+    if (!open) {
+      open = openingIntervals(hub.openingHours, hub.timezone, new Date(span.start), new Date(span.end));
+      if (openingMemo.size >= OPENING_MEMO_SIZE) openingMemo.delete(openingMemo.keys().next().value!);
+      openingMemo.set(key, open);
+    }
+    return open;
+  }
 
   async function hubOr404(hubId: string) {
     const [hub] = await reports.hubsByIds([hubId]);
@@ -89,14 +105,10 @@ export function createReportsService(deps: { reports: ReportsRepository; clock: 
     const earliest = Math.min(...[...spans.values()].map((s) => s.start));
     const latest = Math.max(...[...spans.values()].map((s) => s.end));
     const [rooms, closures] = await Promise.all([reports.roomsOf(hubIds), reports.closuresOf(hubIds, new Date(earliest), new Date(latest))]);
-    // Hubs usually share their hours and zone: work each distinct pair out once.
-    const openByRule = new Map<string, Interval[]>();
     const byRoom = new Map<string, Map<string, number>>();
     for (const hub of hubs) {
-      const span = spans.get(hub.id)!;
-      const key = `${hub.timezone}|${JSON.stringify(hub.openingHours)}`;
-      let open = openByRule.get(key);
-      if (!open) openByRule.set(key, (open = openingIntervals(hub.openingHours, hub.timezone, new Date(span.start), new Date(span.end))));
+      // Hubs usually share their hours and zone: each distinct rule is worked out once.
+      const open = openingFor(hub, spans.get(hub.id)!);
       const months = monthWindows(period, hub.timezone);
       const hubClosures = closures.filter((c) => c.hubId === hub.id);
       for (const room of rooms.filter((r) => r.hubId === hub.id)) {
