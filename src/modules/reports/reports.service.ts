@@ -120,13 +120,15 @@ export function createReportsService(deps: { reports: ReportsRepository; clock: 
   }
 
   async function build(actorHubs: HubRow[], period: LocalPeriod, scope: 'hub' | 'network') {
-    const hubIds = actorHubs.map((h) => h.id);
     const windows = actorHubs.map((h) => {
       const span = periodInstants(period, h.timezone);
       return { hubId: h.id, timezone: h.timezone, fromUtc: new Date(span.start), toUtc: new Date(span.end) };
     });
     const [rows, space, volunteers] = await Promise.all([
-      reports.usage({ hubIds, from: period.from, to: period.to, now: deps.clock.now() }),
+      reports.usage({
+        months: actorHubs.flatMap((h) => monthWindows(period, h.timezone).map((m) => ({ hubId: h.id, month: m.month, start: new Date(m.start), end: new Date(m.end) }))),
+        now: deps.clock.now(),
+      }),
       bookable(actorHubs, period),
       deps.volunteerHours(windows),
     ]);
