@@ -145,7 +145,8 @@ export const CSV_COLUMNS = [
 ] as const;
 type CsvRecord = Partial<Record<(typeof CSV_COLUMNS)[number], string | number | null>>;
 
-interface CsvMeasures {
+/** The booking figures of a report row (by tier, month, hub or the whole). */
+export interface Measures {
   bookings: number;
   hours: number;
   minutes: number;
@@ -155,9 +156,8 @@ interface CsvMeasures {
   organisations: number;
   cancellations: number;
   noShows: number;
-  bookableHours?: number;
-  occupancy?: number;
 }
+type CsvMeasures = Measures & { bookableHours?: number; occupancy?: number };
 export interface CsvReport {
   scope: 'hub' | 'network';
   totals: CsvMeasures;

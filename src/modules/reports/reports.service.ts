@@ -8,6 +8,7 @@ import { reportSettingsSchema } from '../venues/venues.types';
 import { TIERS } from '../../db/schema/organisations.types';
 import {
   type LocalPeriod,
+  type Measures,
   bookableByMonth,
   checkPeriod,
   hoursOf,
@@ -43,18 +44,6 @@ export type VolunteerHoursSource = (windows: VolunteerHoursWindow[]) => Promise<
 export const noVolunteerHours: VolunteerHoursSource = async () => ({ rows: [], totals: [] });
 
 export const NO_SHIFTS_NOTE = 'No attended volunteer shifts are recorded for this period.';
-
-interface Measures {
-  bookings: number;
-  hours: number;
-  minutes: number;
-  incomePence: number;
-  privateRatePence: number;
-  subsidyPence: number;
-  organisations: number;
-  cancellations: number;
-  noShows: number;
-}
 
 const zero: UsageRow = { kind: 'tier', hubId: null, month: null, tier: null, roomId: null, bookings: 0, usedMs: 0, incomePence: 0, subsidyPence: 0, organisations: 0, cancellations: 0, noShows: 0 };
 
