@@ -1,5 +1,6 @@
 import { and, asc, gt, inArray, lt, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client';
+import { type DbOrTx, sqlState } from '../../db/client';
+import { DomainError } from '../../lib/errors';
 import { closures, hubs, rooms } from '../../db/schema';
 
 /**
@@ -8,6 +9,8 @@ import { closures, hubs, rooms } from '../../db/schema';
  * index from both ends instead of reading a hub's whole history before the period.
  */
 export const LONGEST_BOOKING_DAYS = 7;
+/** SQLSTATE of a statement stopped by statement_timeout. */
+const QUERY_CANCELED = '57014';
 
 /** One row of the usage aggregate: a grouping of (hub, month, tier), or one room's booked time. */
 export interface UsageRow {
@@ -120,13 +123,22 @@ export function createReportsRepository(db: DbOrTx) {
       `;
       // The planner's cost for a year of a network is far above jit_above_cost, and compiling the
       // plan took longer than running it (600 ms of 700 ms on 4,000 bookings): no JIT for this one.
-      const result = await tx.transaction(async (t) => {
-        await t.execute(sql`SET LOCAL jit = off`);
-        // Enough memory to group a year of a network in memory instead of sorting on disk.
-        await t.execute(sql`SET LOCAL work_mem = '32MB'`);
-        return t.execute(query);
-      });
-      return (result as unknown as { rows: UsageRow[] }).rows;
+      try {
+        const result = await tx.transaction(async (t) => {
+          await t.execute(sql`SET LOCAL jit = off`);
+          // Enough memory to group a year of a network in memory instead of sorting on disk.
+          await t.execute(sql`SET LOCAL work_mem = '32MB'`);
+          // Bounded even on a slow day: a network's year takes seconds, never minutes.
+          await t.execute(sql`SET LOCAL statement_timeout = '120s'`);
+          return t.execute(query);
+        });
+        return (result as unknown as { rows: UsageRow[] }).rows;
+      } catch (err) {
+        if (sqlState(err) === QUERY_CANCELED) {
+          throw new DomainError('unavailable', 'report_timeout', 'The report took too long to work out; ask for a shorter period or fewer hubs, or try again later');
+        }
+        throw err;
+      }
     },
 
     hubsByIds: (ids: string[], tx: DbOrTx = db) => tx.select().from(hubs).where(inArray(hubs.id, ids)).orderBy(asc(hubs.name), asc(hubs.id)),

@@ -13,7 +13,7 @@ const response = {
     description: 'The report as JSON, or as a CSV file with Accept: text/csv or ?format=csv',
     content: { 'application/json': { schema: usageReportView }, 'text/csv': { schema: z.string() } },
   },
-  ...errorResponses(400, 401, 403, 404),
+  ...errorResponses(400, 401, 403, 404, 503),
 };
 
 /** CSV when asked by ?format=csv, or by an Accept header that names text/csv before application/json. */

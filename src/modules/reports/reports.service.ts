@@ -64,9 +64,33 @@ const measures = (r: UsageRow | undefined): Measures => {
 
 /** How many (zone, opening hours, period) results are kept: a year of luxon day-walking costs 40-150 ms. */
 const OPENING_MEMO_SIZE = 64;
+/**
+ * Report statements run at once per process; more wait their turn. A network's year reads every
+ * booking of the year, so without a cap a few of them could take every pooled connection and
+ * starve bookings, keypads and the worker.
+ */
+export const CONCURRENT_REPORTS = 2;
+
+/** A small counting semaphore: at most `size` calls of `run` at a time, the rest queued in order. */
+function limiter(size: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(run: () => Promise<T>): Promise<T> => {
+    if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await run();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
 
 export function createReportsService(deps: { reports: ReportsRepository; clock: Clock; volunteerHours: VolunteerHoursSource }) {
   const { reports } = deps;
+  const oneAtATime = limiter(CONCURRENT_REPORTS);
   // Opening intervals depend only on the zone, the hours and the period: reports of the same
   // period (this month, last quarter, the year) reuse them. Oldest first out.
   const openingMemo = new Map<string, Interval[]>();
@@ -89,6 +113,7 @@ export function createReportsService(deps: { reports: ReportsRepository; clock: 
 
   /** Opening hours minus closures, per room and month, in each hub's zone. Bounded: one period of at most a year. */
   async function bookable(hubs: HubRow[], period: LocalPeriod) {
+    if (hubs.length === 0) return { rooms: [], byRoom: new Map<string, Map<string, number>>() };
     const hubIds = hubs.map((h) => h.id);
     const spans = new Map(hubs.map((h) => [h.id, periodInstants(period, h.timezone)]));
     const earliest = Math.min(...[...spans.values()].map((s) => s.start));
@@ -114,10 +139,12 @@ export function createReportsService(deps: { reports: ReportsRepository; clock: 
       return { hubId: h.id, timezone: h.timezone, fromUtc: new Date(span.start), toUtc: new Date(span.end) };
     });
     const [rows, space, volunteers] = await Promise.all([
-      reports.usage({
-        months: actorHubs.flatMap((h) => monthWindows(period, h.timezone).map((m) => ({ hubId: h.id, month: m.month, start: new Date(m.start), end: new Date(m.end) }))),
-        now: deps.clock.now(),
-      }),
+      oneAtATime(() =>
+        reports.usage({
+          months: actorHubs.flatMap((h) => monthWindows(period, h.timezone).map((m) => ({ hubId: h.id, month: m.month, start: new Date(m.start), end: new Date(m.end) }))),
+          now: deps.clock.now(),
+        }),
+      ),
       bookable(actorHubs, period),
       deps.volunteerHours(windows),
     ]);
