@@ -1,6 +1,7 @@
 import { type Config, ConfigError, loadConfig } from './config/env';
 import { type Container, type ContainerOverrides, createContainer } from './container';
 import { DEMO_LOGINS, DEMO_PASSWORD, hasData, seedDemo } from './db/seed';
+import { assertDataDirFree, startControl } from './modules/backups/backups.control';
 
 /** Reads the environment or exits naming the bad variable. */
 export function configOrExit(): Config {
@@ -26,10 +27,16 @@ export interface SeededDoor {
 }
 
 export async function bootstrap(config: Config, overrides: ContainerOverrides = {}): Promise<{ container: Container; seeded: boolean; keypad?: SeededDoor }> {
+  // The embedded database is one process's: refuse a second one on the same DATA_DIR.
+  if (config.database.embedded && !overrides.database) await assertDataDirFree(config.database.dataDir, 'starting another process on it');
   const container = await createContainer(config, overrides);
   let seeded = false;
   let keypad: SeededDoor | undefined;
   if (config.database.embedded) {
+    if (!overrides.database) {
+      const control = await startControl(config.database.dataDir, (dir) => container.services.backups.backup(dir), container.logger);
+      container.onClose(() => control.close());
+    }
     await container.database.migrate();
     if (!(await hasData(container.database.db))) {
       const demo = await seedDemo(container.database.db);

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from './lib/logger';
 import { createSelfEntry, type SelfEntryOverrides } from './modules/access/access.module';
 import { createAuthRepository } from './modules/auth/auth.repository';
 import { createAuthService } from './modules/auth/auth.service';
+import { createBackupService } from './modules/backups/backups.service';
 import { createBookingsRepository } from './modules/bookings/bookings.repository';
 import { createBookingsService } from './modules/bookings/bookings.service';
 import { createOrganisationsRepository } from './modules/organisations/organisations.repository';
@@ -94,7 +95,18 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       enqueue: (msg) => selfEntry.services.outbox.enqueue(msg),
     }),
     ...selfEntry.services,
+    backups: createBackupService({
+      database,
+      clock,
+      logger,
+      dir: config.backups.dir,
+      keep: config.backups.keep,
+      hubIds: async () => (await repos.venues.listHubs()).map((h) => h.id),
+      alertStaff: (hubId, body, dedupeKey) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey),
+    }),
   };
+  /** Run (last added first) before the database closes: e.g. the embedded server's control socket. */
+  const closers: Array<() => Promise<void>> = [];
 
   return {
     config,
@@ -109,7 +121,11 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     setTokenSigner(fn: (userId: string) => string) {
       signer = fn;
     },
+    onClose(fn: () => Promise<void>) {
+      closers.unshift(fn);
+    },
     async close() {
+      for (const fn of closers) await fn();
       await database.close();
     },
   };

@@ -17,6 +17,8 @@ export const envSchema = z
     DATABASE_URL: z.preprocess(emptyToUndefined, z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
     DATA_DIR: z.string().default('./data'),
+    BACKUP_DIR: z.string().min(1).default('./backups'),
+    BACKUP_KEEP: z.coerce.number().int().min(1).max(3650).default(14),
     PUBLIC_URL: z.preprocess(emptyToUndefined, optionalUrl),
     JWT_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
     JWT_EXPIRES_IN: z.string().regex(/^\d+[smhd]$/, 'like 12h or 30m').default('12h'),
@@ -38,8 +40,9 @@ export const envSchema = z
     TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   })
   .superRefine((env, ctx) => {
+    // The embedded database (DATABASE_URL unset) is a supported production home for a small hub (docs/operations.md).
     if (env.NODE_ENV === 'production') {
-      for (const key of ['JWT_SECRET', 'ACCESS_CODE_KEY', 'DATABASE_URL', 'PUBLIC_URL'] as const) {
+      for (const key of ['JWT_SECRET', 'ACCESS_CODE_KEY', 'PUBLIC_URL'] as const) {
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
       }
     }
@@ -58,6 +61,8 @@ export interface Config {
   host: string;
   logLevel: Env['LOG_LEVEL'];
   database: { url?: string; poolMax: number; dataDir: string; embedded: boolean };
+  /** Where `npm run backup` and the nightly job write, and how many nightly backups are kept. */
+  backups: { dir: string; keep: number };
   publicUrl: string;
   jwt: { secret: string; expiresIn: string; generated: boolean };
   accessCodeKey: string;
@@ -94,6 +99,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, dataDir: e.DATA_DIR, embedded: !e.DATABASE_URL },
+    backups: { dir: e.BACKUP_DIR, keep: e.BACKUP_KEEP },
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     jwt: { secret: e.JWT_SECRET ?? devSecret('jwt'), expiresIn: e.JWT_EXPIRES_IN, generated: !e.JWT_SECRET },
     accessCodeKey: e.ACCESS_CODE_KEY ?? devSecret('access-code'),

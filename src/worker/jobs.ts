@@ -1,5 +1,6 @@
 import type { Container } from '../container';
 import { ACCESS_JOBS } from '../modules/access/access.jobs';
+import { BACKUP_JOBS } from '../modules/backups/backups.jobs';
 import { OUTBOX_JOBS } from '../modules/notifications/outbox.jobs';
 import { RECHECK_JOBS } from '../modules/organisations/recheck.service';
 import { PAYMENTS_JOBS } from '../modules/payments/payments.jobs';
@@ -29,6 +30,7 @@ export const JOBS: Job[] = [
   // Codes are issued before the outbox is sent, so `--once` issues and texts in one run.
   ...ACCESS_JOBS,
   ...OUTBOX_JOBS,
+  ...BACKUP_JOBS,
 ];
 
 /** Runs one job under its lock; returns what it did, or 'skipped' when another worker holds it. */
