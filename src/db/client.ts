@@ -9,6 +9,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { mkdirSync } from 'node:fs';
 import { Pool } from 'pg';
 import { migrationsFolder } from '../lib/paths';
+import { embeddedStartParams } from './embedded';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -69,7 +70,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   }
   const dir = opts.dataDir ?? 'memory://';
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-  const pglite = await PGlite.create(dir, { extensions: { btree_gist }, loadDataDir: opts.loadDataDir });
+  const pglite = await PGlite.create(dir, { extensions: { btree_gist }, loadDataDir: opts.loadDataDir, startParams: embeddedStartParams() });
   const db = drizzlePglite(pglite, { schema }) as unknown as Db;
   return {
     db,

@@ -56,12 +56,12 @@ export async function writeLogicalBackup(database: Database, file: string, creat
         createdAt: createdAt.toISOString(),
         source: database.kind,
         migrations: await migrationState(q),
-        tables: await tableSums(q, tables),
+        tables: await tableSums(q, tables, true),
       };
       await write(JSON.stringify(header) + '\n');
       for (const table of tables) {
         await write(JSON.stringify({ table }) + '\n');
-        for await (const rows of tableRows(q, table)) {
+        for await (const rows of tableRows(q, table, { forBackup: true })) {
           // row_to_json escapes newlines inside strings and jsonb prints on one line; a row never spans lines.
           if (rows.some((r) => r.includes('\n'))) throw new BackupError(`a row of ${table} printed across lines; backup stopped`);
           await write(rows.join('\n') + '\n');

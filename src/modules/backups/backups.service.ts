@@ -27,6 +27,8 @@ export interface BackupDeps {
   /** Every hub's id, to tell each hub's staff when the nightly backup fails. */
   hubIds(): Promise<string[]>;
   alertStaff(hubId: string, body: string, dedupeKey: string): Promise<number>;
+  /** pg_dump and pg_restore as found on PATH, unless given. */
+  pgTools?: { dump: string; restore: string };
 }
 
 /** pg_dump's custom format starts with these bytes. */
@@ -56,7 +58,7 @@ export function createBackupService(deps: BackupDeps) {
     const file = resolve(join(dir, backupFileName(at, kind)));
     if (existsSync(file)) throw new BackupError(`${file} already exists (one backup per second)`, 'refused');
     if (database.kind === 'postgres') {
-      const bytes = await pgDump(database.url!, file);
+      const bytes = await pgDump(database.url!, file, deps.pgTools?.dump);
       return { file, bytes, ms: Math.round(performance.now() - started), kind };
     }
     const { header, bytes } = await writeLogicalBackup(database, file, at);
@@ -82,7 +84,7 @@ export function createBackupService(deps: BackupDeps) {
       if (database.kind !== 'postgres') throw new BackupError('a pg_dump backup restores into PostgreSQL only: set DATABASE_URL to an empty database', 'refused');
       const hasData = await inTransaction(database, 'write', async (q) => anyRows(q, await tablesInLoadOrder(q)));
       if (hasData && !opts.force) throw new BackupError('the database already has data; restore refused (add --force to replace everything in it)', 'refused');
-      await pgRestore(database.url!, file);
+      await pgRestore(database.url!, file, deps.pgTools?.restore);
       await database.migrate();
       return { ms: Math.round(performance.now() - started), format: 'pg_dump' };
     }

@@ -74,6 +74,19 @@ export function loadOrder(tables: string[], edges: { child: string; parent: stri
   return out;
 }
 
+/**
+ * How a backup prints a table's rows when it differs from the plain row: door codes travel
+ * encrypted in access_codes, but a code text that was already sent keeps its digits in the
+ * outbox's body; a backup withholds them (the row is history; a pending text keeps them, as it
+ * must still go out). A move to PostgreSQL copies rows unchanged.
+ */
+export const WITHHELD = '[withheld]';
+const BACKUP_ROWS: Record<string, string> = {
+  outbox: `row_to_json(json_populate_record(t, json_build_object('body',
+    CASE WHEN t.status IN ('sent', 'failed') THEN regexp_replace(t.body, ': [0-9]{4,12}\\. Works', ': ${WITHHELD}. Works', 'g') ELSE t.body END)))`,
+};
+const rowJson = (table: string, forBackup: boolean) => (forBackup && BACKUP_ROWS[table]) || 'row_to_json(t)';
+
 export interface TableSum {
   name: string;
   rows: number;
@@ -81,12 +94,12 @@ export interface TableSum {
   checksum: string;
 }
 
-export async function tableSums(q: Sql, tables: string[]): Promise<TableSum[]> {
+export async function tableSums(q: Sql, tables: string[], forBackup = false): Promise<TableSum[]> {
   const out: TableSum[] = [];
   for (const name of tables) {
     const [r] = await q.query<{ rows: number; checksum: string }>(
       `SELECT count(*)::int AS rows, md5(coalesce(string_agg(h, '' ORDER BY h COLLATE "C"), '')) AS checksum
-         FROM (SELECT md5(row_to_json(t)::text) AS h FROM ${ident(name)} t) s`,
+         FROM (SELECT md5(${rowJson(name, forBackup)}::text) AS h FROM ${ident(name)} t) s`,
     );
     out.push({ name, rows: Number(r.rows), checksum: r.checksum });
   }
@@ -94,8 +107,9 @@ export async function tableSums(q: Sql, tables: string[]): Promise<TableSum[]> {
 }
 
 /** Every row of a table as PostgreSQL's JSON text, in batches, through a cursor inside the caller's transaction. */
-export async function* tableRows(q: Sql, table: string, batch = 1000): AsyncGenerator<string[]> {
-  await q.query(`DECLARE hubkey_rows NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS j FROM ${ident(table)} t`);
+export async function* tableRows(q: Sql, table: string, opts: { forBackup?: boolean; batch?: number } = {}): AsyncGenerator<string[]> {
+  const batch = opts.batch ?? 1000;
+  await q.query(`DECLARE hubkey_rows NO SCROLL CURSOR FOR SELECT ${rowJson(table, opts.forBackup ?? false)}::text AS j FROM ${ident(table)} t`);
   try {
     for (;;) {
       const rows = await q.query<{ j: string }>(`FETCH ${batch} FROM hubkey_rows`);
