@@ -7,8 +7,9 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie|@electric-sql/pglite)/)'],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
-  // Tests of real concurrency need PostgreSQL's many connections; PGlite is one connection.
-  testPathIgnorePatterns: ['/node_modules/', ...(process.env.DATABASE_URL ? [] : ['/test/integration/postgres-only/'])],
+  // Tests of real concurrency need PostgreSQL's many connections; PGlite is one connection. Tests of
+  // the embedded server's own process (crashes, its control socket) run in the embedded pass only.
+  testPathIgnorePatterns: ['/node_modules/', ...(process.env.DATABASE_URL ? ['/test/integration/embedded-only/'] : ['/test/integration/postgres-only/'])],
   testTimeout: 30000,
   // Integration files each open their own database; two workers fit the 2-core machines.
   maxWorkers: 2,

@@ -13,6 +13,7 @@
  *   BENCH_REPORT_CONNECTIONS (4) concurrent connections for the report scenarios (each request reads a year)
  *   BENCH_SCENARIOS     comma-separated subset of availability,search,booking,report (default: all)
  *   BENCH_KEEP_DB=1     leave hubkey_bench in place afterwards (it is dropped by default)
+ *   BENCH_EMBEDDED_ONLY=1  only the embedded server's memory line (no PostgreSQL needed)
  */
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
@@ -27,6 +28,7 @@ import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config/env';
 import { createContainer } from '../src/container';
 import { openDatabase } from '../src/db/client';
+import { describeEmbeddedMemory, measureEmbeddedMemory } from './bench/embedded-memory';
 import { BOOKING_SLOTS, ZONE, seedNetwork } from './bench/seed';
 import { type LoadResult, type Plan, bindArgs, describePlan, pgLoad, recordPool, replay, toPlan } from './bench/pg-baseline';
 
@@ -154,6 +156,10 @@ async function main() {
   }, TIME_LIMIT_MS);
   hardStop.unref();
   const started = performance.now();
+  // The embedded server's memory, measured first while the machine is quiet (docs/performance.md).
+  const embeddedMemory = describeEmbeddedMemory(await measureEmbeddedMemory());
+  log(embeddedMemory);
+  if (env.BENCH_EMBEDDED_ONLY === '1') return;
   const urls = benchUrls();
   const m = machine();
   log(`Hubkey benchmark: ${ROOMS.toLocaleString('en-GB')} rooms, ${BOOKINGS.toLocaleString('en-GB')} bookings on ${urls.shown}`);
@@ -454,6 +460,7 @@ async function main() {
       if (i === 0) log(widths.map((w) => '-'.repeat(w)).join('  '));
     }
     for (const r of rows) if (r.note) log(`${r.name}: ${r.note}`);
+    log(embeddedMemory);
 
     const md = [
       `| ${header.join(' | ')} |`,
