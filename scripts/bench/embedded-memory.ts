@@ -1,6 +1,6 @@
 /**
  * The embedded (PGlite) server's resident memory, measured the way it runs on one box: the real
- * server process (`src/server.ts --with-worker`) on a fresh DATA_DIR with the demo network, after
+ * server process, started as `npm start` starts it, on a fresh DATA_DIR with the demo network, after
  * start and after a burst of requests. Linux only (reads /proc); elsewhere it says so.
  */
 import autocannon from 'autocannon';
@@ -30,8 +30,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** `npm start`'s command line (node, its memory flags, the server), run without npm in between. */
+function startCommand(): string[] {
+  const script = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const [bin, ...args] = script.split(/\s+/);
+  if (bin !== 'node') throw new Error(`npm start runs ${bin}, not node: update scripts/bench/embedded-memory.ts`);
+  return args;
+}
+
 async function start(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--with-worker'], {
+  const child = spawn(process.execPath, startCommand(), {
     cwd: packageRoot(),
     env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development' },
     stdio: 'ignore',
@@ -58,6 +66,7 @@ export interface EmbeddedMemory {
   peak: number;
   requests: number;
   settings: string;
+  flags: string;
 }
 
 /** Starts the server twice (the first start seeds), measures the second after start and after `seconds` of load. */
@@ -89,7 +98,7 @@ export async function measureEmbeddedMemory(seconds = 10, connections = 10): Pro
         requests += r.requests.total;
       }
       const after = status(child.pid!);
-      return { afterStart, afterBurst: after.rss, peak: after.peak, requests, settings: EMBEDDED_SETTINGS.join(', ') };
+      return { afterStart, afterBurst: after.rss, peak: after.peak, requests, settings: EMBEDDED_SETTINGS.join(', '), flags: startCommand().filter((a) => a.startsWith('--max')).join(' ') };
     } finally {
       await stop(child);
     }
@@ -100,5 +109,5 @@ export async function measureEmbeddedMemory(seconds = 10, connections = 10): Pro
 
 export function describeEmbeddedMemory(m: EmbeddedMemory | string): string {
   if (typeof m === 'string') return m;
-  return `Embedded server memory (PGlite, ${m.settings}): ${m.afterStart} MB RSS after start, ${m.afterBurst} MB after a burst of ${m.requests.toLocaleString('en-GB')} requests (peak ${m.peak} MB); budget 256 MB`;
+  return `Embedded server memory (npm start: ${m.flags}; PGlite ${m.settings}): ${m.afterStart} MB RSS after start, ${m.afterBurst} MB after a burst of ${m.requests.toLocaleString('en-GB')} requests (peak ${m.peak} MB); budget 256 MB`;
 }
