@@ -1,9 +1,12 @@
 import { configOrExit } from '../src/bootstrap';
 import { openDatabase } from '../src/db/client';
+import { assertDataDirFree } from '../src/modules/backups/backups.control';
 
 /** Applies pending migrations (under an advisory lock) to DATABASE_URL, or the embedded database in DATA_DIR. */
 async function main() {
   const config = configOrExit();
+  // The embedded database belongs to the process that has it open: never open it beside a running server.
+  if (config.database.embedded) await assertDataDirFree(config.database.dataDir, 'migrating it (the server migrates it at start)');
   const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
   await database.migrate();
   console.log(`Migrated the ${database.kind === 'postgres' ? 'PostgreSQL' : `embedded (${config.database.dataDir})`} database.`);

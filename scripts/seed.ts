@@ -1,11 +1,13 @@
 import { configOrExit } from '../src/bootstrap';
 import { openDatabase } from '../src/db/client';
+import { assertDataDirFree } from '../src/modules/backups/backups.control';
 import { DEMO_LOGINS, DEMO_PASSWORD, hasData, seedDemo } from '../src/db/seed';
 
 /** Seeds the demo network. Refuses a database that already has data unless given --force. */
 async function main() {
   const config = configOrExit();
   const force = process.argv.includes('--force');
+  if (config.database.embedded) await assertDataDirFree(config.database.dataDir, 'seeding it');
   const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
   try {
     await database.migrate();
