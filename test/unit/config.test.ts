@@ -60,7 +60,22 @@ describe('loadConfig', () => {
     [{ STRIPE_SECRET_KEY: 'pk_live_oops' }, 'STRIPE_SECRET_KEY'],
     [{ STRIPE_API_BASE: 'not a url' }, 'STRIPE_API_BASE'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
+    [{ BACKUP_KEEP: '0' }, 'BACKUP_KEEP'],
+    [{ BACKUP_KEEP: 'all' }, 'BACKUP_KEEP'],
+    [{ BACKUP_DIR: '' }, 'BACKUP_DIR'],
   ])('names the bad variable in %j', (env, name) => {
     expect(problemsOf(env)).toContain(name);
+  });
+
+  it('reads BACKUP_DIR and BACKUP_KEEP, defaulting to ./backups and 14', () => {
+    expect(loadConfig({}).backups).toEqual({ dir: './backups', keep: 14 });
+    expect(loadConfig({ BACKUP_DIR: '/var/lib/hubkey/backups', BACKUP_KEEP: '30' }).backups).toEqual({ dir: '/var/lib/hubkey/backups', keep: 30 });
+  });
+
+  it('runs production on the embedded database (a small hub on one box) once the secrets are set', () => {
+    const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ACCESS_CODE_KEY: 'ab'.repeat(32), PUBLIC_URL: 'https://hub.example.org' });
+    expect(c.database).toMatchObject({ embedded: true });
+    expect(problemsOf({ NODE_ENV: 'production' })).not.toContain('DATABASE_URL');
+    expect(problemsOf({ NODE_ENV: 'production' })).toContain('ACCESS_CODE_KEY');
   });
 });
