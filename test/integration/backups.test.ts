@@ -16,6 +16,9 @@ import { createTestApp, openTestDatabase, type TestApp } from '../helpers/app';
 import { makeOrg, makeWorld } from '../helpers/factories';
 import { everyRow, orphans } from '../helpers/tables';
 
+// Several restores into new databases per test.
+jest.setTimeout(120_000);
+
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const CODE_IN_TEXT = /: (\d{4,12})\. Works/;
 /** A sent outbox row as a backup holds it: the code's digits withheld. */

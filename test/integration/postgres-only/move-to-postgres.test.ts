@@ -20,6 +20,9 @@ import { everyRow } from '../../helpers/tables';
  * bookings) copied into new, empty databases on this run's PostgreSQL server, made here and
  * dropped afterwards.
  */
+// Each test opens the embedded data dir more than once (PGlite starts in seconds on a busy machine).
+jest.setTimeout(180_000);
+
 const server = process.env.DATABASE_URL!;
 const made: string[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), 'hubkey-move-'));
