@@ -32,6 +32,8 @@ function node(script: string, args: string[] = []) {
 }
 
 async function startServer(): Promise<ChildProcess> {
+  // Never talk to someone else's server on this port.
+  if ((await fetch(`${base}/health`).then((r) => r.status, () => 0)) !== 0) throw new Error(`port ${PORT} is already in use`);
   const child = node('src/server.ts', ['--with-worker']);
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
@@ -130,7 +132,9 @@ describe('the embedded server killed with SIGKILL while bookings are made', () =
     const second = node('src/server.ts');
     let output = '';
     second.stderr!.on('data', (d) => (output += d));
-    const [code] = (await once(second, 'exit')) as [number];
+    const exited = once(second, 'exit') as Promise<[number]>;
+    const timer = setTimeout(() => second.kill('SIGKILL'), 120_000); // it must refuse long before this
+    const [code] = await exited.finally(() => clearTimeout(timer));
     expect(code).not.toBe(0);
     expect(output).toMatch(/a Hubkey server is running on/);
     expect((await fetch(`${base}/ready`)).status).toBe(200);
