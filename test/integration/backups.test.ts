@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -68,6 +68,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const d of opened) await d.close();
   await t.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('backup and restore', () => {

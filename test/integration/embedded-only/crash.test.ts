@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -104,6 +104,7 @@ async function everyAnsweredBookingIsThere() {
 
 afterAll(async () => {
   if (server) await kill(server, 'SIGKILL');
+  for (const d of [dataDir, backupDir]) rmSync(d, { recursive: true, force: true });
 });
 
 describe('the embedded server killed with SIGKILL while bookings are made', () => {

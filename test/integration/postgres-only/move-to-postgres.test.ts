@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -94,6 +94,7 @@ afterAll(async () => {
   await admin(async (c) => {
     for (const name of made) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   });
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('npm run move-to-postgres', () => {
