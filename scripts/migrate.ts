@@ -1,10 +1,13 @@
 import { configOrExit } from '../src/bootstrap';
-import { openDatabase } from '../src/db/client';
+import { openDatabase, waitForDatabase } from '../src/db/client';
+import { createLogger } from '../src/lib/logger';
 
 /** Applies pending migrations (under an advisory lock) to DATABASE_URL, or the embedded database in DATA_DIR. */
 async function main() {
   const config = configOrExit();
-  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, connectTimeoutMs: config.database.connectTimeoutMs });
+  // A server still starting (or briefly away) is waited for, with backoff, rather than failing the release.
+  await waitForDatabase(database, createLogger(config.logLevel));
   await database.migrate();
   console.log(`Migrated the ${database.kind === 'postgres' ? 'PostgreSQL' : `embedded (${config.database.dataDir})`} database.`);
   await database.close();

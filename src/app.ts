@@ -8,7 +8,7 @@ import { authPlugin } from './http/auth';
 import { registerErrorHandling } from './http/errors';
 import { registerOpenApi } from './http/openapi';
 import { errorResponses } from './http/schemas';
-import { DomainError } from './lib/errors';
+import { databaseUnavailable } from './lib/errors';
 import { accessRoutes, doorDeviceRoutes, smsWebhookRoutes } from './modules/access/access.routes';
 import { authRoutes } from './modules/auth/auth.routes';
 import { bookingsRoutes } from './modules/bookings/bookings.routes';
@@ -51,7 +51,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
         await container.database.db.execute('select 1');
       } catch (err) {
         req.log.warn({ err }, 'database not ready');
-        throw new DomainError('unavailable', 'not_ready', 'The database is not reachable');
+        throw databaseUnavailable();
       }
       return { status: 'ready' as const, database: container.database.kind };
     },

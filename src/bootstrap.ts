@@ -1,6 +1,8 @@
 import { type Config, ConfigError, loadConfig } from './config/env';
 import { type Container, type ContainerOverrides, createContainer } from './container';
+import { waitForDatabase } from './db/client';
 import { DEMO_LOGINS, DEMO_PASSWORD, hasData, seedDemo } from './db/seed';
+import type { Logger } from './lib/logger';
 
 /** Reads the environment or exits naming the bad variable. */
 export function configOrExit(): Config {
@@ -38,6 +40,48 @@ export async function bootstrap(config: Config, overrides: ContainerOverrides = 
     }
   }
   return { container, seeded, keypad };
+}
+
+/**
+ * Waits, in the background, until PostgreSQL answers, logging each failed try (with backoff).
+ * The API listens meanwhile and answers 503 (`/ready` too) until it connects; the worker starts
+ * its schedule when `reachable` resolves. Returns at once on the embedded database.
+ */
+export function connectInBackground(container: Container): { reachable: Promise<boolean>; abort(): void } {
+  const controller = new AbortController();
+  const reachable = container.database.kind === 'pglite' ? Promise.resolve(true) : waitForDatabase(container.database, container.logger, controller.signal);
+  return { reachable, abort: () => controller.abort() };
+}
+
+/** Time a process gets to finish its in-flight requests and jobs after SIGTERM before it exits anyway (code 1). */
+export const SHUTDOWN_GRACE_MS = 25_000;
+
+/**
+ * SIGTERM / SIGINT: runs `drain` once (stop taking work, finish what is in flight, close the
+ * database), then exits 0; 1 if draining failed or took longer than SHUTDOWN_GRACE_MS.
+ */
+export function onShutdown(log: Logger, drain: () => Promise<void>) {
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    try {
+      await drain();
+      log.info({ signal }, 'shut down cleanly');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 export function demoBanner(config: Config, seeded: boolean, keypad?: SeededDoor): string {

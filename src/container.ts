@@ -33,7 +33,13 @@ export interface ContainerOverrides {
 export async function createContainer(config: Config, overrides: ContainerOverrides = {}) {
   const database =
     overrides.database ??
-    (await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, poolMax: config.database.poolMax }));
+    (await openDatabase({
+      url: config.database.url,
+      dataDir: config.database.dataDir,
+      poolMax: config.database.poolMax,
+      lockPoolMax: config.database.lockPoolMax,
+      connectTimeoutMs: config.database.connectTimeoutMs,
+    }));
   const { db } = database;
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
