@@ -219,3 +219,22 @@ export async function waitForDatabase(database: Database, log: WaitLogger, signa
     delay = Math.min(delay * 2, 30_000);
   }
 }
+
+/**
+ * Runs `fn`, and while it fails because the database is unreachable, again with backoff (0.25 s
+ * doubling to 5 s) until `deadline` (epoch ms); then, or for any other error, throws. For writes
+ * that record something already done outside the database (a text the provider accepted), where
+ * giving up would mean doing it again.
+ */
+export async function retryWhileUnavailable<T>(fn: () => Promise<T>, deadline: number): Promise<T> {
+  let delay = 250;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || Date.now() + delay >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 5_000);
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import type { SmsSender } from '../../adapters/sms/sms';
-import type { DbOrTx } from '../../db/client';
+import { type DbOrTx, retryWhileUnavailable } from '../../db/client';
 import type { Clock } from '../../lib/clock';
 import { MINUTE } from '../../lib/time';
 import type { NewOutboxRow, OutboxRepository } from './outbox.repository';
@@ -44,10 +44,15 @@ export function createOutboxService(deps: {
   const { outbox, sms, clock } = deps;
   const policy: OutboxPolicy = { ...DEFAULT_OUTBOX_POLICY, ...deps.policy };
 
-  async function sendOne(row: Awaited<ReturnType<OutboxRepository['claimDue']>>[number]): Promise<'sent' | 'retry' | 'failed'> {
+  /**
+   * `leaseEnds` (epoch ms, real time): the claim's lease. If the database goes away after the
+   * provider took the text, recording it is retried until then, so the text is not sent again.
+   */
+  async function sendOne(row: Awaited<ReturnType<OutboxRepository['claimDue']>>[number], leaseEnds: number): Promise<'sent' | 'retry' | 'failed'> {
+    const finish = (values: Parameters<OutboxRepository['finish']>[2]) => retryWhileUnavailable(() => outbox.finish(row.id, row.attempts, values), leaseEnds);
     try {
       const result = await sms.send({ to: row.to, body: row.body });
-      await outbox.finish(row.id, row.attempts, {
+      await finish({
         status: 'sent',
         providerId: result.providerId,
         providerStatus: result.status,
@@ -59,14 +64,14 @@ export function createOutboxService(deps: {
       const retryable = (err as { retryable?: unknown }).retryable === true;
       const message = String((err as Error).message ?? err).slice(0, 500);
       if (retryable && row.attempts < policy.maxAttempts) {
-        await outbox.finish(row.id, row.attempts, {
+        await finish({
           status: 'pending',
           nextAttemptAt: new Date(clock.now().getTime() + backoffMs(row.attempts, policy)),
           lastError: message,
         });
         return 'retry';
       }
-      await outbox.finish(row.id, row.attempts, { status: 'failed', lastError: message });
+      await finish({ status: 'failed', lastError: message });
       return 'failed';
     }
   }
@@ -100,7 +105,8 @@ export function createOutboxService(deps: {
         const now = clock.now();
         const rows = await outbox.claimDue(now, new Date(now.getTime() + policy.leaseMs), policy.batchSize);
         if (rows.length === 0) break;
-        for (const row of rows) if ((await sendOne(row)) === 'sent') sent++;
+        const leaseEnds = Date.now() + policy.leaseMs - 5_000;
+        for (const row of rows) if ((await sendOne(row, leaseEnds)) === 'sent') sent++;
       }
       return sent;
     },
