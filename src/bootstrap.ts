@@ -3,6 +3,7 @@ import { type Container, type ContainerOverrides, createContainer } from './cont
 import { waitForDatabase } from './db/client';
 import { DEMO_LOGINS, DEMO_PASSWORD, hasData, seedDemo } from './db/seed';
 import type { Logger } from './lib/logger';
+import { startScheduler } from './worker/scheduler';
 
 /** Reads the environment or exits naming the bad variable. */
 export function configOrExit(): Config {
@@ -82,6 +83,32 @@ export function onShutdown(log: Logger, drain: () => Promise<void>) {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/**
+ * A long-running process's life: waits for PostgreSQL in the background, and on SIGTERM stops the
+ * schedule (waiting for jobs in flight), runs `drain` (the API: answer requests in flight), closes
+ * the database and exits 0. `startSchedule` starts the worker's jobs once the database answers.
+ */
+export function runLifecycle(container: Container, drain?: () => Promise<void>) {
+  const connecting = connectInBackground(container);
+  let scheduler: ReturnType<typeof startScheduler> | undefined;
+  let stopping = false;
+  onShutdown(container.logger, async () => {
+    stopping = true;
+    connecting.abort();
+    await scheduler?.stop();
+    await drain?.();
+    await container.close();
+  });
+  return {
+    /** Resolves true once the schedule runs; false if the process began stopping first. */
+    async startSchedule(): Promise<boolean> {
+      if (!(await connecting.reachable) || stopping) return false;
+      scheduler = startScheduler(container, container.logger);
+      return true;
+    },
+  };
 }
 
 export function demoBanner(config: Config, seeded: boolean, keypad?: SeededDoor): string {

@@ -1,6 +1,5 @@
 import { buildApp } from './app';
-import { bootstrap, configOrExit, connectInBackground, demoBanner, onShutdown } from './bootstrap';
-import { startScheduler } from './worker/scheduler';
+import { bootstrap, configOrExit, demoBanner, runLifecycle } from './bootstrap';
 
 /**
  * HTTP entry. Production: `node dist/src/server.js` (after `npm run build`), so the server is the
@@ -12,23 +11,11 @@ async function main() {
   const withWorker = process.argv.includes('--with-worker');
   const { container, seeded, keypad } = await bootstrap(config);
   const app = await buildApp(container, { log: true });
-  const log = container.logger;
-  const connecting = connectInBackground(container);
-  let scheduler: ReturnType<typeof startScheduler> | undefined;
-
-  let stopping = false;
-  onShutdown(log, async () => {
-    stopping = true;
-    connecting.abort();
-    await scheduler?.stop();
-    // Stops accepting connections and waits for the requests in flight to be answered.
-    await app.close();
-    await container.close();
-  });
-
+  // On SIGTERM: stops accepting connections and waits for the requests in flight to be answered.
+  const life = runLifecycle(container, () => app.close());
   await app.listen({ port: config.port, host: config.host });
   console.log(demoBanner(config, seeded, keypad) + (withWorker ? '  The worker runs in this process.\n' : ''));
-  if (withWorker && (await connecting.reachable) && !stopping) scheduler = startScheduler(container, log);
+  if (withWorker) await life.startSchedule();
 }
 
 main().catch((err) => {

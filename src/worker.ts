@@ -1,5 +1,5 @@
-import { bootstrap, configOrExit, connectInBackground, onShutdown } from './bootstrap';
-import { runAllOnce, startScheduler } from './worker/scheduler';
+import { bootstrap, configOrExit, connectInBackground, runLifecycle } from './bootstrap';
+import { runAllOnce } from './worker/scheduler';
 
 /**
  * Scheduler entry: the same services as the API, no HTTP. `--once` runs every job once and exits.
@@ -11,27 +11,15 @@ async function main() {
   const config = configOrExit();
   const { container } = await bootstrap(config);
   const log = container.logger;
-  const connecting = connectInBackground(container);
   if (process.argv.includes('--once')) {
-    if (await connecting.reachable) {
+    if (await connectInBackground(container).reachable) {
       const result = await runAllOnce(container);
       log.info({ result }, 'ran every job once');
     }
     await container.close();
     return;
   }
-  let scheduler: ReturnType<typeof startScheduler> | undefined;
-  let stopping = false;
-  onShutdown(log, async () => {
-    stopping = true;
-    connecting.abort();
-    await scheduler?.stop();
-    await container.close();
-  });
-  if ((await connecting.reachable) && !stopping) {
-    scheduler = startScheduler(container, log);
-    log.info({}, 'worker started');
-  }
+  if (await runLifecycle(container).startSchedule()) log.info({}, 'worker started');
 }
 
 main().catch((err) => {
