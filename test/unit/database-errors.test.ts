@@ -1,4 +1,4 @@
-import { dbErrorSummary, isDatabaseUnavailable } from '../../src/db/client';
+import { dbErrorSummary, isDatabaseUnavailable, retryWhileUnavailable } from '../../src/db/client';
 import { DomainError } from '../../src/lib/errors';
 import { schedulesFor } from '../../src/worker/scheduler';
 import { JOBS } from '../../src/worker/jobs';
@@ -49,6 +49,36 @@ describe('isDatabaseUnavailable', () => {
   it('summarises the driver error under drizzle, without the query parameters', () => {
     expect(dbErrorSummary(drizzleWrapped(withCode('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1')))).toEqual({ message: 'connect ECONNREFUSED 127.0.0.1:1', code: 'ECONNREFUSED' });
     expect(dbErrorSummary(new Error('plain'))).toEqual({ message: 'plain' });
+  });
+});
+
+describe('retryWhileUnavailable', () => {
+  const failing = (errors: unknown[], result = 'recorded') => {
+    let calls = 0;
+    const fn = async () => {
+      calls++;
+      if (errors.length) throw errors.shift();
+      return result;
+    };
+    return { fn, calls: () => calls };
+  };
+
+  it('tries again while the database is unreachable, then returns', async () => {
+    const f = failing([withCode('ECONNREFUSED'), withCode('57P03')]);
+    await expect(retryWhileUnavailable(f.fn, Date.now() + 60_000)).resolves.toBe('recorded');
+    expect(f.calls()).toBe(3);
+  });
+
+  it('does not retry other errors', async () => {
+    const f = failing([withCode('23505', 'duplicate key value')]);
+    await expect(retryWhileUnavailable(f.fn, Date.now() + 60_000)).rejects.toThrow('duplicate key value');
+    expect(f.calls()).toBe(1);
+  });
+
+  it('gives up once the deadline has passed, with the error', async () => {
+    const f = failing([withCode('ECONNREFUSED', 'first'), withCode('ECONNREFUSED', 'second')]);
+    await expect(retryWhileUnavailable(f.fn, Date.now() - 1)).rejects.toThrow('first');
+    expect(f.calls()).toBe(1);
   });
 });
 
