@@ -209,11 +209,20 @@ it('survives PostgreSQL restarts and outages, and workers killed mid-send and mi
       }),
     });
 
-  // ---- The API and a worker, as real processes.
+  // ---- The API and a worker, as real processes, started while the database is down: the API
+  // listens and answers 503 (/ready too), both log their tries, and both connect once it is up.
+  await cluster.stop();
   const api = startApi();
   let worker = startWorker('worker-1');
+  await until('the API to listen', async () => (await fetch(`${url}/health`)).status === 200, 60_000, 200);
+  const readyAtStart = (await fetch(`${url}/ready`)).status;
+  await api.waitFor(/database not reachable; trying again/);
+  await worker.waitFor(/database not reachable; trying again/);
+  expect(worker.output()).not.toMatch(/worker started/);
+  await cluster.start();
   await until('the API to be ready', async () => (await fetch(`${url}/ready`)).status === 200, 60_000, 200);
   await worker.waitFor(/worker started/);
+  expect(readyAtStart).toBe(503);
 
   // ---- Load: LOOPS loops book free slots back to back while the database is restarted and stopped.
   let phase = 'before';
@@ -385,6 +394,7 @@ it('survives PostgreSQL restarts and outages, and workers killed mid-send and mi
     causes[key] = (causes[key] ?? 0) + 1;
   }
   const figures = {
+    readyWhileDatabaseDownAtStart: readyAtStart,
     bookingRequests: attempts,
     requestsByPhase: byPhase,
     readyDuringOutage,
