@@ -55,7 +55,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     bookings: repos.bookings,
     venues: repos.venues,
     organisations: repos.organisations,
-    bookingChanged: (id) => selfEntry.services.access.bookingChanged(id),
+    bookingChanged: (id) => selfEntry.services.accessCodes.bookingChanged(id),
     alertStaff: (hubId, body, dedupeKey) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey),
   });
 
@@ -78,7 +78,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       venues: repos.venues,
       organisations: repos.organisations,
       clock,
-      access: selfEntry.services.access,
+      access: selfEntry.services.accessCodes,
       pricer: pricing.pricer,
       payments: payments.service.hooks,
       notify: (notice, tx) => selfEntry.services.outbox.enqueue(notice, tx),

@@ -53,7 +53,7 @@ describe('seam doors', () => {
     expect(sms.body).toContain('Hall lock');
 
     fake.database.updateAccessCode({ access_code_id: onLock.access_code_id, status: 'set' });
-    await t.container.services.access.syncLocks();
+    await t.container.services.lockSync.syncLocks();
     const access = await t.http.get(`/bookings/${bookingId}/access`).set(w.staff.auth);
     expect(access.body.doors).toEqual([expect.objectContaining({ name: 'Hall lock', provider: 'seam', lockStatus: 'set', works: true })]);
 

@@ -79,12 +79,12 @@ describe('issuing codes', () => {
     expect(access.status).toBe(200);
     expect(access.body).toMatchObject({ status: 'scheduled', validFrom: '2026-03-03T09:45:00+00:00', validUntil: '2026-03-03T12:15:00+00:00', issueAt: '2026-03-02T10:00:00+00:00', sentAt: null });
     expect(access.body.code).toBeUndefined();
-    expect(await t.container.services.access.issueDue()).toBe(0);
+    expect(await t.container.services.accessCodes.issueDue()).toBe(0);
     expect(await messagesTo(b.phone)).toHaveLength(0);
 
     t.clock.set('2026-03-02T10:00:00Z');
-    expect(await t.container.services.access.issueDue()).toBeGreaterThanOrEqual(1);
-    await t.container.services.access.issueDue();
+    expect(await t.container.services.accessCodes.issueDue()).toBeGreaterThanOrEqual(1);
+    await t.container.services.accessCodes.issueDue();
     const msgs = await messagesTo(b.phone);
     expect(msgs).toHaveLength(1);
     const code = codeIn(msgs[0].body)!;
@@ -185,7 +185,7 @@ describe('moves and cancellations', () => {
     expect(msgs.map((m) => m.kind)).toEqual(['access_code', 'booking_moved']);
     expect((await t.http.get(`/bookings/${b.id}/access`).set(w.hirer.auth)).body.status).toBe('scheduled');
     t.clock.set('2026-03-09T14:00:00Z');
-    await t.container.services.access.issueDue();
+    await t.container.services.accessCodes.issueDue();
     msgs = await messagesTo(b.phone);
     expect(msgs.map((m) => m.kind)).toEqual(['access_code', 'booking_moved', 'access_code_moved']);
   });
@@ -200,7 +200,7 @@ describe('moves and cancellations', () => {
     t.clock.set('2026-03-11T14:10:00Z');
     expect((await verify(front.id, front.deviceKey, code)).body).toEqual({ granted: false, reason: 'revoked' });
     // The job does not bring it back.
-    await t.container.services.access.issueDue();
+    await t.container.services.accessCodes.issueDue();
     expect((await t.container.database.db.select().from(accessCodes).where(eq(accessCodes.bookingId, b.id))).map((c) => c.status)).toEqual(['revoked']);
   });
 });
@@ -225,7 +225,7 @@ describe('POST /access-codes/:id/revoke', () => {
     expectProblem(await t.http.post(`/access-codes/${codeId}/revoke`).set(w.staff.auth).send({}), 422, 'code_not_active');
     t.clock.set('2026-03-12T14:00:00Z');
     expect((await verify(front.id, front.deviceKey, code)).body.granted).toBe(false);
-    await t.container.services.access.issueDue();
+    await t.container.services.accessCodes.issueDue();
     expect((await t.http.get(`/bookings/${b.id}/access`).set(w.hirer.auth)).body.status).toBe('revoked');
   });
 });
@@ -321,7 +321,7 @@ describe('POST /bookings/:id/access/resend', () => {
 describe('volunteer shift codes', () => {
   it('issues a code for a shift window on every locked door of the hub and texts it', async () => {
     t.clock.set('2026-03-18T09:00:00Z');
-    const res = await t.container.services.access.issueShiftCode({
+    const res = await t.container.services.accessCodes.issueShiftCode({
       hubId: w.hub.id,
       userId: w.staff.id,
       shiftRef: 'shift-1',
@@ -335,7 +335,7 @@ describe('volunteer shift codes', () => {
     t.clock.set('2026-03-18T17:00:00Z');
     expect((await verify(front.id, front.deviceKey, code)).body.granted).toBe(true);
     expect((await verify(side.id, side.deviceKey, code)).body.granted).toBe(true);
-    await t.container.services.access.revokeCodeById(res.id, 'shift dropped');
+    await t.container.services.accessCodes.revokeCodeById(res.id, 'shift dropped');
     expect((await verify(front.id, front.deviceKey, code)).body.granted).toBe(false);
   });
 });
@@ -345,10 +345,10 @@ describe('jobs', () => {
     t.clock.set('2026-03-19T09:00:00Z');
     const b = await book('2026-03-23T14:00:00Z', '2026-03-23T15:00:00Z');
     t.clock.set('2026-03-21T13:59:00Z');
-    expect(await t.container.services.access.sendReminders()).toBe(0);
+    expect(await t.container.services.reminders.sendReminders()).toBe(0);
     t.clock.set('2026-03-21T14:00:00Z');
-    expect(await t.container.services.access.sendReminders()).toBeGreaterThanOrEqual(1);
-    await t.container.services.access.sendReminders();
+    expect(await t.container.services.reminders.sendReminders()).toBeGreaterThanOrEqual(1);
+    await t.container.services.reminders.sendReminders();
     expect((await messagesTo(b.phone)).filter((m) => m.kind === 'reminder')).toHaveLength(1);
     await t.container.services.outbox.sendDue();
     const [sent] = await t.container.database.db.select().from(outbox).where(eq(outbox.to, b.phone));
@@ -356,9 +356,9 @@ describe('jobs', () => {
     expect(sent.providerId).toMatch(/^log-/);
 
     t.clock.set('2026-03-22T14:00:00Z');
-    await t.container.services.access.issueDue();
+    await t.container.services.accessCodes.issueDue();
     t.clock.set('2026-03-24T00:00:00Z');
-    expect(await t.container.services.access.removeExpired()).toBeGreaterThanOrEqual(1);
+    expect(await t.container.services.lockSync.removeExpired()).toBeGreaterThanOrEqual(1);
     const codes = await t.container.database.db.select().from(accessCodes).where(eq(accessCodes.bookingId, b.id));
     expect(codes.map((c) => c.status)).toEqual(['expired']);
   });

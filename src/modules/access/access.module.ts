@@ -11,7 +11,15 @@ import { createOutboxRepository } from '../notifications/outbox.repository';
 import { createOutboxService } from '../notifications/outbox.service';
 import type { VenuesRepository } from '../venues/venues.repository';
 import { createAccessRepository } from './access.repository';
-import { createAccessService } from './access.service';
+import { createCodeMessages } from './access.messages';
+import { createBookingAccessService } from './booking-access.service';
+import { createCodePicker } from './code-picker';
+import { createCodesService } from './codes.service';
+import { createDoorsService } from './doors.service';
+import { createInboundSmsService } from './inbound-sms.service';
+import { createKeypadService } from './keypad.service';
+import { createLockSyncService } from './lock-sync.service';
+import { createRemindersService } from './reminders.service';
 
 export interface SelfEntryOverrides {
   /** Replaces the SMS sender SMS_PROVIDER picks. */
@@ -24,7 +32,10 @@ export interface SelfEntryOverrides {
   onError?: (err: unknown, context: string) => void;
 }
 
-/** Wires self-entry: doors and codes, the outbox, and the SMS and lock adapters the config selects. */
+/**
+ * Wires self-entry: one service per job (door admin, codes, lock sync, keypad, a booking's access,
+ * inbound texts, reminders), the outbox, and the SMS and lock adapters the config selects.
+ */
 export function createSelfEntry(
   config: Config,
   deps: { db: Db; clock: Clock; logger: Pick<Logger, 'warn'>; bookings: BookingsRepository; venues: VenuesRepository },
@@ -48,17 +59,22 @@ export function createSelfEntry(
 
   const repos = { access: createAccessRepository(db), outbox: createOutboxRepository(db) };
   const outbox = createOutboxService({ outbox: repos.outbox, sms, clock });
-  const access = createAccessService({
-    db,
-    access: repos.access,
-    bookings: deps.bookings,
-    venues: deps.venues,
+  const access = repos.access;
+  const cipher = createCodeCipher(config.accessCodeKey);
+  const picker = createCodePicker({ access, cipher, random: overrides.random });
+  const messages = createCodeMessages({ venues: deps.venues, access, cipher });
+  const lockSync = createLockSyncService({ db, access, venues: deps.venues, outbox, cipher, picker, clock, locks, onError });
+  const accessCodes = createCodesService({ db, access, bookings: deps.bookings, venues: deps.venues, outbox, cipher, picker, messages, lockSync, clock, onError });
+  const services = {
     outbox,
-    cipher: createCodeCipher(config.accessCodeKey),
-    clock,
-    locks,
-    random: overrides.random,
-    onError,
-  });
-  return { repos, services: { access, outbox }, adapters: { sms, locks } };
+    /** Codes over their life; also the bookings module's `bookingChanged` hook and the rota's shift codes. */
+    accessCodes,
+    lockSync,
+    doors: createDoorsService({ db, access, venues: deps.venues, clock, locks }),
+    keypad: createKeypadService({ access, venues: deps.venues, outbox, cipher, clock }),
+    bookingAccess: createBookingAccessService({ db, access, bookings: deps.bookings, venues: deps.venues, outbox, codes: accessCodes, messages, cipher, clock }),
+    inboundSms: createInboundSmsService({ access, outbox, messages, clock }),
+    reminders: createRemindersService({ access, outbox, clock }),
+  };
+  return { repos, services, adapters: { sms, locks } };
 }
