@@ -5,16 +5,17 @@ export const PAYMENTS_JOBS: Job[] = [
   {
     name: 'payments.release-lapsed-holds',
     schedule: '* * * * *',
-    run: (c) => c.services.payments.releaseLapsedHolds(),
+    run: (c) => c.services.holds.releaseLapsedHolds(),
   },
   {
     name: 'payments.mark-overdue-invoices',
     schedule: '17 * * * *',
-    run: (c) => c.services.payments.markOverdueInvoices(),
+    run: (c) => c.services.invoices.markOverdue(),
   },
   {
+    // Issues every recorded invoice (POST /bookings only records it), so it runs each minute.
     name: 'payments.retry-pending',
-    schedule: '*/5 * * * *',
+    schedule: '* * * * *',
     run: (c) => c.services.payments.retryPending(),
   },
 ];
