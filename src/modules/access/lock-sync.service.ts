@@ -1,11 +1,12 @@
 import { DuplicateLockCodeError, LockProviderError, type LockCodeStatus, type LockProvider } from '../../adapters/locks/locks';
-import { type Db, PG, sqlState } from '../../db/client';
+import type { Db } from '../../db/client';
+import { DomainError } from '../../lib/errors';
 import type { Clock } from '../../lib/clock';
 import type { CodeCipher } from '../../lib/crypto';
 import type { OutboxService } from '../notifications/outbox.service';
 import type { VenuesRepository } from '../venues/venues.repository';
 import { LIVE_LOCK_STATES, windowText } from './access.messages';
-import type { AccessCodeRow, AccessRepository, DoorRow, LockState } from './access.repository';
+import { DOOR_CODE_CLASH, type AccessCodeRow, type AccessRepository, type DoorRow, type LockState } from './access.repository';
 import type { CodePicker } from './code-picker';
 
 const stateOf = (s: LockCodeStatus): LockState => (s === 'unknown' ? 'setting' : s);
@@ -167,7 +168,7 @@ export function createLockSyncService(deps: {
         added.push(d.name);
       } catch (err) {
         // The same digits are live on that keypad for someone else: it cannot stand in.
-        if (sqlState(err) !== PG.exclusionViolation) throw err;
+        if (!(err instanceof DomainError && err.code === DOOR_CODE_CLASH)) throw err;
       }
     }
     return [...working.map((l) => l.door.name), ...added];

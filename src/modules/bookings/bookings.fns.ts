@@ -63,4 +63,4 @@ export function checkBookingRules(r: RuleInput): RuleBreach | undefined {
 }
 
 /** The amount a booking was priced at, in pence; 0 when it is unpriced. */
-export const priceOf = (b: { price: { amountPence: number } | null | unknown }) => (b.price as { amountPence: number } | null)?.amountPence ?? 0;
+export const priceOf = (b: { price: { amountPence: number } | null }) => b.price?.amountPence ?? 0;

@@ -8,6 +8,7 @@ import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import { tierStanding } from '../organisations/organisations.fns';
 import type { OrganisationRow, OrganisationsRepository } from '../organisations/organisations.repository';
 import { NETWORK_ZONE } from '../organisations/organisations.service';
+import type { PriceSnapshot } from '../pricing/pricing.fns';
 import { withinOpeningHours } from '../venues/availability.fns';
 import type { HubRow, RoomRow, VenuesRepository } from '../venues/venues.repository';
 import { afterApproval, checkBookingRules, initialStatus, priceOf, type RuleBreach } from './bookings.fns';
@@ -80,7 +81,7 @@ export interface HirerNotice {
 }
 
 /** The price a booking was quoted; filled in by the pricing module. */
-export type PriceSnapshot = { amountPence: number; currency: 'GBP'; tier: string; subsidyPence: number; lines: unknown[] } & Record<string, unknown>;
+export type { PriceSnapshot };
 
 /** Prices a hire; absent until rate cards are set up, in which case bookings are unpriced. */
 export interface Pricer {
@@ -106,7 +107,7 @@ export function presentBooking(b: BookingRow, zone: string, extra: { roomName?: 
     startsAt: toZonedIso(b.startsAt, zone),
     endsAt: toZonedIso(b.endsAt, zone),
     timezone: zone,
-    price: (b.price as PriceSnapshot | null) ?? null,
+    price: b.price ?? null,
     createdAt: b.createdAt.toISOString(),
     ...extra,
   };
@@ -245,7 +246,7 @@ export function createBookingsService(deps: {
     to: { room: RoomRow; hub: HubRow; startsAt: Date; endsAt: Date; byStaff: boolean },
     tx: DbOrTx,
   ): Promise<PriceSnapshot | null> {
-    const old = current.price as PriceSnapshot | null;
+    const old = current.price;
     if (!old || !deps.pricer) return old;
     const quoted = await deps.pricer.quote({ room: to.room, hub: to.hub, tier: old.tier, startsAt: to.startsAt, endsAt: to.endsAt }, tx);
     if (!quoted) return old;
@@ -544,7 +545,7 @@ export function createBookingsService(deps: {
       const updated = await inTx(async (tx) => {
         const current = await bookings.getForUpdate(id, tx);
         if (!current || current.status !== 'requested') throw unprocessable('invalid_status', `Only a requested booking can be approved; this one is ${current?.status}`);
-        let price = current.price as PriceSnapshot | null;
+        let price = current.price;
         if (price && price.tier !== standing.tier && deps.pricer) {
           price = (await deps.pricer.quote({ room, hub, tier: standing.tier, startsAt: current.startsAt, endsAt: current.endsAt }, tx)) ?? price;
         }
