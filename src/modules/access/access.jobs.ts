@@ -1,6 +1,6 @@
 import type { Job } from '../../worker/jobs';
 
-/** Self-entry's scheduled jobs; each works from the database's state and is safe to run twice. */
+/** The access module's scheduled jobs; each works from the database's state and is safe to run twice. */
 export const ACCESS_JOBS: Job[] = [
   { name: 'access.issue-due-codes', schedule: '*/1 * * * *', run: (c) => c.services.accessCodes.issueDue() },
   { name: 'access.sync-locks', schedule: '*/2 * * * *', run: (c) => c.services.lockSync.syncLocks() },
