@@ -68,7 +68,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(stripeWebhookRoutes, { events: services.paymentEvents, constructEvent: container.stripeWebhook });
   await app.register(accessRoutes, { doors: services.doors, bookingAccess: services.bookingAccess, codes: services.accessCodes, keypad: services.keypad });
   await app.register(doorDeviceRoutes, { keypad: services.keypad });
-  await app.register(smsWebhookRoutes, { inboundSms: services.inboundSms, authToken: config.sms.twilio?.authToken, publicUrl: config.publicUrl });
+  await app.register(smsWebhookRoutes, { inboundSms: services.inboundSms, deliveryReports: services.outbox, authToken: config.sms.twilio?.authToken, publicUrl: config.publicUrl });
 
   await app.ready();
   return app;

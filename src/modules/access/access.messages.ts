@@ -14,20 +14,27 @@ export const windowText = (from: Date, until: Date, zone: string) => {
   return `${day(a)} ${a.toFormat('HH:mm')} to ${a.hasSame(b, 'day') ? '' : day(b) + ' '}${b.toFormat('HH:mm')}`;
 };
 
-/** Writes the texts that carry a door code (first send, resend, inbound "CODE"). */
-export function createCodeMessages(deps: {
-  venues: Pick<VenuesRepository, 'getHub' | 'getRoomWithHub'>;
-  access: Pick<AccessRepository, 'codeDoors' | 'codesForBooking'>;
-  cipher: Pick<CodeCipher, 'decrypt'>;
-}) {
-  const { venues, access, cipher } = deps;
+/**
+ * Stands for the digits in a queued text: the outbox never holds a code in clear. The sender
+ * renders it from the encrypted code at send time (renderCodeText), and the stored body stays masked.
+ */
+export const CODE_PLACEHOLDER = '{{code}}';
+
+/** The text as it goes to the phone: the placeholder replaced by the code's digits. */
+export function renderCodeText(body: string, codeCipher: string, cipher: Pick<CodeCipher, 'decrypt'>): string {
+  return body.split(CODE_PLACEHOLDER).join(cipher.decrypt(codeCipher));
+}
+
+/** Writes the texts that carry a door code (first send, resend, inbound "CODE"), with the placeholder for the digits. */
+export function createCodeMessages(deps: { venues: Pick<VenuesRepository, 'getHub' | 'getRoomWithHub'>; access: Pick<AccessRepository, 'codeDoors' | 'codesForBooking'> }) {
+  const { venues, access } = deps;
   return {
     /** The text for a code, naming the doors it works on; undefined when its hub is gone. */
     async compose(c: AccessCodeRow): Promise<{ body: string; moved: boolean } | undefined> {
       const hub = await venues.getHub(c.hubId);
       if (!hub) return undefined;
       const doorNames = (await access.codeDoors(c.id)).filter((d) => d.link.active && LIVE_LOCK_STATES.includes(d.link.lockState)).map((d) => d.door.name);
-      const code = cipher.decrypt(c.codeCipher);
+      const code = CODE_PLACEHOLDER;
       const when = windowText(c.validFrom, c.validUntil, hub.timezone);
       if (c.kind === 'shift') {
         return { body: `Shift door code for ${hub.name}: ${code}. Works ${when} on: ${doorNames.join(', ') || 'no door'}.`, moved: false };

@@ -11,7 +11,7 @@ import { createOutboxRepository } from '../notifications/outbox.repository';
 import { createOutboxService } from '../notifications/outbox.service';
 import type { VenuesRepository } from '../venues/venues.repository';
 import { createAccessRepository } from './access.repository';
-import { createCodeMessages } from './access.messages';
+import { createCodeMessages, renderCodeText } from './access.messages';
 import { createBookingAccessService } from './booking-access.service';
 import { createCodePicker } from './code-picker';
 import { createCodesService } from './codes.service';
@@ -45,7 +45,14 @@ export function createSelfEntry(
   const sms =
     overrides.sms ??
     (config.sms.provider === 'twilio' && config.sms.twilio
-      ? createTwilioSms({ accountSid: config.sms.twilio.accountSid, authToken: config.sms.twilio.authToken, from: config.sms.twilio.from, apiBase: config.sms.twilio.apiBase })
+      ? createTwilioSms({
+          accountSid: config.sms.twilio.accountSid,
+          authToken: config.sms.twilio.authToken,
+          from: config.sms.twilio.from,
+          apiBase: config.sms.twilio.apiBase,
+          // Twilio reports delivered/undelivered here (signed, like the inbound webhook).
+          statusCallback: `${config.publicUrl}/webhooks/sms/status`,
+        })
       : createLogSms());
   const locks =
     overrides.locks !== undefined
@@ -58,11 +65,21 @@ export function createSelfEntry(
     ((err: unknown, context: string) => deps.logger.warn({ err, context }, 'self-entry: will retry'));
 
   const repos = { access: createAccessRepository(db), outbox: createOutboxRepository(db) };
-  const outbox = createOutboxService({ outbox: repos.outbox, sms, clock });
-  const access = repos.access;
   const cipher = createCodeCipher(config.accessCodeKey);
+  // The outbox renders a door code into its text only when sending, and reports back what became of it.
+  const outbox = createOutboxService({
+    outbox: repos.outbox,
+    sms,
+    clock,
+    renderBody: async (row) => {
+      const c = row.accessCodeId ? await repos.access.getCode(row.accessCodeId) : undefined;
+      return c ? renderCodeText(row.body, c.codeCipher, cipher) : undefined;
+    },
+    onDelivery: (row, report) => accessCodes.recordDelivery(row.accessCodeId!, report),
+  });
+  const access = repos.access;
   const picker = createCodePicker({ access, cipher, random: overrides.random });
-  const messages = createCodeMessages({ venues: deps.venues, access, cipher });
+  const messages = createCodeMessages({ venues: deps.venues, access });
   const lockSync = createLockSyncService({ db, access, venues: deps.venues, outbox, cipher, picker, clock, locks, onError });
   const accessCodes = createCodesService({ db, access, bookings: deps.bookings, venues: deps.venues, outbox, cipher, picker, messages, lockSync, clock, onError });
   const services = {

@@ -127,12 +127,12 @@ export function createAccessRepository(db: DbOrTx) {
     async deactivateDoors(accessCodeId: string, tx: DbOrTx = db) {
       await tx.update(accessCodeDoors).set({ active: false }).where(eq(accessCodeDoors.accessCodeId, accessCodeId));
     },
-    /** Marks the sent time once; true for the caller that did (it queues the text). */
+    /** Marks the code queued, once; true for the caller that did (it queues the text). */
     async markFirstSent(id: string, now: Date, tx: DbOrTx): Promise<boolean> {
       const rows = await tx
         .update(accessCodes)
-        .set({ sentAt: now })
-        .where(and(eq(accessCodes.id, id), sql`${accessCodes.sentAt} IS NULL`))
+        .set({ queuedAt: now, deliveryStatus: 'queued', deliveryError: null })
+        .where(and(eq(accessCodes.id, id), sql`${accessCodes.queuedAt} IS NULL`))
         .returning({ id: accessCodes.id });
       return rows.length > 0;
     },
@@ -182,7 +182,7 @@ export function createAccessRepository(db: DbOrTx) {
       tx
         .select({ id: accessCodes.id })
         .from(accessCodes)
-        .where(and(eq(accessCodes.status, 'active'), sql`${accessCodes.sentAt} IS NULL`, gt(accessCodes.validUntil, now)))
+        .where(and(eq(accessCodes.status, 'active'), sql`${accessCodes.queuedAt} IS NULL`, gt(accessCodes.validUntil, now)))
         .orderBy(asc(accessCodes.validFrom))
         .limit(limit),
     /** Active codes whose window has closed. */

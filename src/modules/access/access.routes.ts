@@ -9,6 +9,7 @@ import type { CodesService } from './codes.service';
 import type { DoorsService } from './doors.service';
 import type { InboundSmsService } from './inbound-sms.service';
 import type { KeypadService } from './keypad.service';
+import type { OutboxService } from '../notifications/outbox.service';
 import { accessView, doorBody, doorCreatedView, doorView, entryView, revokeView, verifyBody, verifyView } from './access.schemas';
 
 const bearer = [{ bearer: [] }];
@@ -198,7 +199,12 @@ export const doorDeviceRoutes: FastifyPluginAsyncZod<{ keypad: Pick<KeypadServic
  * Twilio's inbound-text webhook, in its own scope: the form body is parsed here from the raw
  * bytes, and the X-Twilio-Signature is checked over the URL Twilio called and the parameters.
  */
-export const smsWebhookRoutes: FastifyPluginAsyncZod<{ inboundSms: Pick<InboundSmsService, 'handleInboundSms'>; authToken?: string; publicUrl: string }> = async (app, opts) => {
+export const smsWebhookRoutes: FastifyPluginAsyncZod<{
+  inboundSms: Pick<InboundSmsService, 'handleInboundSms'>;
+  deliveryReports: Pick<OutboxService, 'recordStatus'>;
+  authToken?: string;
+  publicUrl: string;
+}> = async (app, opts) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -225,6 +231,31 @@ export const smsWebhookRoutes: FastifyPluginAsyncZod<{ inboundSms: Pick<InboundS
       if (typeof params.From !== 'string' || typeof params.Body !== 'string') throw invalid('From and Body are required', [{ path: 'body.From', message: 'required' }]);
       await opts.inboundSms.handleInboundSms(params.From, params.Body);
       return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+    },
+  );
+
+  app.post(
+    '/webhooks/sms/status',
+    {
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'smsStatusCallback',
+        summary: 'Twilio delivery report (signed StatusCallback): records delivered / undelivered on the text and on the door code it carried',
+        description: 'An undelivered or failed door-code text shows on the booking\'s access and alerts the hub\'s staff once per cause a day.',
+        hide: false,
+        response: { 204: z.null(), ...errorResponses(400, 403, 415) },
+      },
+    },
+    async (req, reply) => {
+      const params = (req.body ?? {}) as Record<string, string>;
+      if (!opts.authToken || !validateTwilioSignature({ authToken: opts.authToken, url: opts.publicUrl + req.url, params, signature: req.headers['x-twilio-signature'] as string | undefined })) {
+        throw new DomainError('forbidden', 'invalid_signature', 'The request is not signed by Twilio');
+      }
+      if (typeof params.MessageSid !== 'string' || typeof params.MessageStatus !== 'string') {
+        throw invalid('MessageSid and MessageStatus are required', [{ path: 'body.MessageSid', message: 'required' }]);
+      }
+      await opts.deliveryReports.recordStatus(params.MessageSid, params.MessageStatus, params.ErrorCode || undefined);
+      return reply.status(204).send(null);
     },
   );
 };

@@ -59,6 +59,8 @@ export function createBookingAccessService(deps: {
       validUntil: toZonedIso(validUntil, hub.timezone),
       issueAt: toZonedIso(w.issueAt, hub.timezone),
       sentAt: current?.sentAt ? toZonedIso(current.sentAt, hub.timezone) : null,
+      deliveryStatus: current?.deliveryStatus ?? null,
+      deliveryError: current?.deliveryError ?? null,
       doors: doorsOut,
       ...(showCode ? { code: cipher.decrypt(current!.codeCipher) } : {}),
     };
@@ -76,14 +78,14 @@ export function createBookingAccessService(deps: {
       const now = clock.now();
       if (!c || now >= c.validUntil) throw unprocessable('no_access_code', 'This booking has no door code to send yet');
       if (!c.phone) throw unprocessable('no_contact_phone', 'The booking has no contact phone');
-      if (!c.sentAt) {
+      if (!c.queuedAt) {
         await codes.deliver(c.id);
       } else {
-        if (now.getTime() - c.sentAt.getTime() < MINUTE) throw new DomainError('too_many', 'resend_too_soon', 'The code was sent less than a minute ago');
+        if (now.getTime() - c.queuedAt.getTime() < MINUTE) throw new DomainError('too_many', 'resend_too_soon', 'The code was sent less than a minute ago');
         const message = await messages.compose(c);
         await db.transaction(async (tx) => {
-          await access.updateCode(c.id, { sentAt: now }, tx);
-          await outbox.enqueue({ kind: 'access_code_resend', to: c.phone!, body: message!.body, hubId: c.hubId, bookingId: b.id, dedupeKey: `resend:${c.id}:${now.toISOString()}` }, tx);
+          await access.updateCode(c.id, { queuedAt: now, deliveryStatus: 'queued', deliveryError: null }, tx);
+          await outbox.enqueue({ kind: 'access_code_resend', to: c.phone!, body: message!.body, hubId: c.hubId, bookingId: b.id, accessCodeId: c.id, dedupeKey: `resend:${c.id}:${now.toISOString()}` }, tx);
         });
       }
       return presentAccess(actor, (await bookings.get(b.id))!);

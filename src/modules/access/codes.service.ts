@@ -5,7 +5,7 @@ import type { CodeCipher } from '../../lib/crypto';
 import { forbidden, notFound, unprocessable } from '../../lib/errors';
 import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import type { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
-import type { OutboxService } from '../notifications/outbox.service';
+import type { DeliveryReport, OutboxService } from '../notifications/outbox.service';
 import type { VenuesRepository } from '../venues/venues.repository';
 import { codeWindow } from './access.fns';
 import { windowText, type CodeMessages } from './access.messages';
@@ -132,7 +132,7 @@ export function createCodesService(deps: {
     if (!message) return;
     await db.transaction(async (tx) => {
       if (!(await access.markFirstSent(c.id, clock.now(), tx))) return;
-      await outbox.enqueue({ kind: message.moved ? 'access_code_moved' : 'access_code', to: c.phone!, body: message.body, hubId: c.hubId, bookingId: c.bookingId, dedupeKey: `code:${c.id}` }, tx);
+      await outbox.enqueue({ kind: message.moved ? 'access_code_moved' : 'access_code', to: c.phone!, body: message.body, hubId: c.hubId, bookingId: c.bookingId, accessCodeId: c.id, dedupeKey: `code:${c.id}` }, tx);
     });
   }
 
@@ -245,6 +245,15 @@ export function createCodesService(deps: {
       });
       await deliver(row.id);
       return { id: row.id, validFrom: row.validFrom, validUntil: row.validUntil };
+    },
+
+    /**
+     * What became of the code's text (the outbox tells): `sentAt` is when the provider accepted it;
+     * delivered, undelivered or failed follow from the provider's reports.
+     */
+    async recordDelivery(codeId: string, report: DeliveryReport): Promise<void> {
+      if (report.status === 'accepted') await access.updateCode(codeId, { sentAt: report.at, deliveryStatus: 'accepted', deliveryError: null });
+      else await access.updateCode(codeId, { deliveryStatus: report.status, deliveryError: report.error ?? null });
     },
 
     /** The rota's other half: a dropped shift's code stops working. */

@@ -23,7 +23,7 @@ export function createInboundSmsService(deps: {
         if (live.length) {
           for (const c of live) {
             const message = await messages.compose(c);
-            if (message) await outbox.enqueue({ kind: 'access_code_resend', to: from, body: message.body, hubId: c.hubId, bookingId: c.bookingId, dedupeKey: `sms-code:${c.id}:${minute}` });
+            if (message) await outbox.enqueue({ kind: 'access_code_resend', to: from, body: message.body, hubId: c.hubId, bookingId: c.bookingId, accessCodeId: c.id, dedupeKey: `sms-code:${c.id}:${minute}` });
           }
           return 'code';
         }

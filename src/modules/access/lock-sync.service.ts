@@ -82,7 +82,7 @@ export function createLockSyncService(deps: {
         }
       }
       if (!duplicate) return;
-      if (c.sentAt) {
+      if (c.queuedAt) {
         // Already texted: the digits cannot change under the hirer; this door is out of service for the code.
         for (const l of links) await lockFailed(c, l.door, 'the lock already holds the same code');
         return;
@@ -137,7 +137,7 @@ export function createLockSyncService(deps: {
       `Hubkey: the lock on ${door.name} at ${hub?.name ?? 'the hub'} failed for a code valid ${hub ? windowText(c.validFrom, c.validUntil, hub.timezone) : ''} (${reason.slice(0, 80)}). ${fallback.length ? `The hirer can use ${fallback.join(', ')}.` : 'Nobody can get in with it: let them in.'}`,
       `lockfail:${c.id}:${door.id}`,
     );
-    if (c.sentAt && c.phone) {
+    if (c.queuedAt && c.phone) {
       // The hirer was already texted: tell them which door works now.
       const others = (await access.codeDoors(c.id)).filter((l) => l.link.active && LIVE_LOCK_STATES.includes(l.link.lockState)).map((l) => l.door.name);
       await outbox.enqueue({
