@@ -196,7 +196,7 @@ export const doorDeviceRoutes: FastifyPluginAsyncZod<{ keypad: Pick<KeypadServic
 };
 
 /**
- * Twilio's inbound-text webhook, in its own scope: the form body is parsed here from the raw
+ * Twilio's webhooks (inbound texts, delivery reports), in their own scope: the form body is parsed here from the raw
  * bytes, and the X-Twilio-Signature is checked over the URL Twilio called and the parameters.
  */
 export const smsWebhookRoutes: FastifyPluginAsyncZod<{
@@ -209,6 +209,16 @@ export const smsWebhookRoutes: FastifyPluginAsyncZod<{
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
+
+  /** The form parameters of a request Twilio signed (over the URL it called and the parameters); 403 otherwise. */
+  const signedParams = (req: { body: unknown; url: string; headers: Record<string, string | string[] | undefined> }) => {
+    const params = (req.body ?? {}) as Record<string, string>;
+    const signature = req.headers['x-twilio-signature'];
+    if (!opts.authToken || !validateTwilioSignature({ authToken: opts.authToken, url: opts.publicUrl + req.url, params, signature: typeof signature === 'string' ? signature : undefined })) {
+      throw new DomainError('forbidden', 'invalid_signature', 'The request is not signed by Twilio');
+    }
+    return params;
+  };
 
   app.post(
     '/webhooks/sms',
@@ -223,11 +233,7 @@ export const smsWebhookRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (req, reply) => {
-      const params = (req.body ?? {}) as Record<string, string>;
-      const url = opts.publicUrl + req.url;
-      if (!opts.authToken || !validateTwilioSignature({ authToken: opts.authToken, url, params, signature: req.headers['x-twilio-signature'] as string | undefined })) {
-        throw new DomainError('forbidden', 'invalid_signature', 'The request is not signed by Twilio');
-      }
+      const params = signedParams(req);
       if (typeof params.From !== 'string' || typeof params.Body !== 'string') throw invalid('From and Body are required', [{ path: 'body.From', message: 'required' }]);
       await opts.inboundSms.handleInboundSms(params.From, params.Body);
       return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
@@ -247,10 +253,7 @@ export const smsWebhookRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (req, reply) => {
-      const params = (req.body ?? {}) as Record<string, string>;
-      if (!opts.authToken || !validateTwilioSignature({ authToken: opts.authToken, url: opts.publicUrl + req.url, params, signature: req.headers['x-twilio-signature'] as string | undefined })) {
-        throw new DomainError('forbidden', 'invalid_signature', 'The request is not signed by Twilio');
-      }
+      const params = signedParams(req);
       if (typeof params.MessageSid !== 'string' || typeof params.MessageStatus !== 'string') {
         throw invalid('MessageSid and MessageStatus are required', [{ path: 'body.MessageSid', message: 'required' }]);
       }
