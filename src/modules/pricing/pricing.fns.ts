@@ -67,9 +67,10 @@ export type Quote = Price & {
 
 /**
  * What a booking stores as its price (bookings.price): the quote it was made at, naming the card it
- * came from. The one price-snapshot type: the schema, the pricer and payments all use it.
+ * came from (the pricer always names it; generated history may not). The one price-snapshot type:
+ * the schema, the pricer and payments all use it.
  */
-export type PriceSnapshot = Quote & { rateCardId: string; rateCardEffectiveFrom: string; rateCardScope: 'hub' | 'room' };
+export type PriceSnapshot = Quote & { rateCardId?: string; rateCardEffectiveFrom?: string; rateCardScope?: 'hub' | 'room' };
 
 export interface PriceInput {
   card: RateCardInput;

@@ -36,6 +36,9 @@ const cardInput = (row: RateCardRow): RateCardInput => ({
 });
 
 
+/** A snapshot as the pricer makes it: the card it came from is always named. */
+type CardPrice = PriceSnapshot & Required<Pick<PriceSnapshot, 'rateCardId' | 'rateCardEffectiveFrom' | 'rateCardScope'>>;
+
 /** A place to price: the room and the hub's id and zone. */
 export interface PricePlace {
   roomId: string;
@@ -56,7 +59,7 @@ export function createPricingService(deps: {
   const { pricing, venues, organisations, clock } = deps;
 
   /** The quote for a tier under the card in force on the booking's local start date; null when no card applies. */
-  async function priceAt(place: PricePlace, tier: Tier, startsAt: Date, endsAt: Date, tx?: DbOrTx): Promise<PriceSnapshot | null> {
+  async function priceAt(place: PricePlace, tier: Tier, startsAt: Date, endsAt: Date, tx?: DbOrTx): Promise<CardPrice | null> {
     const card = await pricing.inForce(place.hubId, place.roomId, localDateOf(startsAt, place.timezone), tx);
     if (!card) return null;
     const q = priceQuote({ card: cardInput(card), tier, startsAt, endsAt, timezone: place.timezone });
@@ -164,7 +167,7 @@ export function createPricingService(deps: {
       const org = await organisations.get(organisationId);
       if (!actor || !org || !(isMemberOfOrg(actor, org.id) || isAnyStaff(actor))) throw notFound('Organisation');
       const standing = tierStanding(org, DateTime.fromJSDate(clock.now(), { zone: NETWORK_ZONE }).toISODate()!);
-      const out: (PriceSnapshot | null)[] = [];
+      const out: (CardPrice | null)[] = [];
       for (const p of places) {
         try {
           out.push(await priceAt(p, standing.tier, startsAt, endsAt));
