@@ -8,7 +8,7 @@ import { authPlugin } from './http/auth';
 import { registerErrorHandling } from './http/errors';
 import { registerOpenApi } from './http/openapi';
 import { errorResponses } from './http/schemas';
-import { DomainError } from './lib/errors';
+import { databaseUnavailable } from './lib/errors';
 import { accessRoutes, doorDeviceRoutes, smsWebhookRoutes } from './modules/access/access.routes';
 import { authRoutes } from './modules/auth/auth.routes';
 import { bookingsRoutes } from './modules/bookings/bookings.routes';
@@ -51,7 +51,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
         await container.database.db.execute('select 1');
       } catch (err) {
         req.log.warn({ err }, 'database not ready');
-        throw new DomainError('unavailable', 'not_ready', 'The database is not reachable');
+        throw databaseUnavailable();
       }
       return { status: 'ready' as const, database: container.database.kind };
     },
@@ -62,13 +62,13 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(organisationsRoutes, { organisations: services.organisations });
   await app.register(bookingsRoutes, { bookings: services.bookings });
   await app.register(pricingRoutes, { pricing: services.pricing });
-  await app.register(paymentsRoutes, { payments: services.payments });
+  await app.register(paymentsRoutes, { checkout: services.checkout, invoices: services.invoices, refunds: services.refunds });
   await app.register(reportsRoutes, { reports: services.reports });
   // Its own scope: a raw-body parser, so the signature is checked on the bytes Stripe signed.
-  await app.register(stripeWebhookRoutes, { payments: services.payments, constructEvent: container.stripeWebhook });
-  await app.register(accessRoutes, { access: services.access });
-  await app.register(doorDeviceRoutes, { access: services.access });
-  await app.register(smsWebhookRoutes, { access: services.access, authToken: config.sms.twilio?.authToken, publicUrl: config.publicUrl });
+  await app.register(stripeWebhookRoutes, { events: services.paymentEvents, constructEvent: container.stripeWebhook });
+  await app.register(accessRoutes, { doors: services.doors, bookingAccess: services.bookingAccess, codes: services.accessCodes, keypad: services.keypad });
+  await app.register(doorDeviceRoutes, { keypad: services.keypad });
+  await app.register(smsWebhookRoutes, { inboundSms: services.inboundSms, deliveryReports: services.outbox, authToken: config.sms.twilio?.authToken, publicUrl: config.publicUrl });
 
   await app.ready();
   return app;

@@ -1,7 +1,10 @@
 import { type Config, ConfigError, loadConfig } from './config/env';
 import { type Container, type ContainerOverrides, createContainer } from './container';
+import { waitForDatabase } from './db/client';
 import { DEMO_LOGINS, DEMO_PASSWORD, hasData, seedDemo } from './db/seed';
 import { assertDataDirFree, startControl } from './modules/backups/backups.control';
+import type { Logger } from './lib/logger';
+import { startScheduler } from './worker/scheduler';
 
 /** Reads the environment or exits naming the bad variable. */
 export function configOrExit(): Config {
@@ -45,6 +48,74 @@ export async function bootstrap(config: Config, overrides: ContainerOverrides = 
     }
   }
   return { container, seeded, keypad };
+}
+
+/**
+ * Waits, in the background, until PostgreSQL answers, logging each failed try (with backoff).
+ * The API listens meanwhile and answers 503 (`/ready` too) until it connects; the worker starts
+ * its schedule when `reachable` resolves. Returns at once on the embedded database.
+ */
+export function connectInBackground(container: Container): { reachable: Promise<boolean>; abort(): void } {
+  const controller = new AbortController();
+  const reachable = container.database.kind === 'pglite' ? Promise.resolve(true) : waitForDatabase(container.database, container.logger, controller.signal);
+  return { reachable, abort: () => controller.abort() };
+}
+
+/** Time a process gets to finish its in-flight requests and jobs after SIGTERM before it exits anyway (code 1). */
+export const SHUTDOWN_GRACE_MS = 25_000;
+
+/**
+ * SIGTERM / SIGINT: runs `drain` once (stop taking work, finish what is in flight, close the
+ * database), then exits 0; 1 if draining failed or took longer than SHUTDOWN_GRACE_MS.
+ */
+export function onShutdown(log: Logger, drain: () => Promise<void>) {
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    try {
+      await drain();
+      log.info({ signal }, 'shut down cleanly');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/**
+ * A long-running process's life: waits for PostgreSQL in the background, and on SIGTERM stops the
+ * schedule (waiting for jobs in flight), runs `drain` (the API: answer requests in flight), closes
+ * the database and exits 0. `startSchedule` starts the worker's jobs once the database answers.
+ */
+export function runLifecycle(container: Container, drain?: () => Promise<void>) {
+  const connecting = connectInBackground(container);
+  let scheduler: ReturnType<typeof startScheduler> | undefined;
+  let stopping = false;
+  onShutdown(container.logger, async () => {
+    stopping = true;
+    connecting.abort();
+    await scheduler?.stop();
+    await drain?.();
+    await container.close();
+  });
+  return {
+    /** Resolves true once the schedule runs; false if the process began stopping first. */
+    async startSchedule(): Promise<boolean> {
+      if (!(await connecting.reachable) || stopping) return false;
+      scheduler = startScheduler(container, container.logger);
+      return true;
+    },
+  };
 }
 
 export function demoBanner(config: Config, seeded: boolean, keypad?: SeededDoor): string {

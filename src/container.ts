@@ -34,7 +34,13 @@ export interface ContainerOverrides {
 export async function createContainer(config: Config, overrides: ContainerOverrides = {}) {
   const database =
     overrides.database ??
-    (await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, poolMax: config.database.poolMax }));
+    (await openDatabase({
+      url: config.database.url,
+      dataDir: config.database.dataDir,
+      poolMax: config.database.poolMax,
+      lockPoolMax: config.database.lockPoolMax,
+      connectTimeoutMs: config.database.connectTimeoutMs,
+    }));
   const { db } = database;
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
@@ -49,6 +55,12 @@ export async function createContainer(config: Config, overrides: ContainerOverri
   };
   const selfEntry = createSelfEntry(config, { db, clock, logger, bookings: repos.bookings, venues: repos.venues }, overrides.selfEntry);
   const pricing = createPricingService({ pricing: repos.pricing, venues: repos.venues, organisations: repos.organisations, clock });
+  // Payments asks the bookings service to change a booking's status; that service is made below.
+  let bookingsService: ReturnType<typeof createBookingsService> | undefined;
+  const bookingsLater = () => {
+    if (!bookingsService) throw new Error('bookings service not wired yet');
+    return bookingsService;
+  };
   const payments = createPayments(config, {
     db,
     clock,
@@ -56,8 +68,12 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     bookings: repos.bookings,
     venues: repos.venues,
     organisations: repos.organisations,
-    bookingChanged: (id) => selfEntry.services.access.bookingChanged(id),
-    alertStaff: (hubId, body, dedupeKey) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey),
+    bookingStatus: {
+      confirmPaid: (ids, tx) => bookingsLater().confirmPaid(ids, tx),
+      releaseHold: (ids, reason, tx) => bookingsLater().releaseHold(ids, reason, tx),
+    },
+    bookingChanged: (id) => selfEntry.services.accessCodes.bookingChanged(id),
+    alertStaff: (hubId, body, dedupeKey, tx) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey, tx),
   });
 
   // Tokens are signed by the HTTP layer's JWT plugin; the service gets the signer once the app has it.
@@ -73,19 +89,19 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     }),
     venues: createVenuesService({ venues: repos.venues, users: repos.users, clock, quoteRooms: pricing.quotesFor }),
     organisations: createOrganisationsService({ organisations: repos.organisations, users: repos.users, clock }),
-    bookings: createBookingsService({
+    bookings: (bookingsService = createBookingsService({
       db,
       bookings: repos.bookings,
       venues: repos.venues,
       organisations: repos.organisations,
       clock,
-      access: selfEntry.services.access,
+      access: selfEntry.services.accessCodes,
       pricer: pricing.pricer,
-      payments: payments.service.hooks,
+      payments: payments.services.payments.hooks,
       notify: (notice, tx) => selfEntry.services.outbox.enqueue(notice, tx),
-    }),
+    })),
     pricing,
-    payments: payments.service,
+    ...payments.services,
     // Volunteer hours: wire the rota module's source here once it records attended shifts.
     reports: createReportsService({ reports: repos.reports, clock, volunteerHours: overrides.volunteerHours ?? noVolunteerHours }),
     tierRechecks: createRecheckService({
@@ -115,7 +131,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     logger,
     repos: { ...repos, ...selfEntry.repos, payments: payments.repo },
     /** Verifies a Stripe webhook's signature over its raw body; undefined without STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET. */
-    stripeWebhook: payments.constructEvent,
+    stripeWebhook: payments.parseEvent,
     services,
     adapters: selfEntry.adapters,
     setTokenSigner(fn: (userId: string) => string) {

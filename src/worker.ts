@@ -1,26 +1,25 @@
-import { bootstrap, configOrExit } from './bootstrap';
-import { runAllOnce, startScheduler } from './worker/scheduler';
+import { bootstrap, configOrExit, connectInBackground, runLifecycle } from './bootstrap';
+import { runAllOnce } from './worker/scheduler';
 
-/** Scheduler entry: the same services as the API, no HTTP. `--once` runs every job once and exits. */
+/**
+ * Scheduler entry: the same services as the API, no HTTP. `--once` runs every job once and exits.
+ * Production: `node dist/src/worker.js`. It waits (logging, with backoff) for an unreachable
+ * database, and never exits because the database went away: a job that fails runs again on its
+ * next tick.
+ */
 async function main() {
   const config = configOrExit();
   const { container } = await bootstrap(config);
   const log = container.logger;
   if (process.argv.includes('--once')) {
-    const result = await runAllOnce(container);
-    log.info({ result }, 'ran every job once');
+    if (await connectInBackground(container).reachable) {
+      const result = await runAllOnce(container);
+      log.info({ result }, 'ran every job once');
+    }
     await container.close();
     return;
   }
-  const scheduler = startScheduler(container, log);
-  log.info({}, 'worker started');
-  const shutdown = async () => {
-    await scheduler.stop();
-    await container.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
+  if (await runLifecycle(container).startSchedule()) log.info({}, 'worker started');
 }
 
 main().catch((err) => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /**
@@ -8,14 +9,48 @@ import { z } from 'zod';
 const optionalUrl = z.url().optional();
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
+/** A postgres:// URL that node-postgres can connect with: parses as a URL, names a host (or a socket directory in ?host=). */
+const databaseUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+  .refine((v) => !/\s/.test(v), 'must not contain spaces (percent-encode them, e.g. %20)')
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.hostname !== '' || u.searchParams.has('host');
+    } catch {
+      return false;
+    }
+  }, 'is not a valid URL: expected postgres://user:password@host:port/database (percent-encode special characters)');
+
+/** JOB_SCHEDULES: a JSON object of job name to node-cron expression, replacing those jobs' schedules. */
+const jobSchedules = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object, e.g. {"access.issue-due-codes":"*/30 * * * * *"}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.string().refine((expr) => cron.validate(expr), 'is not a valid cron expression')))
+    .optional(),
+);
+
 export const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    DATABASE_URL: z.preprocess(emptyToUndefined, z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
+    DATABASE_URL: z.preprocess(emptyToUndefined, databaseUrl.optional()),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    DATABASE_LOCK_POOL_MAX: z.coerce.number().int().min(1).max(50).default(10),
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+    JOB_SCHEDULES: jobSchedules,
     DATA_DIR: z.string().default('./data'),
     BACKUP_DIR: z.string().min(1).default('./backups'),
     BACKUP_KEEP: z.coerce.number().int().min(1).max(3650).default(14),
@@ -60,9 +95,11 @@ export interface Config {
   port: number;
   host: string;
   logLevel: Env['LOG_LEVEL'];
-  database: { url?: string; poolMax: number; dataDir: string; embedded: boolean };
+  database: { url?: string; poolMax: number; lockPoolMax: number; connectTimeoutMs: number; dataDir: string; embedded: boolean };
   /** Where `npm run backup` and the nightly job write, and how many nightly backups are kept. */
   backups: { dir: string; keep: number };
+  /** Job name → cron expression, replacing the job's own schedule (JOB_SCHEDULES). */
+  jobSchedules: Record<string, string>;
   publicUrl: string;
   jwt: { secret: string; expiresIn: string; generated: boolean };
   accessCodeKey: string;
@@ -98,8 +135,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
-    database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, dataDir: e.DATA_DIR, embedded: !e.DATABASE_URL },
+    database: {
+      url: e.DATABASE_URL,
+      poolMax: e.DATABASE_POOL_MAX,
+      lockPoolMax: e.DATABASE_LOCK_POOL_MAX,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      dataDir: e.DATA_DIR,
+      embedded: !e.DATABASE_URL,
+    },
     backups: { dir: e.BACKUP_DIR, keep: e.BACKUP_KEEP },
+    jobSchedules: e.JOB_SCHEDULES ?? {},
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     jwt: { secret: e.JWT_SECRET ?? devSecret('jwt'), expiresIn: e.JWT_EXPIRES_IN, generated: !e.JWT_SECRET },
     accessCodeKey: e.ACCESS_CODE_KEY ?? devSecret('access-code'),

@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { sqlState, PG } from '../db/client';
-import { DomainError, type ErrorKind, type FieldError } from '../lib/errors';
+import { dbErrorSummary, isDatabaseUnavailable, sqlState, PG } from '../db/client';
+import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable, DomainError, type ErrorKind, type FieldError } from '../lib/errors';
 
 const STATUS: Record<ErrorKind, number> = {
   validation: 400,
@@ -67,14 +67,24 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Pro
   return reply.status(p.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
-/** Maps every error to problem+json. Unexpected ones are logged and answered with a bare 500. */
+/**
+ * Maps every error to problem+json. An unreachable database is 503 `database_unavailable`;
+ * unexpected errors are logged and answered with a bare 500.
+ */
 export function registerErrorHandling(app: FastifyInstance) {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, { status: 404, code: 'route_not_found', detail: `No route ${request.method} ${request.url.split('?')[0]}` }),
   );
 
   app.setErrorHandler((error: FastifyError | DomainError | Error, request, reply) => {
+    // The database is down or restarting: whichever route or hook hit it, the answer is 503 with
+    // Retry-After, never 500 (see isDatabaseUnavailable for the errors this covers).
+    if (!(error instanceof DomainError) && isDatabaseUnavailable(error)) {
+      request.log.warn({ err: dbErrorSummary(error) }, 'database unavailable');
+      error = databaseUnavailable();
+    }
     if (error instanceof DomainError) {
+      if (error.code === 'database_unavailable') reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
       return sendProblem(request, reply, {
         status: STATUS[error.kind],
         code: error.code,

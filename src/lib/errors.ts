@@ -40,3 +40,10 @@ export const conflict = (code: string, detail: string, extra: Record<string, unk
   new DomainError('conflict', code, detail, extra);
 export const invalid = (detail: string, fields: FieldError[] = []) =>
   new DomainError('validation', 'validation_failed', detail, {}, fields);
+
+/** Seconds a client should wait before retrying while the database is unreachable (the Retry-After header). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** The database cannot be reached right now; the HTTP layer adds Retry-After. */
+export const databaseUnavailable = () =>
+  new DomainError('unavailable', 'database_unavailable', 'The database is not reachable at the moment; try again shortly');

@@ -2,12 +2,13 @@ import type { Container } from '../container';
 import { ACCESS_JOBS } from '../modules/access/access.jobs';
 import { BACKUP_JOBS } from '../modules/backups/backups.jobs';
 import { OUTBOX_JOBS } from '../modules/notifications/outbox.jobs';
-import { RECHECK_JOBS } from '../modules/organisations/recheck.service';
+import { BOOKINGS_JOBS } from '../modules/bookings/bookings.jobs';
+import { ORGANISATIONS_JOBS } from '../modules/organisations/organisations.jobs';
 import { PAYMENTS_JOBS } from '../modules/payments/payments.jobs';
 import { withJobLock } from './lock';
 
 /**
- * Every scheduled job, by name. Each is idempotent, works from the database's state (a worker
+ * Every scheduled job, by name, collected from each module's *.jobs.ts (the module registers its own). Each is idempotent, works from the database's state (a worker
  * that was down catches up on its next run) and runs under an advisory lock, so two workers
  * never run the same job at once.
  */
@@ -19,14 +20,10 @@ export interface Job {
 }
 
 export const JOBS: Job[] = [
-  {
-    name: 'bookings.complete-finished',
-    schedule: '*/5 * * * *',
-    run: (c) => c.services.bookings.completeFinished(),
-  },
+  ...BOOKINGS_JOBS,
   // Lapsed holds are released before codes are issued, so a released booking never gets one.
   ...PAYMENTS_JOBS,
-  ...RECHECK_JOBS,
+  ...ORGANISATIONS_JOBS,
   // Codes are issued before the outbox is sent, so `--once` issues and texts in one run.
   ...ACCESS_JOBS,
   ...OUTBOX_JOBS,

@@ -14,6 +14,8 @@ export interface FakeTwilioMessage {
   from: string | null;
   messagingServiceSid: string | null;
   body: string;
+  /** Where Twilio would post this message's delivery reports (StatusCallback), if asked to. */
+  statusCallback: string | null;
   receivedAt: Date;
 }
 
@@ -105,7 +107,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     if (text.length > 1600) return twilioError(res, 400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
 
     const sid = 'SM' + randomBytes(16).toString('hex');
-    messages.push({ sid, accountSid, to, from, messagingServiceSid: mss, body: text, receivedAt: new Date() });
+    messages.push({ sid, accountSid, to, from, messagingServiceSid: mss, body: text, statusCallback: form.get('StatusCallback'), receivedAt: new Date() });
     res.writeHead(201, { 'content-type': 'application/json' });
     res.end(
       JSON.stringify({

@@ -1,5 +1,6 @@
 import { rateCards } from '../../src/db/schema';
 import type { TestApp } from './app';
+import type { Band } from '../../src/modules/pricing/pricing.fns';
 
 /** Rates in pence per hour: community 10.00, national charity 20.00, statutory 30.00, private 40.00. */
 export const RATES = { community: { hourlyPence: 1000 }, national_charity: { hourlyPence: 2000 }, statutory: { hourlyPence: 3000 }, private: { hourlyPence: 4000 } };
@@ -15,7 +16,7 @@ export const EVENING = {
 export const cardBody = (over: Record<string, unknown> = {}) => ({ effectiveFrom: '2026-03-02', tiers: RATES, bands: [EVENING], minimumChargePence: 0, ...over });
 
 /** Writes a rate card straight into the database (tests of other things than the rate-card routes). */
-export async function seedCard(t: TestApp, hubId: string, opts: { roomId?: string; effectiveFrom?: string; tiers?: typeof RATES; bands?: unknown[]; minimumChargePence?: number } = {}) {
+export async function seedCard(t: TestApp, hubId: string, opts: { roomId?: string; effectiveFrom?: string; tiers?: typeof RATES; bands?: Band[]; minimumChargePence?: number } = {}) {
   const [row] = await t.container.database.db
     .insert(rateCards)
     .values({

@@ -33,6 +33,11 @@ async function book(day: string, roomId: string, phone: string) {
   expect(res.body.status).toBe('confirmed');
   return res.body.id as string;
 }
+/** The first text queued to a phone, as the sender renders it (the outbox holds a placeholder for the code). */
+const sentText = async (to: string) => {
+  const [row] = await t.container.services.outbox.list({ to });
+  return { ...row, body: (await t.container.services.outbox.render(row))! };
+};
 const staffAlerts = async () => (await t.container.services.outbox.list({ to: '+447700900502' })).map((m) => m.body);
 
 describe('seam doors', () => {
@@ -48,12 +53,12 @@ describe('seam doors', () => {
     const bookingId = await book('2026-03-02', w.room.id, '+447700933001');
     const onLock = fake.database.access_codes.find((c) => c.code === '482913' && c.device_id === seed.august_device_1)!;
     expect(onLock).toMatchObject({ starts_at: '2026-03-02T13:45:00.000Z', ends_at: '2026-03-02T15:15:00.000Z' });
-    const [sms] = await t.container.services.outbox.list({ to: '+447700933001' });
+    const sms = await sentText('+447700933001');
     expect(sms.body).toContain('482913');
     expect(sms.body).toContain('Hall lock');
 
     fake.database.updateAccessCode({ access_code_id: onLock.access_code_id, status: 'set' });
-    await t.container.services.access.syncLocks();
+    await t.container.services.lockSync.syncLocks();
     const access = await t.http.get(`/bookings/${bookingId}/access`).set(w.staff.auth);
     expect(access.body.doors).toEqual([expect.objectContaining({ name: 'Hall lock', provider: 'seam', lockStatus: 'set', works: true })]);
 
@@ -66,7 +71,7 @@ describe('seam doors', () => {
     // Someone set 482913 on the lock by hand for that afternoon.
     fake.database.addAccessCode({ device_id: seed.august_device_1, code: '482913', name: 'manual', type: 'time_bound', starts_at: '2026-03-03T12:00:00.000Z', ends_at: '2026-03-03T18:00:00.000Z', workspace_id: seed.seed_workspace_1 } as never);
     await book('2026-03-03', w.room.id, '+447700933002');
-    const [sms] = await t.container.services.outbox.list({ to: '+447700933002' });
+    const sms = await sentText('+447700933002');
     expect(sms.body).toContain('593024');
     expect(fake.database.access_codes.some((c) => c.code === '593024' && c.device_id === seed.august_device_1)).toBe(true);
     expect((await staffAlerts()).some((b) => b.includes('already had a code'))).toBe(true);
@@ -79,7 +84,7 @@ describe('seam doors', () => {
     try {
       t.clock.set('2026-03-04T09:00:00Z');
       await book('2026-03-04', w.smallRoom.id, '+447700933003');
-      const [sms] = await t.container.services.outbox.list({ to: '+447700933003' });
+      const sms = await sentText('+447700933003');
       const code = /: (\d{6})\./.exec(sms.body)![1];
       expect(sms.body).toContain('Front keypad');
       expect(sms.body).not.toContain('Snug lock');

@@ -60,7 +60,7 @@ beforeAll(async () => {
   const door = await t.http.post(`/hubs/${w.hub.id}/doors`).set(w.staff.auth).send({ name: 'Front door', provider: 'keypad', roomIds: [w.room.id, w.smallRoom.id] });
   expect(door.status).toBe(201);
   for (let i = 0; i < 3; i++) expect((await book()).status).toBe(201);
-  await t.container.services.access.issueDue();
+  await t.container.services.accessCodes.issueDue();
   await t.container.services.outbox.sendDue();
   // A wrong code at the door, so the entry log has a row too.
   await t.http.post(`/doors/${door.body.id}/verify`).set('X-Device-Key', door.body.deviceKey).send({ code: '000000' });
@@ -133,7 +133,7 @@ describe('backup and restore', () => {
     const before = (await everyRow(t.container.database)).bookings.length;
     // Bookings and code issuing in flight on every side of the backup (pg_dump's snapshot on PostgreSQL).
     const requests = Array.from({ length: 12 }, (_, i) => book(i % 2 ? w.room.id : w.smallRoom.id));
-    const issuing = t.container.services.access.issueDue();
+    const issuing = t.container.services.accessCodes.issueDue();
     const backup = t.container.services.backups.backup(join(dir, 'during'));
     const more = Array.from({ length: 6 }, () => book());
     const answers = await Promise.all([...requests, ...more]);

@@ -111,3 +111,87 @@ describe('POST /webhooks/sms', () => {
     expect((await t.container.database.db.select().from(outbox)).length).toBe(before);
   });
 });
+
+describe('door codes in the outbox and their delivery', () => {
+  const statusUrl = 'http://hubkey.test/webhooks/sms/status';
+  const report = (params: Record<string, string>, signature = twilioSignature({ authToken: fake.authToken, url: statusUrl, params })) =>
+    t.http.post('/webhooks/sms/status').type('form').set('X-Twilio-Signature', signature).send(new URLSearchParams(params).toString());
+  const access = async (bookingId: string) => (await t.http.get(`/bookings/${bookingId}/access`).set(w.staff.auth)).body;
+  const staffAlerts = async () => (await t.container.services.outbox.list({ to: '+447700900501', kind: 'staff_alert' })).filter((m) => /texts to hirers/.test(m.body));
+  const bookFor = async (phone: string, day: string) => {
+    const res = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: w.room.id, organisationId: orgId, startsAt: `${day}T14:00:00Z`, endsAt: `${day}T15:00:00Z`, title: 'x', attendees: 3, contactPhone: phone });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  };
+
+  it('keeps no code readable in the outbox: first text, resend and inbound CODE reply are rendered only when sent', async () => {
+    t.clock.set('2026-03-10T09:00:00Z');
+    const phone = '+447700922010';
+    const id = await bookFor(phone, '2026-03-10');
+    await send();
+    const code = /: (\d{6})\./.exec(fake.messages.filter((m) => m.to === phone)[0].body)![1];
+    t.clock.advance(2 * 60_000);
+    expect((await t.http.post(`/bookings/${id}/access/resend`).set(w.hirer.auth)).status).toBe(202);
+    t.clock.set('2026-03-10T13:50:00Z'); // inside the code's window: CODE gets it again
+    await inbound({ From: phone, To: '+447700900000', Body: 'CODE', MessageSid: 'SM10' }).expect(200);
+    // Read the table itself, before and after sending.
+    const queued = await t.container.database.db.select().from(outbox).where(eq(outbox.to, phone));
+    expect(queued.map((r) => r.kind).sort()).toEqual(['access_code', 'access_code_resend', 'access_code_resend']);
+    await send();
+    const rows = await t.container.database.db.select().from(outbox).where(eq(outbox.to, phone));
+    expect(rows.every((r) => r.status === 'sent')).toBe(true);
+    for (const r of [...queued, ...rows]) {
+      expect(r.body).not.toContain(code);
+      expect(r.body).toContain('{{code}}');
+      expect(r.accessCodeId).toEqual(expect.any(String));
+    }
+    // What reached the phone carried the digits, three times.
+    expect(fake.messages.filter((m) => m.to === phone && m.body.includes(code))).toHaveLength(3);
+    expect(fake.messages.find((m) => m.to === phone)!.statusCallback).toBe(statusUrl);
+  });
+
+  it('shows a code accepted, then delivered or undelivered from signed StatusCallback reports; staff hear once per cause', async () => {
+    t.clock.set('2026-03-11T09:00:00Z');
+    const a = await bookFor('+447700922011', '2026-03-11');
+    expect(await access(a)).toMatchObject({ status: 'active', sentAt: null, deliveryStatus: 'queued' });
+    await send();
+    const sidA = fake.messages.find((m) => m.to === '+447700922011')!.sid;
+    expect(await access(a)).toMatchObject({ sentAt: '2026-03-11T09:00:00+00:00', deliveryStatus: 'accepted', deliveryError: null });
+    expect((await report({ MessageSid: sidA, MessageStatus: 'delivered' })).status).toBe(204);
+    expect(await access(a)).toMatchObject({ deliveryStatus: 'delivered' });
+
+    // Two texts that never arrive for the same reason: both codes show it, staff are told once.
+    t.clock.set('2026-03-12T09:00:00Z');
+    const b = await bookFor('+447700922012', '2026-03-12');
+    const c = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: w.room.id, organisationId: orgId, startsAt: '2026-03-12T15:30:00Z', endsAt: '2026-03-12T16:00:00Z', title: 'y', attendees: 3, contactPhone: '+447700922013' });
+    expect(c.status).toBe(201);
+    await t.container.services.accessCodes.issueDue();
+    await send();
+    for (const to of ['+447700922012', '+447700922013']) {
+      const sid = fake.messages.find((m) => m.to === to)!.sid;
+      expect((await report({ MessageSid: sid, MessageStatus: 'undelivered', ErrorCode: '30003' })).status).toBe(204);
+    }
+    expect(await access(b)).toMatchObject({ deliveryStatus: 'undelivered', deliveryError: 'undelivered (error 30003)' });
+    expect(await access(c.body.id)).toMatchObject({ deliveryStatus: 'undelivered' });
+    expect(await staffAlerts()).toHaveLength(1);
+
+    // Unsigned or wrongly signed reports change nothing.
+    expectProblem(await report({ MessageSid: sidA, MessageStatus: 'undelivered' }, 'bm90IGEgc2lnbmF0dXJl'), 403, 'invalid_signature');
+    expect(await access(a)).toMatchObject({ deliveryStatus: 'delivered' });
+    expectProblem(await report({ MessageSid: sidA }), 400, 'validation_failed');
+  });
+
+  it('a code text Twilio refuses for good is marked failed on the booking\'s access, and staff are alerted once per cause', async () => {
+    t.clock.set('2026-03-13T09:00:00Z');
+    await send(); // what earlier tests left queued goes first, so the failures below are these texts'
+    const ids = [await bookFor('+447700922014', '2026-03-13')];
+    const d = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: w.room.id, organisationId: orgId, startsAt: '2026-03-13T15:30:00Z', endsAt: '2026-03-13T16:00:00Z', title: 'y', attendees: 3, contactPhone: '+447700922015' });
+    ids.push(d.body.id);
+    await t.container.services.accessCodes.issueDue();
+    const before = (await staffAlerts()).length;
+    fake.failWith(400, 2); // Twilio 20001: permanent, for both texts
+    await send();
+    for (const id of ids) expect(await access(id)).toMatchObject({ sentAt: null, deliveryStatus: 'failed', deliveryError: expect.stringMatching(/Twilio 400/) });
+    expect((await staffAlerts()).length - before).toBe(1);
+  });
+});

@@ -6,6 +6,7 @@ import { addRole, expectProblem, makeOrg, makeRoom, makeUser, makeWorld } from '
 import { RATES, seedCard } from '../helpers/pricing';
 import { type FakeStripe, startFakeStripe } from '../fakes/fake-stripe';
 import { JOBS, runJob } from '../../src/worker/jobs';
+import type { PaymentHooks } from '../../src/modules/bookings/bookings.service';
 
 // The clock reads Monday 2026-03-02 09:00Z; hubs hold unpaid bookings for 30 minutes and give invoices 30 days.
 const SECRET = 'whsec_test_hubkey_secret';
@@ -186,8 +187,12 @@ describe('card payment through Stripe Checkout', () => {
 describe('invoices', () => {
   it('confirms an invoice payer at once, sends a Stripe invoice due in the hub\'s terms, and marks it paid', async () => {
     const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true, name: 'County Council' });
+    const calls = fake.requests.length;
     const b = await book(org.id);
     expect(b).toMatchObject({ status: 'confirmed', price: { amountPence: 6000 } });
+    // The request only recorded the invoice (a pending payment); the job issues it in Stripe.
+    expect(fake.requests.length).toBe(calls);
+    expect(await job('payments.retry-pending')).toBe(1);
     const invoice = [...fake.state.invoices.values()].find((i) => i.metadata.paymentId && i.amount_due === 6000)!;
     expect(invoice).toMatchObject({ collection_method: 'send_invoice', days_until_due: 30, status: 'open' });
     expect(fake.state.sentInvoices).toContain(invoice.id);
@@ -204,6 +209,7 @@ describe('invoices', () => {
   it('shows staff the invoices past due', async () => {
     const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true });
     await book(org.id);
+    await job('payments.retry-pending');
     t.clock.advance(31 * 24 * 3600_000);
     try {
       expect(await job('payments.mark-overdue-invoices')).toBeGreaterThanOrEqual(1);
@@ -225,6 +231,11 @@ describe('cancelling bookings paid by invoice', () => {
   const alertsAbout = async (invoiceId: string) => (await t.container.services.outbox.list({ to: STAFF_PHONE, kind: 'staff_alert' })).filter((m) => m.body.includes(invoiceId));
   const voidCalls = (invoiceId: string) => fake.requests.filter((r) => r.method === 'POST' && r.path === `/v1/invoices/${invoiceId}/void`);
   const cancel = (id: string, body: Record<string, unknown> = {}) => t.http.post(`/bookings/${id}/cancel`).set(w.hirer.auth).send(body);
+  /** The payments hook a cancellation runs, run again for a booking already cancelled (a retry). */
+  const cancelHookAgain = async (row: Parameters<PaymentHooks['cancelled']>[0][number]) => {
+    const hooks = t.container.services.payments.hooks;
+    await hooks.carryOut(await t.container.database.db.transaction((tx) => hooks.cancelled([row], { byStaff: false, actorId: w.hirer.id }, tx)));
+  };
   const invoiceOrg = () => makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true, name: 'Borough Council' });
   beforeAll(async () => {
     const alerted = await makeUser(t, { name: 'Duty manager', phone: STAFF_PHONE });
@@ -234,6 +245,7 @@ describe('cancelling bookings paid by invoice', () => {
   it('voids the Stripe invoice of a cancelled booking and marks the payment void, once', async () => {
     const org = await invoiceOrg();
     const b = await book(org.id);
+    await job('payments.retry-pending');
     const before = await paymentOf(b.id);
     expect(before).toMatchObject({ status: 'open', stripeInvoiceId: expect.stringMatching(/^in_/) });
     const invoiceId = before.stripeInvoiceId!;
@@ -248,7 +260,7 @@ describe('cancelling bookings paid by invoice', () => {
 
     // The hook again (a retry) and the retry job change nothing more.
     const row = (await t.container.repos.bookings.get(b.id))!;
-    await t.container.services.payments.hooks.refund([row], { byStaff: false, actorId: w.hirer.id });
+    await cancelHookAgain(row);
     await job('payments.retry-pending');
     expect(voidCalls(invoiceId)).toHaveLength(1);
     expect(await paymentOf(b.id)).toMatchObject({ status: 'void' });
@@ -263,6 +275,7 @@ describe('cancelling bookings paid by invoice', () => {
       .send({ roomId: w.smallRoom.id, organisationId: org.id, title: 'Clinic', attendees: 4, startsAt: '2026-04-07T16:00:00', endsAt: '2026-04-07T17:00:00', recurrence: { weekdays: [2], count: 3 } });
     expect(res.status).toBe(201);
     const ids: string[] = res.body.bookings.map((b: { id: string }) => b.id);
+    await job('payments.retry-pending');
     const p = await paymentOf(ids[0]);
     expect(p).toMatchObject({ status: 'open', amountPence: 3 * 3000 });
     expect([...p.bookingIds].sort()).toEqual([...ids].sort());
@@ -281,7 +294,7 @@ describe('cancelling bookings paid by invoice', () => {
 
     // The hook run again for the same booking does not alert twice.
     const row = (await t.container.repos.bookings.get(ids[1]))!;
-    await t.container.services.payments.hooks.refund([row], { byStaff: false, actorId: w.hirer.id });
+    await cancelHookAgain(row);
     expect(await alertsAbout(invoiceId)).toHaveLength(1);
 
     // Cancelling another date is news: one more alert, and the note counts both.
@@ -300,6 +313,7 @@ describe('cancelling bookings paid by invoice', () => {
   it('does not void an invoice already paid: staff are told to refund or credit it', async () => {
     const org = await invoiceOrg();
     const b = await book(org.id);
+    await job('payments.retry-pending');
     const p = await paymentOf(b.id);
     const invoiceId = p.stripeInvoiceId!;
     expect((await post(fake.makeEvent('invoice.paid', fake.payInvoice(invoiceId)))).body.result).toBe('processed');
@@ -321,6 +335,7 @@ describe('cancelling bookings paid by invoice', () => {
   it('treats an invoice paid in Stripe before its webhook came as paid: Stripe refuses the void, staff are told', async () => {
     const org = await invoiceOrg();
     const b = await book(org.id);
+    await job('payments.retry-pending');
     const p = await paymentOf(b.id);
     const invoiceId = p.stripeInvoiceId!;
     fake.payInvoice(invoiceId); // the invoice.paid webhook is still on its way
@@ -336,6 +351,7 @@ describe('cancelling bookings paid by invoice', () => {
   it('when Stripe is down the cancel still succeeds, and the retry job voids the invoice later', async () => {
     const org = await invoiceOrg();
     const b = await book(org.id);
+    await job('payments.retry-pending');
     const p = await paymentOf(b.id);
     const invoiceId = p.stripeInvoiceId!;
     fake.failNext({ status: 500, match: /\/void$/ });
@@ -348,9 +364,8 @@ describe('cancelling bookings paid by invoice', () => {
     expect(await paymentOf(b.id)).toMatchObject({ status: 'void', lastError: null });
   });
 
-  it('voids an invoice not yet issued (Stripe was down) without telling Stripe, and never issues it', async () => {
+  it('voids an invoice not yet issued without telling Stripe, and never issues it', async () => {
     const org = await invoiceOrg();
-    fake.failNext({ status: 500, match: /^POST \/v1\/customers$/ });
     const b = await book(org.id);
     const p = await paymentOf(b.id);
     expect(p).toMatchObject({ status: 'pending', stripeInvoiceId: null });
@@ -365,12 +380,13 @@ describe('cancelling bookings paid by invoice', () => {
 
   it('issues an invoice delayed by Stripe being down without the dates cancelled meanwhile', async () => {
     const org = await invoiceOrg();
-    fake.failNext({ status: 500, match: /^POST \/v1\/customers$/ });
     const res = await t.http
       .post('/bookings')
       .set(w.hirer.auth)
       .send({ roomId: w.smallRoom.id, organisationId: org.id, title: 'Surgery', attendees: 4, startsAt: '2026-04-08T16:00:00', endsAt: '2026-04-08T17:00:00', recurrence: { weekdays: [3], count: 2 } });
     const ids: string[] = res.body.bookings.map((b: { id: string }) => b.id);
+    fake.failNext({ status: 500, match: /^POST \/v1\/customers$/ });
+    await job('payments.retry-pending');
     expect(await paymentOf(ids[0])).toMatchObject({ status: 'pending', amountPence: 6000 });
     expect((await cancel(ids[1])).status).toBe(200);
     expect((await paymentOf(ids[0])).status).toBe('pending');
@@ -474,5 +490,71 @@ describe('without Stripe configured', () => {
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe('money work started before a crash is finished after it', () => {
+  const refundsOf = (bookingId: string) => [...fake.state.refunds.values()].filter((r) => r.metadata.bookingId === bookingId);
+  const later = async <T>(ms: number, fn: () => Promise<T>) => {
+    t.clock.advance(ms);
+    try {
+      return await fn();
+    } finally {
+      t.clock.set('2026-03-02T09:00:00Z');
+    }
+  };
+
+  it('issues an invoice recorded with its booking once, though Stripe failed half-way through the first attempt', async () => {
+    const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true, name: 'Town Council' });
+    await job('payments.retry-pending'); // earlier tests' invoices are issued first, so the failure below is ours
+    const b = await book(org.id);
+    const rows = await t.container.repos.payments.paymentsOfBookings([b.id]);
+    expect(rows.map((r) => r.payment)).toEqual([expect.objectContaining({ method: 'invoice', status: 'pending', stripeInvoiceId: null })]);
+    const paymentId = rows[0].payment.id;
+
+    // Stripe goes down between creating the invoice and finalising it.
+    fake.failNext({ status: 500, match: /\/finalize$/ });
+    await job('payments.retry-pending');
+    const halfway = (await t.container.repos.payments.getPayment(paymentId))!;
+    expect(halfway).toMatchObject({ status: 'pending', lastError: expect.any(String) });
+
+    await job('payments.retry-pending');
+    await job('payments.retry-pending');
+    const invoices = [...fake.state.invoices.values()].filter((i) => i.metadata.paymentId === paymentId);
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]).toMatchObject({ status: 'open', amount_due: 6000 });
+    expect(invoices[0].lines.data).toHaveLength(1);
+    expect(fake.state.sentInvoices.filter((id) => id === invoices[0].id)).toHaveLength(1);
+    expect(await t.container.repos.payments.getPayment(paymentId)).toMatchObject({ status: 'open', lastError: null });
+  });
+
+  it('sends a refund recorded with the cancellation once when Stripe was down during the request', async () => {
+    const b = await paidBooking();
+    fake.failNext({ status: 500, match: /^POST \/v1\/refunds$/ });
+    const res = await t.http.post(`/bookings/${b.id}/cancel`).set(w.hirer.auth).send({});
+    expect(res.status).toBe(200);
+    expect(res.body.refunds).toEqual([expect.objectContaining({ bookingId: b.id, status: 'pending' })]);
+    expect(refundsOf(b.id)).toHaveLength(0);
+
+    await later(2 * 60_000, () => job('payments.retry-pending'));
+    await later(3 * 60_000, () => job('payments.retry-pending'));
+    expect(refundsOf(b.id)).toEqual([expect.objectContaining({ amount: 8000 })]);
+  });
+
+  it('sends a refund once when the process died right after the cancellation committed', async () => {
+    const b = await paidBooking();
+    const row = (await t.container.repos.bookings.get(b.id))!;
+    // What POST /bookings/:id/cancel commits, without the step after commit (the process was killed there).
+    await t.container.database.db.transaction(async (tx) => {
+      const [cancelled] = await t.container.repos.bookings.setStatus([row.id], 'cancelled', 'cancelled_by_staff', tx);
+      await t.container.services.payments.hooks.cancelled([cancelled], { byStaff: true, actorId: w.staff.id }, tx);
+    });
+    expect(refundsOf(b.id)).toHaveLength(0);
+    const recorded = (await t.http.get(`/hubs/${w.hub.id}/refunds`).set(w.staff.auth).query({ status: 'pending' })).body.items.filter((r: { bookingId: string }) => r.bookingId === b.id);
+    expect(recorded).toEqual([expect.objectContaining({ amountPence: 8000, percent: 100, stripeRefundId: null })]);
+
+    await later(2 * 60_000, () => job('payments.retry-pending'));
+    await later(3 * 60_000, () => job('payments.retry-pending'));
+    expect(refundsOf(b.id)).toEqual([expect.objectContaining({ amount: 8000 })]);
   });
 });

@@ -105,7 +105,7 @@ beforeAll(async () => {
         endsAt: new Date(end),
         blockedUntil: new Date(end),
         status,
-        price: priced ? { amountPence: amount, currency: 'GBP', tier, subsidyPence: subsidy, lines: [] } : null,
+        price: priced ? { amountPence: amount!, currency: 'GBP', tier, subsidyPence: subsidy!, lines: [] } : null,
       });
     }
     await t.container.database.db.insert(bookings).values(rows);
@@ -466,7 +466,7 @@ describe('no-shows', () => {
           endsAt: day(d, 12),
           blockedUntil: day(d, 12),
           status: 'completed' as const,
-          price: { amountPence: 1000, currency: 'GBP', tier: 'statutory', subsidyPence: 500, lines: [] },
+          price: { amountPence: 1000, currency: 'GBP' as const, tier: 'statutory' as const, subsidyPence: 500, lines: [] },
         })),
       )
       .returning();

@@ -63,6 +63,17 @@ describe('loadConfig', () => {
     [{ BACKUP_KEEP: '0' }, 'BACKUP_KEEP'],
     [{ BACKUP_KEEP: 'all' }, 'BACKUP_KEEP'],
     [{ BACKUP_DIR: '' }, 'BACKUP_DIR'],
+    [{ DATABASE_URL: 'postgres://po stgres@db.example:notaport/x' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://postgres@db.example:notaport/x' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://postgres@db.example:99999/x' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://postgres@/x' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://' }, 'DATABASE_URL'],
+    [{ DATABASE_POOL_MAX: '0' }, 'DATABASE_POOL_MAX'],
+    [{ DATABASE_LOCK_POOL_MAX: 'lots' }, 'DATABASE_LOCK_POOL_MAX'],
+    [{ DATABASE_CONNECT_TIMEOUT_MS: '5' }, 'DATABASE_CONNECT_TIMEOUT_MS'],
+    [{ JOB_SCHEDULES: 'every minute' }, 'JOB_SCHEDULES'],
+    [{ JOB_SCHEDULES: '{"notifications.send-outbox": "now and then"}' }, 'JOB_SCHEDULES'],
+    [{ JOB_SCHEDULES: '["* * * * *"]' }, 'JOB_SCHEDULES'],
   ])('names the bad variable in %j', (env, name) => {
     expect(problemsOf(env)).toContain(name);
   });
@@ -77,5 +88,31 @@ describe('loadConfig', () => {
     expect(c.database).toMatchObject({ embedded: true });
     expect(problemsOf({ NODE_ENV: 'production' })).not.toContain('DATABASE_URL');
     expect(problemsOf({ NODE_ENV: 'production' })).toContain('ACCESS_CODE_KEY');
+  });
+
+  it('says what is wrong with a malformed DATABASE_URL without echoing it', () => {
+    const problems = problemsOf({ DATABASE_URL: 'postgres://po stgres:s3cret@db.example:notaport/x' });
+    expect(problems).toMatch(/^DATABASE_URL: /m);
+    expect(problems).not.toContain('s3cret');
+  });
+
+  it.each([
+    'postgres://postgres@127.0.0.1:5432/test',
+    'postgresql://hubkey:p%40ss%20word@db:5432/hubkey?sslmode=require',
+    'postgres://u@db/hubkey',
+    'postgresql:///hubkey?host=/var/run/postgresql',
+  ])('accepts the connection URL %s', (url) => {
+    expect(loadConfig({ DATABASE_URL: url }).database).toMatchObject({ url, embedded: false });
+  });
+
+  it('reads the database pool, timeout and job schedule settings, with defaults', () => {
+    expect(loadConfig({})).toMatchObject({ database: { poolMax: 10, lockPoolMax: 10, connectTimeoutMs: 5000 }, jobSchedules: {} });
+    const c = loadConfig({
+      DATABASE_LOCK_POOL_MAX: '3',
+      DATABASE_CONNECT_TIMEOUT_MS: '2000',
+      JOB_SCHEDULES: '{"notifications.send-outbox":"*/2 * * * * *","access.issue-due-codes":"*/5 * * * * *"}',
+    });
+    expect(c.database).toMatchObject({ lockPoolMax: 3, connectTimeoutMs: 2000 });
+    expect(c.jobSchedules).toEqual({ 'notifications.send-outbox': '*/2 * * * * *', 'access.issue-due-codes': '*/5 * * * * *' });
   });
 });

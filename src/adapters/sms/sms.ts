@@ -67,6 +67,8 @@ export interface TwilioSmsOptions {
   timeoutMs?: number;
   /** Defaults to the global fetch. */
   fetch?: typeof fetch;
+  /** Where Twilio posts delivery reports (StatusCallback): queued, sent, delivered, undelivered, failed. */
+  statusCallback?: string;
 }
 
 /** Statuses that are 4xx but worth retrying: request timeout and rate limiting. */
@@ -81,7 +83,7 @@ export function createTwilioSms(opts: TwilioSmsOptions): SmsSender {
 
   return {
     async send(msg: SmsMessage): Promise<SmsResult> {
-      const form = new URLSearchParams({ To: msg.to, [fromParam]: from, Body: msg.body });
+      const form = new URLSearchParams({ To: msg.to, [fromParam]: from, Body: msg.body, ...(opts.statusCallback ? { StatusCallback: opts.statusCallback } : {}) });
       let res: Response;
       try {
         res = await doFetch(url, {

@@ -48,6 +48,9 @@ export const accessCodeKind = pgEnum('access_code_kind', ['booking', 'shift']);
  * A door code: for a booking, or for a volunteer's shift. The code itself is only ever stored
  * encrypted (`codeCipher`); each door it works on has a keyed lookup hash in access_code_doors.
  */
+/** What became of a code's last text: in the outbox, accepted by the provider, on the phone, or not. */
+export type CodeDeliveryStatus = 'queued' | 'accepted' | 'delivered' | 'undelivered' | 'failed';
+
 export const accessCodes = pgTable(
   'access_codes',
   {
@@ -72,8 +75,14 @@ export const accessCodes = pgTable(
     status: accessCodeStatus('status').notNull().default('active'),
     /** Where the code is sent (E.164). */
     phone: text('phone'),
-    /** Last time the code was queued for sending; null until it first is. */
+    /** Last time the code's text was queued in the outbox; null until it first is. */
+    queuedAt: timestamp('queued_at', { withTimezone: true }),
+    /** When the SMS provider last accepted the code's text (not when it was queued); null until it does. */
     sentAt: timestamp('sent_at', { withTimezone: true }),
+    /** How the last text of the code fared: queued, accepted, delivered, undelivered or failed (null: never texted). */
+    deliveryStatus: text('delivery_status').$type<CodeDeliveryStatus>(),
+    /** Why the last text was not delivered (the provider's error). */
+    deliveryError: text('delivery_error'),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     revokedBy: uuid('revoked_by').references(() => users.id, { onDelete: 'set null' }),
     revokeReason: text('revoke_reason'),

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { SeriesRule } from '../../modules/bookings/recurrence.fns';
+import type { PriceSnapshot } from '../../modules/pricing/pricing.fns';
 import { organisations } from './organisations';
 import { users } from './people';
 import { hubs, rooms } from './venues';
@@ -27,7 +29,7 @@ export const bookingSeries = pgTable(
     organisationId: uuid('organisation_id')
       .notNull()
       .references(() => organisations.id, { onDelete: 'cascade' }),
-    rule: jsonb('rule').notNull(),
+    rule: jsonb('rule').$type<SeriesRule>().notNull(),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -62,7 +64,8 @@ export const bookings = pgTable(
     blockedUntil: timestamp('blocked_until', { withTimezone: true }).notNull(),
     status: bookingStatus('status').notNull(),
     statusReason: text('status_reason'),
-    price: jsonb('price'),
+    /** The quote the booking was priced at (null: unpriced); the one price-snapshot type. */
+    price: jsonb('price').$type<PriceSnapshot>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,5 +1,6 @@
 import { check, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
+import { accessCodes } from './access';
 import { bookings } from './bookings';
 import { hubs } from './venues';
 
@@ -23,6 +24,8 @@ export const outbox = pgTable(
     dedupeKey: text('dedupe_key'),
     hubId: uuid('hub_id').references(() => hubs.id, { onDelete: 'set null' }),
     bookingId: uuid('booking_id').references(() => bookings.id, { onDelete: 'set null' }),
+    /** The door code this text carries. The body holds CODE_PLACEHOLDER instead of the digits, rendered from the encrypted code at send time. */
+    accessCodeId: uuid('access_code_id').references(() => accessCodes.id, { onDelete: 'set null' }),
     status: outboxStatus('status').notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull(),
@@ -38,6 +41,8 @@ export const outbox = pgTable(
     index('outbox_due_idx').on(t.status, t.nextAttemptAt),
     index('outbox_hub_idx').on(t.hubId),
     index('outbox_booking_idx').on(t.bookingId),
+    index('outbox_access_code_idx').on(t.accessCodeId),
+    index('outbox_provider_idx').on(t.providerId),
     check('outbox_attempts', sql`${t.attempts} >= 0`),
   ],
 );

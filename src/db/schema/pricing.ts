@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, date, index, integer, jsonb, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { Band, TierRates } from '../../modules/pricing/pricing.fns';
 import { users } from './people';
 import { hubs, rooms } from './venues';
 
@@ -19,8 +20,8 @@ export const rateCards = pgTable(
     /** The hub-local date (YYYY-MM-DD) from which the card applies. */
     effectiveFrom: date('effective_from', { mode: 'string' }).notNull(),
     /** {community, national_charity, statutory, private: {hourlyPence}} */
-    tiers: jsonb('tiers').notNull(),
-    bands: jsonb('bands').notNull().default(sql`'[]'::jsonb`),
+    tiers: jsonb('tiers').$type<TierRates>().notNull(),
+    bands: jsonb('bands').$type<Band[]>().notNull().default(sql`'[]'::jsonb`),
     minimumChargePence: integer('minimum_charge_pence').notNull().default(0),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

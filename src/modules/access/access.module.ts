@@ -11,7 +11,15 @@ import { createOutboxRepository } from '../notifications/outbox.repository';
 import { createOutboxService } from '../notifications/outbox.service';
 import type { VenuesRepository } from '../venues/venues.repository';
 import { createAccessRepository } from './access.repository';
-import { createAccessService } from './access.service';
+import { createCodeMessages, renderCodeText } from './access.messages';
+import { createBookingAccessService } from './booking-access.service';
+import { createCodePicker } from './code-picker';
+import { createCodesService } from './codes.service';
+import { createDoorsService } from './doors.service';
+import { createInboundSmsService } from './inbound-sms.service';
+import { createKeypadService } from './keypad.service';
+import { createLockSyncService } from './lock-sync.service';
+import { createRemindersService } from './reminders.service';
 
 export interface SelfEntryOverrides {
   /** Replaces the SMS sender SMS_PROVIDER picks. */
@@ -24,7 +32,10 @@ export interface SelfEntryOverrides {
   onError?: (err: unknown, context: string) => void;
 }
 
-/** Wires self-entry: doors and codes, the outbox, and the SMS and lock adapters the config selects. */
+/**
+ * Wires self-entry: one service per job (door admin, codes, lock sync, keypad, a booking's access,
+ * inbound texts, reminders), the outbox, and the SMS and lock adapters the config selects.
+ */
 export function createSelfEntry(
   config: Config,
   deps: { db: Db; clock: Clock; logger: Pick<Logger, 'warn'>; bookings: BookingsRepository; venues: VenuesRepository },
@@ -34,7 +45,14 @@ export function createSelfEntry(
   const sms =
     overrides.sms ??
     (config.sms.provider === 'twilio' && config.sms.twilio
-      ? createTwilioSms({ accountSid: config.sms.twilio.accountSid, authToken: config.sms.twilio.authToken, from: config.sms.twilio.from, apiBase: config.sms.twilio.apiBase })
+      ? createTwilioSms({
+          accountSid: config.sms.twilio.accountSid,
+          authToken: config.sms.twilio.authToken,
+          from: config.sms.twilio.from,
+          apiBase: config.sms.twilio.apiBase,
+          // Twilio reports delivered/undelivered here (signed, like the inbound webhook).
+          statusCallback: `${config.publicUrl}/webhooks/sms/status`,
+        })
       : createLogSms());
   const locks =
     overrides.locks !== undefined
@@ -47,18 +65,33 @@ export function createSelfEntry(
     ((err: unknown, context: string) => deps.logger.warn({ err, context }, 'self-entry: will retry'));
 
   const repos = { access: createAccessRepository(db), outbox: createOutboxRepository(db) };
-  const outbox = createOutboxService({ outbox: repos.outbox, sms, clock });
-  const access = createAccessService({
-    db,
-    access: repos.access,
-    bookings: deps.bookings,
-    venues: deps.venues,
-    outbox,
-    cipher: createCodeCipher(config.accessCodeKey),
+  const cipher = createCodeCipher(config.accessCodeKey);
+  // The outbox renders a door code into its text only when sending, and reports back what became of it.
+  const outbox = createOutboxService({
+    outbox: repos.outbox,
+    sms,
     clock,
-    locks,
-    random: overrides.random,
-    onError,
+    renderBody: async (row) => {
+      const c = row.accessCodeId ? await repos.access.getCode(row.accessCodeId) : undefined;
+      return c ? renderCodeText(row.body, c.codeCipher, cipher) : undefined;
+    },
+    onDelivery: (row, report) => accessCodes.recordDelivery(row.accessCodeId!, report),
   });
-  return { repos, services: { access, outbox }, adapters: { sms, locks } };
+  const access = repos.access;
+  const picker = createCodePicker({ access, cipher, random: overrides.random });
+  const messages = createCodeMessages({ venues: deps.venues, access });
+  const lockSync = createLockSyncService({ db, access, venues: deps.venues, outbox, cipher, picker, clock, locks, onError });
+  const accessCodes = createCodesService({ db, access, bookings: deps.bookings, venues: deps.venues, outbox, cipher, picker, messages, lockSync, clock, onError });
+  const services = {
+    outbox,
+    /** Codes over their life; also the bookings module's `bookingChanged` hook and the rota's shift codes. */
+    accessCodes,
+    lockSync,
+    doors: createDoorsService({ db, access, venues: deps.venues, clock, locks }),
+    keypad: createKeypadService({ access, venues: deps.venues, outbox, cipher, clock }),
+    bookingAccess: createBookingAccessService({ db, access, bookings: deps.bookings, venues: deps.venues, outbox, codes: accessCodes, messages, cipher, clock }),
+    inboundSms: createInboundSmsService({ access, outbox, messages, clock }),
+    reminders: createRemindersService({ access, outbox, clock }),
+  };
+  return { repos, services, adapters: { sms, locks } };
 }

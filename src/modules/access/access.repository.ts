@@ -1,4 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { namingConstraints } from '../../db/constraints';
+import { conflict } from '../../lib/errors';
 import type { DbOrTx } from '../../db/client';
 import { keysetAfter, type PageArgs } from '../../db/keyset';
 import { accessCodeDoors, accessCodes, bookings, doorEntries, doorRooms, doors, hubs, rooms } from '../../db/schema';
@@ -10,6 +12,12 @@ export type EntryRow = typeof doorEntries.$inferSelect;
 export type LockState = AccessCodeDoorRow['lockState'];
 
 const iso = (d: Date) => sql`${d.toISOString()}::timestamptz`;
+
+/** The same digits are live on that door at an overlapping time (the access_code_doors_no_clash exclusion constraint). */
+export const DOOR_CODE_CLASH = 'door_code_clash';
+const CODE_CONSTRAINTS = {
+  access_code_doors_no_clash: () => conflict(DOOR_CODE_CLASH, 'Those digits are already live on that door then'),
+};
 
 export function createAccessRepository(db: DbOrTx) {
   return {
@@ -78,11 +86,11 @@ export function createAccessRepository(db: DbOrTx) {
           ),
     async insertCode(values: typeof accessCodes.$inferInsert, doorRows: Omit<typeof accessCodeDoors.$inferInsert, 'accessCodeId'>[], tx: DbOrTx = db): Promise<AccessCodeRow> {
       const [code] = await tx.insert(accessCodes).values(values).returning();
-      if (doorRows.length) await tx.insert(accessCodeDoors).values(doorRows.map((d) => ({ ...d, accessCodeId: code.id })));
+      if (doorRows.length) await namingConstraints(() => tx.insert(accessCodeDoors).values(doorRows.map((d) => ({ ...d, accessCodeId: code.id }))), CODE_CONSTRAINTS);
       return code;
     },
     async addCodeDoor(row: typeof accessCodeDoors.$inferInsert, tx: DbOrTx = db) {
-      await tx.insert(accessCodeDoors).values(row).onConflictDoNothing();
+      await namingConstraints(() => tx.insert(accessCodeDoors).values(row).onConflictDoNothing(), CODE_CONSTRAINTS);
     },
     async getCode(id: string, tx: DbOrTx = db): Promise<AccessCodeRow | undefined> {
       const [row] = await tx.select().from(accessCodes).where(eq(accessCodes.id, id));
@@ -106,21 +114,25 @@ export function createAccessRepository(db: DbOrTx) {
       return row;
     },
     async updateCodeDoor(accessCodeId: string, doorId: string, values: Partial<typeof accessCodeDoors.$inferInsert>, tx: DbOrTx = db) {
-      await tx
-        .update(accessCodeDoors)
-        .set(values)
-        .where(and(eq(accessCodeDoors.accessCodeId, accessCodeId), eq(accessCodeDoors.doorId, doorId)));
+      await namingConstraints(
+        () =>
+          tx
+            .update(accessCodeDoors)
+            .set(values)
+            .where(and(eq(accessCodeDoors.accessCodeId, accessCodeId), eq(accessCodeDoors.doorId, doorId))),
+        CODE_CONSTRAINTS,
+      );
     },
     /** The code stops working on every door (revoked, replaced). */
     async deactivateDoors(accessCodeId: string, tx: DbOrTx = db) {
       await tx.update(accessCodeDoors).set({ active: false }).where(eq(accessCodeDoors.accessCodeId, accessCodeId));
     },
-    /** Marks the sent time once; true for the caller that did (it queues the text). */
+    /** Marks the code queued, once; true for the caller that did (it queues the text). */
     async markFirstSent(id: string, now: Date, tx: DbOrTx): Promise<boolean> {
       const rows = await tx
         .update(accessCodes)
-        .set({ sentAt: now })
-        .where(and(eq(accessCodes.id, id), sql`${accessCodes.sentAt} IS NULL`))
+        .set({ queuedAt: now, deliveryStatus: 'queued', deliveryError: null })
+        .where(and(eq(accessCodes.id, id), sql`${accessCodes.queuedAt} IS NULL`))
         .returning({ id: accessCodes.id });
       return rows.length > 0;
     },
@@ -170,7 +182,7 @@ export function createAccessRepository(db: DbOrTx) {
       tx
         .select({ id: accessCodes.id })
         .from(accessCodes)
-        .where(and(eq(accessCodes.status, 'active'), sql`${accessCodes.sentAt} IS NULL`, gt(accessCodes.validUntil, now)))
+        .where(and(eq(accessCodes.status, 'active'), sql`${accessCodes.queuedAt} IS NULL`, gt(accessCodes.validUntil, now)))
         .orderBy(asc(accessCodes.validFrom))
         .limit(limit),
     /** Active codes whose window has closed. */

@@ -4,7 +4,12 @@ import { validateTwilioSignature } from '../../adapters/sms/sms';
 import { actorOf } from '../../http/auth';
 import { cursorPart, dateTimeInput, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import { DomainError, invalid } from '../../lib/errors';
-import type { AccessService } from './access.service';
+import type { BookingAccessService } from './booking-access.service';
+import type { CodesService } from './codes.service';
+import type { DoorsService } from './doors.service';
+import type { InboundSmsService } from './inbound-sms.service';
+import type { KeypadService } from './keypad.service';
+import type { OutboxService } from '../notifications/outbox.service';
 import { accessView, doorBody, doorCreatedView, doorView, entryView, revokeView, verifyBody, verifyView } from './access.schemas';
 
 const bearer = [{ bearer: [] }];
@@ -13,7 +18,14 @@ const idParam = z.object({ id: z.uuid() });
 const doorIdParam = z.object({ doorId: z.uuid() });
 
 /** Self-entry for people: doors, a booking's access, revoking codes, the entry log. */
-export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = async (app, { access }) => {
+export interface AccessRouteServices {
+  doors: Pick<DoorsService, 'listDoors' | 'createDoor' | 'updateDoor' | 'rotateDeviceKey'>;
+  bookingAccess: Pick<BookingAccessService, 'getBookingAccess' | 'resend'>;
+  codes: Pick<CodesService, 'revoke'>;
+  keypad: Pick<KeypadService, 'listEntries'>;
+}
+
+export const accessRoutes: FastifyPluginAsyncZod<AccessRouteServices> = async (app, { doors, bookingAccess, codes, keypad }) => {
   app.addHook('preHandler', app.authenticate);
 
   app.get(
@@ -29,7 +41,7 @@ export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = as
         response: { 200: page(doorView), ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (req) => pageResult(await access.listDoors(actorOf(req), req.params.hubId, { limit: req.query.limit, after: parseCursor(req.query.cursor, [cursorPart.text, cursorPart.id]) })),
+    async (req) => pageResult(await doors.listDoors(actorOf(req), req.params.hubId, { limit: req.query.limit, after: parseCursor(req.query.cursor, [cursorPart.text, cursorPart.id]) })),
   );
 
   app.post(
@@ -46,7 +58,7 @@ export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = as
         response: { 201: doorCreatedView, ...errorResponses(400, 401, 403, 404, 422, 503) },
       },
     },
-    async (req, reply) => reply.status(201).send(await access.createDoor(actorOf(req), req.params.hubId, req.body)),
+    async (req, reply) => reply.status(201).send(await doors.createDoor(actorOf(req), req.params.hubId, req.body)),
   );
 
   app.patch(
@@ -66,7 +78,7 @@ export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = as
         response: { 200: doorView, ...errorResponses(400, 401, 404) },
       },
     },
-    async (req) => access.updateDoor(actorOf(req), req.params.doorId, req.body),
+    async (req) => doors.updateDoor(actorOf(req), req.params.doorId, req.body),
   );
 
   app.post(
@@ -83,7 +95,7 @@ export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = as
     },
     async (req, reply) => {
       reply.header('cache-control', 'no-store');
-      return access.rotateDeviceKey(actorOf(req), req.params.doorId);
+      return doors.rotateDeviceKey(actorOf(req), req.params.doorId);
     },
   );
 
@@ -101,7 +113,7 @@ export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = as
     },
     async (req, reply) => {
       reply.header('cache-control', 'no-store');
-      return access.getBookingAccess(actorOf(req), req.params.id);
+      return bookingAccess.getBookingAccess(actorOf(req), req.params.id);
     },
   );
 
@@ -117,7 +129,7 @@ export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = as
         response: { 202: accessView, ...errorResponses(400, 401, 404, 422, 429) },
       },
     },
-    async (req, reply) => reply.status(202).header('cache-control', 'no-store').send(await access.resend(actorOf(req), req.params.id)),
+    async (req, reply) => reply.status(202).header('cache-control', 'no-store').send(await bookingAccess.resend(actorOf(req), req.params.id)),
   );
 
   app.post(
@@ -133,7 +145,7 @@ export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = as
         response: { 200: revokeView, ...errorResponses(400, 401, 403, 404, 422) },
       },
     },
-    async (req) => access.revoke(actorOf(req), req.params.id, req.body.reason),
+    async (req) => codes.revoke(actorOf(req), req.params.id, req.body.reason),
   );
 
   app.get(
@@ -152,14 +164,14 @@ export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = as
     async (req) => {
       const parts = parseCursor(req.query.cursor, [cursorPart.instant, cursorPart.id]);
       const after = parts && { at: new Date(parts[0]), id: parts[1] };
-      const page = await access.listEntries(actorOf(req), req.params.hubId, { ...req.query, after });
+      const page = await keypad.listEntries(actorOf(req), req.params.hubId, { ...req.query, after });
       return pageResult({ items: page.items, next: page.next && [page.next.at.toISOString(), page.next.id] });
     },
   );
 };
 
 /** Door controllers: `X-Device-Key` instead of a person's token. */
-export const doorDeviceRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = async (app, { access }) => {
+export const doorDeviceRoutes: FastifyPluginAsyncZod<{ keypad: Pick<KeypadService, 'verify'> }> = async (app, { keypad }) => {
   app.post(
     '/doors/:doorId/verify',
     {
@@ -178,20 +190,35 @@ export const doorDeviceRoutes: FastifyPluginAsyncZod<{ access: AccessService }> 
     async (req, reply) => {
       const key = req.headers['x-device-key'];
       reply.header('cache-control', 'no-store');
-      return access.verify(req.params.doorId, typeof key === 'string' ? key : undefined, req.body.code);
+      return keypad.verify(req.params.doorId, typeof key === 'string' ? key : undefined, req.body.code);
     },
   );
 };
 
 /**
- * Twilio's inbound-text webhook, in its own scope: the form body is parsed here from the raw
+ * Twilio's webhooks (inbound texts, delivery reports), in their own scope: the form body is parsed here from the raw
  * bytes, and the X-Twilio-Signature is checked over the URL Twilio called and the parameters.
  */
-export const smsWebhookRoutes: FastifyPluginAsyncZod<{ access: AccessService; authToken?: string; publicUrl: string }> = async (app, opts) => {
+export const smsWebhookRoutes: FastifyPluginAsyncZod<{
+  inboundSms: Pick<InboundSmsService, 'handleInboundSms'>;
+  deliveryReports: Pick<OutboxService, 'recordStatus'>;
+  authToken?: string;
+  publicUrl: string;
+}> = async (app, opts) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
+
+  /** The form parameters of a request Twilio signed (over the URL it called and the parameters); 403 otherwise. */
+  const signedParams = (req: { body: unknown; url: string; headers: Record<string, string | string[] | undefined> }) => {
+    const params = (req.body ?? {}) as Record<string, string>;
+    const signature = req.headers['x-twilio-signature'];
+    if (!opts.authToken || !validateTwilioSignature({ authToken: opts.authToken, url: opts.publicUrl + req.url, params, signature: typeof signature === 'string' ? signature : undefined })) {
+      throw new DomainError('forbidden', 'invalid_signature', 'The request is not signed by Twilio');
+    }
+    return params;
+  };
 
   app.post(
     '/webhooks/sms',
@@ -206,14 +233,32 @@ export const smsWebhookRoutes: FastifyPluginAsyncZod<{ access: AccessService; au
       },
     },
     async (req, reply) => {
-      const params = (req.body ?? {}) as Record<string, string>;
-      const url = opts.publicUrl + req.url;
-      if (!opts.authToken || !validateTwilioSignature({ authToken: opts.authToken, url, params, signature: req.headers['x-twilio-signature'] as string | undefined })) {
-        throw new DomainError('forbidden', 'invalid_signature', 'The request is not signed by Twilio');
-      }
+      const params = signedParams(req);
       if (typeof params.From !== 'string' || typeof params.Body !== 'string') throw invalid('From and Body are required', [{ path: 'body.From', message: 'required' }]);
-      await opts.access.handleInboundSms(params.From, params.Body);
+      await opts.inboundSms.handleInboundSms(params.From, params.Body);
       return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+    },
+  );
+
+  app.post(
+    '/webhooks/sms/status',
+    {
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'smsStatusCallback',
+        summary: 'Twilio delivery report (signed StatusCallback): records delivered / undelivered on the text and on the door code it carried',
+        description: 'An undelivered or failed door-code text shows on the booking\'s access and alerts the hub\'s staff once per cause a day.',
+        hide: false,
+        response: { 204: z.null(), ...errorResponses(400, 403, 415) },
+      },
+    },
+    async (req, reply) => {
+      const params = signedParams(req);
+      if (typeof params.MessageSid !== 'string' || typeof params.MessageStatus !== 'string') {
+        throw invalid('MessageSid and MessageStatus are required', [{ path: 'body.MessageSid', message: 'required' }]);
+      }
+      await opts.deliveryReports.recordStatus(params.MessageSid, params.MessageStatus, params.ErrorCode || undefined);
+      return reply.status(204).send(null);
     },
   );
 };

@@ -35,7 +35,12 @@ export const accessView = z.object({
   validFrom: z.string(),
   validUntil: z.string(),
   issueAt: z.string(),
-  sentAt: z.string().nullable(),
+  sentAt: z.string().nullable().describe('when the SMS provider accepted the code\'s last text (not when it was queued)'),
+  deliveryStatus: z
+    .enum(['queued', 'accepted', 'delivered', 'undelivered', 'failed'])
+    .nullable()
+    .describe('what became of the code\'s last text: undelivered or failed means the hirer does not have the code'),
+  deliveryError: z.string().nullable().describe('the provider\'s reason when the text was not delivered'),
   doors: z.array(z.object({ id: z.uuid(), name: z.string(), provider: providerEnum, works: z.boolean(), lockStatus: lockState })),
   code: z.string().optional().describe("only to members of the booking's organisation, only inside [validFrom, validUntil)"),
 });

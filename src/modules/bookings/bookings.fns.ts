@@ -61,3 +61,6 @@ export function checkBookingRules(r: RuleInput): RuleBreach | undefined {
   if (!r.withinOpeningHours) return { code: 'outside_opening_hours', detail: 'The hub is not open for the whole of that time' };
   return undefined;
 }
+
+/** The amount a booking was priced at, in pence; 0 when it is unpriced. */
+export const priceOf = (b: { price: { amountPence: number } | null }) => b.price?.amountPence ?? 0;

@@ -1,4 +1,6 @@
 import { and, asc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { namingConstraints } from '../../db/constraints';
+import { conflict } from '../../lib/errors';
 import type { DbOrTx } from '../../db/client';
 import { exactTimestamp, keysetAfter, type PageArgs } from '../../db/keyset';
 import { BLOCKING_STATUSES, bookingSeries, bookings, hubs, organisations, rooms } from '../../db/schema';
@@ -19,6 +21,11 @@ export interface BookingFilter {
   limit: number;
 }
 
+/** The room is held by another booking then (the bookings_no_overlap exclusion constraint). */
+const BOOKING_CONSTRAINTS = {
+  bookings_no_overlap: () => conflict('booking_conflict', 'The room is already booked at that time', { conflicts: [] }),
+};
+
 export function createBookingsRepository(db: DbOrTx) {
   return {
     async get(id: string, tx: DbOrTx = db): Promise<BookingRow | undefined> {
@@ -30,15 +37,19 @@ export function createBookingsRepository(db: DbOrTx) {
       return row;
     },
     async insert(values: typeof bookings.$inferInsert, tx: DbOrTx = db): Promise<BookingRow> {
-      const [row] = await tx.insert(bookings).values(values).returning();
+      const [row] = await namingConstraints(() => tx.insert(bookings).values(values).returning(), BOOKING_CONSTRAINTS);
       return row;
     },
     async update(id: string, values: Partial<typeof bookings.$inferInsert>, tx: DbOrTx = db): Promise<BookingRow> {
-      const [row] = await tx
-        .update(bookings)
-        .set({ ...values, updatedAt: sql`now()` })
-        .where(eq(bookings.id, id))
-        .returning();
+      const [row] = await namingConstraints(
+        () =>
+          tx
+            .update(bookings)
+            .set({ ...values, updatedAt: sql`now()` })
+            .where(eq(bookings.id, id))
+            .returning(),
+        BOOKING_CONSTRAINTS,
+      );
       return row;
     },
     /** Blocking bookings of the room that a hold of [startsAt, blockedUntil) would clash with. */
@@ -98,7 +109,7 @@ export function createBookingsRepository(db: DbOrTx) {
     },
     async insertMany(values: (typeof bookings.$inferInsert)[], tx: DbOrTx = db): Promise<BookingRow[]> {
       if (values.length === 0) return [];
-      return tx.insert(bookings).values(values).returning();
+      return namingConstraints(() => tx.insert(bookings).values(values).returning(), BOOKING_CONSTRAINTS);
     },
     /** Blocking bookings of a series starting at or after `from`, locked, by start. */
     seriesFromForUpdate: (seriesId: string, from: Date, tx: DbOrTx) =>
@@ -110,11 +121,15 @@ export function createBookingsRepository(db: DbOrTx) {
         .for('update'),
     async setStatus(ids: string[], status: BookingStatus, statusReason: string | null, tx: DbOrTx = db): Promise<BookingRow[]> {
       if (ids.length === 0) return [];
-      return tx
-        .update(bookings)
-        .set({ status, statusReason, updatedAt: sql`now()` })
-        .where(inArray(bookings.id, ids))
-        .returning();
+      return namingConstraints(
+        () =>
+          tx
+            .update(bookings)
+            .set({ status, statusReason, updatedAt: sql`now()` })
+            .where(inArray(bookings.id, ids))
+            .returning(),
+        BOOKING_CONSTRAINTS,
+      );
     },
     /** A page of the approvals queue: requested bookings of a hub with what staff need to decide, soonest first (then by id). */
     requestedInHub: (hubId: string, p: PageArgs, tx: DbOrTx = db) =>

@@ -8,9 +8,10 @@ import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import { tierStanding } from '../organisations/organisations.fns';
 import type { OrganisationRow, OrganisationsRepository } from '../organisations/organisations.repository';
 import { NETWORK_ZONE } from '../organisations/organisations.service';
+import type { PriceSnapshot } from '../pricing/pricing.fns';
 import { withinOpeningHours } from '../venues/availability.fns';
 import type { HubRow, RoomRow, VenuesRepository } from '../venues/venues.repository';
-import { afterApproval, checkBookingRules, initialStatus, type RuleBreach } from './bookings.fns';
+import { afterApproval, checkBookingRules, initialStatus, priceOf, type RuleBreach } from './bookings.fns';
 import type { BookingRow, BookingStatus, BookingsRepository } from './bookings.repository';
 import { DEFAULT_MAX_OCCURRENCES, expandWeekly } from './recurrence.fns';
 import { DateTime } from 'luxon';
@@ -40,12 +41,26 @@ export interface SeriesConflict {
 export interface PaymentHooks {
   /** In the transaction that put bookings into awaiting_payment: hold them until `until`. */
   hold(bookingIds: string[], until: Date, tx: DbOrTx): Promise<void>;
-  /** After commit: bookings just confirmed, priced, for an organisation that pays by invoice. Never throws; a job retries. */
-  invoice(bookings: BookingRow[], actorId: string | null): Promise<void>;
-  /** After commit: bookings just cancelled. Refunds what was paid (the hub's policy, in full when staff cancel). Never throws. */
-  refund(bookings: BookingRow[], opts: { byStaff: boolean; actorId: string }): Promise<RefundSummary[]>;
+  /** In the transaction that confirmed priced bookings of an organisation that pays by invoice: records the invoice a job issues. */
+  invoice(bookings: BookingRow[], actorId: string | null, tx: DbOrTx): Promise<void>;
+  /** In the cancelling transaction: records the refunds due (the hub's policy, in full when staff cancel) and settles invoices as far as the database can. */
+  cancelled(bookings: BookingRow[], opts: { byStaff: boolean; actorId: string }, tx: DbOrTx): Promise<PendingMoney>;
+  /** After commit: carries out what `cancelled` recorded; what fails is left for the job. Never throws. */
+  carryOut(work: PendingMoney): Promise<RefundSummary[]>;
   /** In tx: whether money is in flight for the booking (a checkout opened, a card paid, an invoice raised), fixing its amount. */
   hasPayment(bookingId: string, tx: DbOrTx): Promise<boolean>;
+}
+/** Money work recorded in a cancelling transaction, to carry out after commit (a job finishes it after a crash). */
+export interface PendingMoney {
+  refundIds: string[];
+  voidPaymentIds: string[];
+}
+/** The status changes payments asks of the bookings module, which alone changes a booking's status. */
+export interface BookingStatusChanges {
+  /** In tx: confirms paid bookings still awaiting payment, and lapsed ones whose room is still free; `refused` are those it could not (to refund). */
+  confirmPaid(bookingIds: string[], tx: DbOrTx): Promise<{ confirmed: string[]; refused: BookingRow[] }>;
+  /** In tx: bookings still awaiting payment become expired with the reason; returns their ids. */
+  releaseHold(bookingIds: string[], reason: string, tx: DbOrTx): Promise<string[]>;
 }
 export interface RefundSummary {
   id: string;
@@ -66,7 +81,7 @@ export interface HirerNotice {
 }
 
 /** The price a booking was quoted; filled in by the pricing module. */
-export type PriceSnapshot = { amountPence: number; currency: 'GBP'; tier: string; subsidyPence: number; lines: unknown[] } & Record<string, unknown>;
+export type { PriceSnapshot };
 
 /** Prices a hire; absent until rate cards are set up, in which case bookings are unpriced. */
 export interface Pricer {
@@ -92,7 +107,7 @@ export function presentBooking(b: BookingRow, zone: string, extra: { roomName?: 
     startsAt: toZonedIso(b.startsAt, zone),
     endsAt: toZonedIso(b.endsAt, zone),
     timezone: zone,
-    price: (b.price as PriceSnapshot | null) ?? null,
+    price: b.price ?? null,
     createdAt: b.createdAt.toISOString(),
     ...extra,
   };
@@ -199,11 +214,15 @@ export function createBookingsService(deps: {
 
   const holdUntil = (hub: HubRow) => new Date(clock.now().getTime() + hub.settings.holdMinutes * MINUTE);
 
-  /** After commit: door codes for confirmed bookings, invoices for invoice payers. */
-  async function afterCommit(rows: BookingRow[], org: { paysByInvoice: boolean }, actorId: string | null) {
+  /** After commit: door codes for confirmed bookings. */
+  async function afterCommit(rows: BookingRow[]) {
     for (const r of rows) if (r.status === 'confirmed') await deps.access?.bookingChanged(r.id);
-    const invoiced = rows.filter((r) => r.status === 'confirmed' && org.paysByInvoice && ((r.price as PriceSnapshot | null)?.amountPence ?? 0) > 0);
-    if (invoiced.length) await payments?.invoice(invoiced, actorId);
+  }
+
+  /** In tx: confirmed priced bookings of an organisation that pays by invoice get their invoice recorded (a job issues it). */
+  async function recordInvoice(rows: BookingRow[], org: { paysByInvoice: boolean }, actorId: string | null, tx: DbOrTx) {
+    const invoiced = rows.filter((r) => r.status === 'confirmed' && org.paysByInvoice && priceOf(r) > 0);
+    if (invoiced.length) await payments?.invoice(invoiced, actorId, tx);
   }
 
   function when(b: BookingRow, zone: string) {
@@ -227,7 +246,7 @@ export function createBookingsService(deps: {
     to: { room: RoomRow; hub: HubRow; startsAt: Date; endsAt: Date; byStaff: boolean },
     tx: DbOrTx,
   ): Promise<PriceSnapshot | null> {
-    const old = current.price as PriceSnapshot | null;
+    const old = current.price;
     if (!old || !deps.pricer) return old;
     const quoted = await deps.pricer.quote({ room: to.room, hub: to.hub, tier: old.tier, startsAt: to.startsAt, endsAt: to.endsAt }, tx);
     if (!quoted) return old;
@@ -358,9 +377,10 @@ export function createBookingsService(deps: {
       const rows = await bookings.insertMany(values, tx);
       const held = rows.filter((r) => r.status === 'awaiting_payment').map((r) => r.id);
       if (held.length) await payments?.hold(held, holdUntil(hub), tx);
+      await recordInvoice(rows, org, actor.userId, tx);
       return { series, rows, rule };
     });
-    await afterCommit(result.rows, org, actor.userId);
+    await afterCommit(result.rows);
     return {
       series: { id: result.series.id, roomId: room.id, organisationId: org.id, rule: result.rule, skipped: conflicts },
       bookings: result.rows.map((r) => presentBooking(r, zone, { roomName: room.name, hubName: hub.name, organisationName: org.name })),
@@ -418,9 +438,10 @@ export function createBookingsService(deps: {
       const values = await newBookingRow({ actor, room, hub, org, byStaff, input }, { startsAt, endsAt, blockedUntil }, tx, await firstTimeAt(room, hub, org.id, tx));
       const row = await bookings.insert(values, tx);
       if (row.status === 'awaiting_payment') await payments?.hold([row.id], holdUntil(hub), tx);
+      await recordInvoice([row], org, actor.userId, tx);
       return row;
     });
-    await afterCommit([created], org, actor.userId);
+    await afterCommit([created]);
     return presentBooking(created, hub.timezone, { roomName: room.name, hubName: hub.name, organisationName: org.name });
   }
 
@@ -462,17 +483,21 @@ export function createBookingsService(deps: {
       const b = await visibleOr404(actor, id);
       const { hub } = await roomWithHubOr404(b.roomId);
       const byStaff = isStaffOf(actor, b.hubId);
-      const cancelled = await inTx(async (tx) => {
+      const done = await inTx(async (tx) => {
         const current = await bookings.getForUpdate(id, tx);
         if (!current || !BLOCKING.includes(current.status)) {
           throw unprocessable('invalid_status', `A ${current?.status ?? 'missing'} booking cannot be cancelled`);
         }
         const later = scope === 'following' && current.seriesId ? await bookings.seriesFromForUpdate(current.seriesId, current.startsAt, tx) : [];
         const ids = [...new Set([current.id, ...later.map((r) => r.id)])];
-        return bookings.setStatus(ids, 'cancelled', reason ?? (byStaff ? 'cancelled_by_staff' : 'cancelled_by_hirer'), tx);
+        const rows = await bookings.setStatus(ids, 'cancelled', reason ?? (byStaff ? 'cancelled_by_staff' : 'cancelled_by_hirer'), tx);
+        // The money owed back is recorded with the cancellation itself, so a crash after commit loses none of it.
+        const money = payments ? await payments.cancelled(rows, { byStaff, actorId: actor.userId }, tx) : undefined;
+        return { rows, money };
       });
+      const cancelled = done.rows;
       for (const c of cancelled) await deps.access?.bookingChanged(c.id);
-      const refunds = payments ? await payments.refund(cancelled, { byStaff, actorId: actor.userId }) : [];
+      const refunds = payments && done.money ? await payments.carryOut(done.money) : [];
       const self = cancelled.find((c) => c.id === id)!;
       return {
         ...presentBooking(self, hub.timezone),
@@ -520,7 +545,7 @@ export function createBookingsService(deps: {
       const updated = await inTx(async (tx) => {
         const current = await bookings.getForUpdate(id, tx);
         if (!current || current.status !== 'requested') throw unprocessable('invalid_status', `Only a requested booking can be approved; this one is ${current?.status}`);
-        let price = current.price as PriceSnapshot | null;
+        let price = current.price;
         if (price && price.tier !== standing.tier && deps.pricer) {
           price = (await deps.pricer.quote({ room, hub, tier: standing.tier, startsAt: current.startsAt, endsAt: current.endsAt }, tx)) ?? price;
         }
@@ -534,9 +559,10 @@ export function createBookingsService(deps: {
               ? 'It is confirmed; an invoice follows.'
               : 'It is confirmed.';
         await tell(tx, row, hub, 'booking_approved', `Hubkey: your booking "${row.title}" at ${hub.name} on ${when(row, hub.timezone)} was approved. ${next}`);
+        await recordInvoice([row], org, actor.userId, tx);
         return row;
       });
-      await afterCommit([updated], org, actor.userId);
+      await afterCommit([updated]);
       return presentBooking(updated, hub.timezone);
     },
 
@@ -556,6 +582,40 @@ export function createBookingsService(deps: {
 
     /** Worker job: confirmed bookings whose end has passed become completed. */
     completeFinished: () => bookings.completeFinished(clock.now()),
+
+    /** Payments' asks: the booking's state machine stays here (see BookingStatusChanges). */
+    async confirmPaid(ids: string[], tx: DbOrTx): Promise<{ confirmed: string[]; refused: BookingRow[] }> {
+      const confirmed: string[] = [];
+      const refused: BookingRow[] = [];
+      for (const id of ids) {
+        // Read, not locked: the payment row is locked, and the room lock below orders us with moves.
+        const b = await bookings.get(id, tx);
+        if (!b) continue;
+        if (b.status === 'awaiting_payment') {
+          confirmed.push(b.id);
+          continue;
+        }
+        if (b.status === 'expired') {
+          // Paid after the hold lapsed: confirmed if the room is still free and the booking still ahead.
+          await venues.lockRoom(b.roomId, tx);
+          const clashes = await bookings.clashes(b.roomId, b.startsAt, b.blockedUntil, b.id, tx);
+          if (!clashes.length && b.startsAt > clock.now()) {
+            confirmed.push(b.id);
+            continue;
+          }
+        }
+        if (b.status !== 'confirmed' && b.status !== 'completed') refused.push(b);
+      }
+      await bookings.setStatus(confirmed, 'confirmed', null, tx);
+      return { confirmed, refused };
+    },
+
+    async releaseHold(ids: string[], reason: string, tx: DbOrTx): Promise<string[]> {
+      const out: string[] = [];
+      for (const id of ids) if ((await bookings.getForUpdate(id, tx))?.status === 'awaiting_payment') out.push(id);
+      await bookings.setStatus(out, 'expired', reason, tx);
+      return out;
+    },
   };
 }
 export type BookingsService = ReturnType<typeof createBookingsService>;

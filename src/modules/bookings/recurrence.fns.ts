@@ -176,3 +176,12 @@ export function expandWeekly(input: ExpandWeeklyInput): Expansion {
   }
   return { occurrences, skipped };
 }
+
+/** A series' stored rule (booking_series.rule): how it repeats, and the dates it could not book. */
+export interface SeriesRule {
+  weekdays: number[];
+  until: string | null;
+  count: number | null;
+  timezone: string;
+  skipped: { date: string; startsAt: string | null; endsAt: string | null; reason: string; detail: string }[];
+}

@@ -58,6 +58,15 @@ export function createOutboxRepository(db: DbOrTx) {
       return rows.length > 0;
     },
 
+    /** The sent message the provider knows by this id (a delivery report names it). */
+    async byProviderId(providerId: string, tx: DbOrTx = db): Promise<OutboxRow | undefined> {
+      const [row] = await tx.select().from(outbox).where(eq(outbox.providerId, providerId));
+      return row;
+    },
+    async setProviderStatus(id: string, providerStatus: string, lastError: string | null, tx: DbOrTx = db) {
+      await tx.update(outbox).set({ providerStatus, ...(lastError ? { lastError } : {}) }).where(eq(outbox.id, id));
+    },
+
     async get(id: string, tx: DbOrTx = db): Promise<OutboxRow | undefined> {
       const [row] = await tx.select().from(outbox).where(eq(outbox.id, id));
       return row;

@@ -1,7 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Clock } from '../../lib/clock';
 import type { OrganisationsRepository } from './organisations.repository';
-import type { Job } from '../../worker/jobs';
 import { NETWORK_ZONE } from './organisations.service';
 
 /**
@@ -39,5 +38,3 @@ export function createRecheckService(deps: {
   };
 }
 export type RecheckService = ReturnType<typeof createRecheckService>;
-
-export const RECHECK_JOBS: Job[] = [{ name: 'organisations.alert-lapsed-rechecks', schedule: '7 6 * * *', run: (c) => c.services.tierRechecks.alertLapsed() }];

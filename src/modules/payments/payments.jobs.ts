@@ -1,20 +1,9 @@
 import type { Job } from '../../worker/jobs';
 
-/** Payments' jobs: each idempotent, working from the database's state. */
+/** The payments module's scheduled jobs; each works from the database's state and is safe to run twice. */
 export const PAYMENTS_JOBS: Job[] = [
-  {
-    name: 'payments.release-lapsed-holds',
-    schedule: '* * * * *',
-    run: (c) => c.services.payments.releaseLapsedHolds(),
-  },
-  {
-    name: 'payments.mark-overdue-invoices',
-    schedule: '17 * * * *',
-    run: (c) => c.services.payments.markOverdueInvoices(),
-  },
-  {
-    name: 'payments.retry-pending',
-    schedule: '*/5 * * * *',
-    run: (c) => c.services.payments.retryPending(),
-  },
+  { name: 'payments.release-lapsed-holds', schedule: '* * * * *', run: (c) => c.services.holds.releaseLapsedHolds() },
+  { name: 'payments.mark-overdue-invoices', schedule: '17 * * * *', run: (c) => c.services.invoices.markOverdue() },
+  // Issues every recorded invoice (POST /bookings only records it) and finishes refunds and voids: each minute.
+  { name: 'payments.retry-pending', schedule: '* * * * *', run: (c) => c.services.payments.retryPending() },
 ];

@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth';
 import { cursorPart, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
-import type { PaymentsService } from './payments.service';
+import type { CheckoutService } from './checkout.service';
+import type { InvoicesService } from './invoices.service';
+import type { RefundsService } from './refunds.service';
 
 const bearer = [{ bearer: [] }];
 const hubId = z.object({ hubId: z.uuid() });
@@ -48,7 +50,11 @@ export const refundRowView = z.object({
   createdAt: z.string(),
 });
 
-export const paymentsRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }> = async (app, { payments }) => {
+export const paymentsRoutes: FastifyPluginAsyncZod<{
+  checkout: Pick<CheckoutService, 'checkout'>;
+  invoices: Pick<InvoicesService, 'listPayments'>;
+  refunds: Pick<RefundsService, 'listRefunds'>;
+}> = async (app, { checkout, invoices, refunds }) => {
   app.addHook('preHandler', app.authenticate);
 
   app.post(
@@ -69,7 +75,7 @@ export const paymentsRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }
         },
       },
     },
-    async (req) => payments.checkout(actorOf(req), req.params.id, req.body.scope),
+    async (req) => checkout.checkout(actorOf(req), req.params.id, req.body.scope),
   );
 
   app.get(
@@ -87,7 +93,7 @@ export const paymentsRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }
     },
     async (req) =>
       pageResult(
-        await payments.listPayments(actorOf(req), req.params.hubId, req.query.status, {
+        await invoices.listPayments(actorOf(req), req.params.hubId, req.query.status, {
           limit: req.query.limit,
           after: parseCursor(req.query.cursor, [cursorPart.instant, cursorPart.id]),
         }),
@@ -109,7 +115,7 @@ export const paymentsRoutes: FastifyPluginAsyncZod<{ payments: PaymentsService }
     },
     async (req) =>
       pageResult(
-        await payments.listRefunds(actorOf(req), req.params.hubId, req.query.status, {
+        await refunds.listRefunds(actorOf(req), req.params.hubId, req.query.status, {
           limit: req.query.limit,
           after: parseCursor(req.query.cursor, [cursorPart.instant, cursorPart.id]),
         }),

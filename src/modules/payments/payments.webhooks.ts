@@ -1,19 +1,19 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type Stripe from 'stripe';
+import type { PaymentEvent } from '../../adapters/payments/provider';
 import { DomainError } from '../../lib/errors';
-import type { PaymentsService } from './payments.service';
+import type { PaymentEventsService } from './payment-events.service';
 
 export interface StripeWebhookOptions {
-  payments: PaymentsService;
+  events: Pick<PaymentEventsService, 'handleEvent'>;
   /** Verifies the signature over the raw bytes and parses the event; throws when it does not match. */
-  constructEvent?: (raw: Buffer, signature: string) => Stripe.Event;
+  constructEvent?: (raw: Buffer, signature: string) => PaymentEvent;
 }
 
 /**
  * POST /webhooks/stripe, in its own plugin scope: JSON is kept as the raw bytes here so the
  * signature is checked on exactly what Stripe signed. Register it without fastify-plugin.
  */
-export const stripeWebhookRoutes: FastifyPluginAsync<StripeWebhookOptions> = async (app, { payments, constructEvent }) => {
+export const stripeWebhookRoutes: FastifyPluginAsync<StripeWebhookOptions> = async (app, { events, constructEvent }) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
 
@@ -34,13 +34,13 @@ export const stripeWebhookRoutes: FastifyPluginAsync<StripeWebhookOptions> = asy
       if (typeof signature !== 'string' || !Buffer.isBuffer(req.body)) {
         throw new DomainError('validation', 'invalid_signature', 'A Stripe-Signature header and a raw body are required');
       }
-      let event: Stripe.Event;
+      let event: PaymentEvent;
       try {
         event = constructEvent(req.body, signature);
       } catch {
         throw new DomainError('validation', 'invalid_signature', 'The Stripe signature does not match the body');
       }
-      const result = await payments.handleEvent(event);
+      const result = await events.handleEvent(event);
       return { received: true, result };
     },
   );

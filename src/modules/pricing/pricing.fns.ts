@@ -53,17 +53,24 @@ export interface PriceLine {
   band: string | null;
 }
 
-export interface Price {
+export type Price = {
   amountPence: number;
   tier: Tier;
   lines: PriceLine[];
-}
+};
 
-export interface Quote extends Price {
+export type Quote = Price & {
   currency: 'GBP';
   /** What the private rate would have charged minus this price, never below 0. */
   subsidyPence: number;
-}
+};
+
+/**
+ * What a booking stores as its price (bookings.price): the quote it was made at, naming the card it
+ * came from (the pricer always names it; generated history may not). The one price-snapshot type:
+ * the schema, the pricer and payments all use it.
+ */
+export type PriceSnapshot = Quote & { rateCardId?: string; rateCardEffectiveFrom?: string; rateCardScope?: 'hub' | 'room' };
 
 export interface PriceInput {
   card: RateCardInput;

@@ -4,12 +4,12 @@ import type { Clock } from '../../lib/clock';
 import { forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
 import { parseHubTime } from '../../lib/time';
 import { type Actor, isAnyStaff, isMemberOfOrg, isStaffOf } from '../auth/actor';
-import type { Pricer, PriceSnapshot } from '../bookings/bookings.service';
+import type { Pricer } from '../bookings/bookings.service';
 import { tierStanding } from '../organisations/organisations.fns';
 import type { OrganisationsRepository } from '../organisations/organisations.repository';
 import { NETWORK_ZONE } from '../organisations/organisations.service';
 import type { VenuesRepository } from '../venues/venues.repository';
-import { type Band, type Quote, type RateCardBody, type RateCardInput, type Tier, type TierRates, quote as priceQuote, localDateOf } from './pricing.fns';
+import { type PriceSnapshot, type RateCardBody, type RateCardInput, type Tier, quote as priceQuote, localDateOf } from './pricing.fns';
 import type { PricingRepository, RateCardRow } from './pricing.repository';
 
 export function presentRateCard(row: RateCardRow, createdByName: string | null = null) {
@@ -18,8 +18,8 @@ export function presentRateCard(row: RateCardRow, createdByName: string | null =
     hubId: row.hubId,
     roomId: row.roomId,
     effectiveFrom: row.effectiveFrom,
-    tiers: row.tiers as TierRates,
-    bands: row.bands as Band[],
+    tiers: row.tiers,
+    bands: row.bands,
     minimumChargePence: row.minimumChargePence,
     createdAt: row.createdAt.toISOString(),
     createdBy: row.createdBy,
@@ -30,13 +30,14 @@ export type RateCardView = ReturnType<typeof presentRateCard>;
 
 const cardInput = (row: RateCardRow): RateCardInput => ({
   effectiveFrom: row.effectiveFrom,
-  tiers: row.tiers as TierRates,
-  bands: row.bands as Band[],
+  tiers: row.tiers,
+  bands: row.bands,
   minimumChargePence: row.minimumChargePence,
 });
 
-/** A quote as a booking keeps it: the card it came from is named. */
-export type QuoteSnapshot = Quote & { rateCardId: string; rateCardEffectiveFrom: string; rateCardScope: 'hub' | 'room' };
+
+/** A snapshot as the pricer makes it: the card it came from is always named. */
+type CardPrice = PriceSnapshot & Required<Pick<PriceSnapshot, 'rateCardId' | 'rateCardEffectiveFrom' | 'rateCardScope'>>;
 
 /** A place to price: the room and the hub's id and zone. */
 export interface PricePlace {
@@ -58,7 +59,7 @@ export function createPricingService(deps: {
   const { pricing, venues, organisations, clock } = deps;
 
   /** The quote for a tier under the card in force on the booking's local start date; null when no card applies. */
-  async function priceAt(place: PricePlace, tier: Tier, startsAt: Date, endsAt: Date, tx?: DbOrTx): Promise<QuoteSnapshot | null> {
+  async function priceAt(place: PricePlace, tier: Tier, startsAt: Date, endsAt: Date, tx?: DbOrTx): Promise<CardPrice | null> {
     const card = await pricing.inForce(place.hubId, place.roomId, localDateOf(startsAt, place.timezone), tx);
     if (!card) return null;
     const q = priceQuote({ card: cardInput(card), tier, startsAt, endsAt, timezone: place.timezone });
@@ -67,7 +68,7 @@ export function createPricingService(deps: {
 
   const pricer: Pricer = {
     quote: async ({ room, hub, tier, startsAt, endsAt }, tx) =>
-      (await priceAt({ roomId: room.id, hubId: hub.id, timezone: hub.timezone }, tier as Tier, startsAt, endsAt, tx)) as PriceSnapshot | null,
+      priceAt({ roomId: room.id, hubId: hub.id, timezone: hub.timezone }, tier as Tier, startsAt, endsAt, tx),
   };
 
   const hubToday = (timezone: string) => DateTime.fromJSDate(clock.now(), { zone: timezone }).toISODate()!;
@@ -166,7 +167,7 @@ export function createPricingService(deps: {
       const org = await organisations.get(organisationId);
       if (!actor || !org || !(isMemberOfOrg(actor, org.id) || isAnyStaff(actor))) throw notFound('Organisation');
       const standing = tierStanding(org, DateTime.fromJSDate(clock.now(), { zone: NETWORK_ZONE }).toISODate()!);
-      const out: (QuoteSnapshot | null)[] = [];
+      const out: (CardPrice | null)[] = [];
       for (const p of places) {
         try {
           out.push(await priceAt(p, standing.tier, startsAt, endsAt));

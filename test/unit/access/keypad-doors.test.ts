@@ -1,0 +1,82 @@
+import { FixedClock } from '../../../src/lib/clock';
+import { hashSecret } from '../../../src/lib/crypto';
+import { DomainError } from '../../../src/lib/errors';
+import { createDoorsService } from '../../../src/modules/access/doors.service';
+import { createKeypadService } from '../../../src/modules/access/keypad.service';
+import { actor, cipher, code, db, door, HUB, outbox } from './fakes';
+
+const clock = new FixedClock('2026-03-03T10:00:00Z');
+
+function keypad() {
+  const key = 'device-key-0123456789';
+  const entries: { result: string }[] = [];
+  const failures: Date[] = [];
+  const theDoor = door({ deviceKeyHash: hashSecret(key) });
+  const ob = outbox();
+  const access = {
+    getDoor: async (id: string) => (id === theDoor.id ? theDoor : undefined),
+    failuresSince: async () => failures,
+    insertEntry: async (e: { result: string; at: Date; granted: boolean }) => {
+      entries.push(e);
+      if (!e.granted) failures.push(e.at);
+      return e as never;
+    },
+    findByHash: async (_doorId: string, hash: string) =>
+      hash === cipher.lookupHash(theDoor.id, '123456') ? [{ code: code(), link: { active: true, validFrom: code().validFrom, validUntil: code().validUntil } }] : ([] as never[]),
+    listEntries: async () => [],
+  };
+  const svc = createKeypadService({ access: access as never, venues: { getHub: async () => HUB as never }, outbox: ob, cipher, clock });
+  return { svc, key, entries, ob };
+}
+
+describe('keypad service', () => {
+  it('refuses a wrong device key without logging an entry', async () => {
+    const k = keypad();
+    await expect(k.svc.verify('door-1', 'wrong', '123456')).rejects.toMatchObject({ code: 'invalid_device_key' });
+    expect(k.entries).toHaveLength(0);
+  });
+
+  it('grants a live code and logs it', async () => {
+    const k = keypad();
+    expect(await k.svc.verify('door-1', k.key, '123456')).toEqual({ granted: true, reason: 'granted' });
+    expect(k.entries.map((e) => e.result)).toEqual(['granted']);
+  });
+
+  it('locks the door after five unknown codes and alerts staff once', async () => {
+    const k = keypad();
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push((await k.svc.verify('door-1', k.key, '999999')).reason);
+    expect(answers).toEqual(['unknown_code', 'unknown_code', 'unknown_code', 'unknown_code', 'locked_out', 'locked_out']);
+    expect(k.ob.alerts).toHaveLength(1);
+  });
+});
+
+describe('doors service', () => {
+  const inserted: unknown[] = [];
+  const access = {
+    insertDoor: async (values: Record<string, unknown>) => {
+      inserted.push(values);
+      return door({ ...values, id: 'door-9' } as never);
+    },
+    getDoor: async () => undefined,
+    updateDoor: async () => door(),
+    roomIdsByDoor: async () => new Map<string, string[]>(),
+    listDoors: async () => [],
+  };
+  const venues = { getHub: async (id: string) => (id === HUB.id ? (HUB as never) : undefined), listRooms: async () => [{ id: 'room-1' }] as never };
+  const staff = actor({ staffHubs: new Set([HUB.id]) });
+
+  it('creates a keypad door with a device key shown once, stored only as a hash', async () => {
+    const svc = createDoorsService({ db, access: access as never, venues: venues as never, clock });
+    const out = await svc.createDoor(staff, HUB.id, { name: 'Side', provider: 'keypad', roomIds: ['room-1'] });
+    expect(out.deviceKey).toEqual(expect.any(String));
+    expect(JSON.stringify(inserted)).not.toContain(out.deviceKey);
+  });
+
+  it('refuses a caller who is not staff, a foreign room, and a seam door without a lock provider', async () => {
+    const svc = createDoorsService({ db, access: access as never, venues: venues as never, clock });
+    await expect(svc.createDoor(actor(), HUB.id, { name: 'X', provider: 'keypad', roomIds: [] })).rejects.toMatchObject({ kind: 'forbidden' });
+    await expect(svc.createDoor(staff, HUB.id, { name: 'X', provider: 'keypad', roomIds: ['room-2'] })).rejects.toMatchObject({ code: 'room_not_in_hub' });
+    await expect(svc.createDoor(staff, HUB.id, { name: 'X', provider: 'seam', providerDeviceId: 'd', roomIds: [] })).rejects.toBeInstanceOf(DomainError);
+  });
+});
