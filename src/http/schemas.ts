@@ -10,6 +10,9 @@ export const dateTimeInput = z
 
 export const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 
+/** The `from`/`to` of a range: an ISO 8601 date-time, or a plain date meaning that local day of the hub. */
+export const dateOrTimeInput = z.union([localDate, dateTimeInput]).describe('An ISO 8601 date-time, or a date YYYY-MM-DD (the whole local day in the hub\'s zone)');
+
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),

@@ -76,7 +76,7 @@ describe('weekly series', () => {
     const ids: string[] = res.body.bookings.map((b: { id: string }) => b.id);
     const one = await t.http.post(`/bookings/${ids[1]}/cancel`).set(w.hirer.auth).send({ reason: 'Half term' });
     expect(one.status).toBe(200);
-    expect(one.body).toMatchObject({ id: ids[1], status: 'cancelled', statusReason: 'Half term', cancelledBookingIds: [ids[1]] });
+    expect(one.body).toMatchObject({ id: ids[1], status: 'cancelled', statusReason: 'cancelled_by_hirer', reason: 'Half term', cancelledBookingIds: [ids[1]] });
     const rest = await t.http.post(`/bookings/${ids[2]}/cancel`).set(w.hirer.auth).send({ reason: 'Group closing', scope: 'following' });
     expect(rest.status).toBe(200);
     expect(rest.body.cancelledBookingIds).toEqual([ids[2], ids[3], ids[4]]);

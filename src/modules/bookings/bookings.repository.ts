@@ -108,11 +108,12 @@ export function createBookingsRepository(db: DbOrTx) {
         .where(and(eq(bookings.seriesId, seriesId), gte(bookings.startsAt, from), inArray(bookings.status, [...BLOCKING_STATUSES])))
         .orderBy(asc(bookings.startsAt), asc(bookings.id))
         .for('update'),
-    async setStatus(ids: string[], status: BookingStatus, statusReason: string | null, tx: DbOrTx = db): Promise<BookingRow[]> {
+    /** Sets the status with its stable reason code, and the free-text reason a person gave (if any). */
+    async setStatus(ids: string[], status: BookingStatus, statusReason: string | null, tx: DbOrTx = db, reason: string | null = null): Promise<BookingRow[]> {
       if (ids.length === 0) return [];
       return tx
         .update(bookings)
-        .set({ status, statusReason, updatedAt: sql`now()` })
+        .set({ status, statusReason, reason, updatedAt: sql`now()` })
         .where(inArray(bookings.id, ids))
         .returning();
     },

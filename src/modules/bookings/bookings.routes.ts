@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth';
 import { problemSchema } from '../../http/errors';
-import { cursorPart, dateTimeInput, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
+import { cursorPart, dateOrTimeInput, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import type { BookingsService } from './bookings.service';
 import { bookingBody, bookingView, cancelBody, cancelResult, moveBody, seriesConflict, seriesResult, statusQuery } from './bookings.schemas';
 
@@ -41,8 +41,8 @@ export const bookingsRoutes: FastifyPluginAsyncZod<{ bookings: BookingsService }
           hubId: z.uuid().optional(),
           roomId: z.uuid().optional(),
           organisationId: z.uuid().optional(),
-          from: dateTimeInput.optional(),
-          to: dateTimeInput.optional(),
+          from: dateOrTimeInput.optional(),
+          to: dateOrTimeInput.optional(),
           status: statusQuery,
           ...pageQuery,
         }),

@@ -3,7 +3,7 @@ import { PG, sqlState } from '../../db/client';
 import { pageOf, type PageArgs } from '../../db/keyset';
 import type { Clock } from '../../lib/clock';
 import { conflict, forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
-import { MINUTE, parseHubTime, toZonedIso } from '../../lib/time';
+import { MINUTE, parseHubTime, parseRangeBound, toZonedIso } from '../../lib/time';
 import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import { tierStanding } from '../organisations/organisations.fns';
 import type { OrganisationRow, OrganisationsRepository } from '../organisations/organisations.repository';
@@ -23,7 +23,7 @@ export interface BookingInput {
   title: string;
   attendees: number;
   contactPhone?: string;
-  recurrence?: { weekdays: number[]; until?: string; count?: number };
+  recurrence?: { weekdays: number[]; until?: string; count?: number; startLater?: boolean };
   skipConflicts?: boolean;
 }
 
@@ -82,6 +82,7 @@ export function presentBooking(b: BookingRow, zone: string, extra: { roomName?: 
     id: b.id,
     status: b.status,
     statusReason: b.statusReason,
+    reason: b.reason,
     roomId: b.roomId,
     hubId: b.hubId,
     organisationId: b.organisationId,
@@ -93,7 +94,8 @@ export function presentBooking(b: BookingRow, zone: string, extra: { roomName?: 
     endsAt: toZonedIso(b.endsAt, zone),
     timezone: zone,
     price: (b.price as PriceSnapshot | null) ?? null,
-    createdAt: b.createdAt.toISOString(),
+    requestExpiresAt: b.status === 'requested' && b.requestExpiresAt ? toZonedIso(b.requestExpiresAt, zone) : null,
+    createdAt: toZonedIso(b.createdAt, zone),
     ...extra,
   };
 }
@@ -102,7 +104,7 @@ export type BookingView = ReturnType<typeof presentBooking>;
 export function createBookingsService(deps: {
   db: Db;
   bookings: BookingsRepository;
-  venues: Pick<VenuesRepository, 'getRoomWithHub' | 'lockRoom' | 'closuresForRoom'>;
+  venues: Pick<VenuesRepository, 'getRoomWithHub' | 'getHub' | 'lockRoom' | 'closuresForRoom'>;
   organisations: Pick<OrganisationsRepository, 'get'>;
   clock: Clock;
   pricer?: Pricer;
@@ -121,6 +123,9 @@ export function createBookingsService(deps: {
     if (!row) throw notFound('Room');
     return row;
   }
+
+  /** Whether the actor may cancel this one booking: staff of its hub, or a member of its organisation. */
+  const mayCancel = (actor: Actor, b: BookingRow) => isStaffOf(actor, b.hubId) || isMemberOfOrg(actor, b.organisationId);
 
   /** The booking, if the actor may see it (their organisation's, or in a hub they staff); else 404. */
   async function visibleOr404(actor: Actor, id: string) {
@@ -299,6 +304,13 @@ export function createBookingsService(deps: {
     const { org, byStaff } = await loadOrgFor(actor, input.organisationId, hub.id);
     const { startsAt, endsAt } = parseWindow(hub, input.startsAt, input.endsAt);
     if (!room.active) throw unprocessable('room_inactive', 'That room is not taking bookings');
+    const firstDay = DateTime.fromJSDate(startsAt, { zone: hub.timezone });
+    if (!input.recurrence.weekdays.includes(firstDay.weekday) && !input.recurrence.startLater) {
+      throw unprocessable('series_start_not_in_weekdays', `startsAt is a ${firstDay.setLocale('en-GB').toFormat('cccc')}, which is not one of the series' weekdays; send recurrence.startLater to start on the next date that is`, {
+        startsAtWeekday: firstDay.weekday,
+        weekdays: input.recurrence.weekdays,
+      });
+    }
     const expansion = expandWeekly({
       firstStart: startsAt,
       firstEnd: endsAt,
@@ -362,9 +374,22 @@ export function createBookingsService(deps: {
     });
     await afterCommit(result.rows, org, actor.userId);
     return {
-      series: { id: result.series.id, roomId: room.id, organisationId: org.id, rule: result.rule, skipped: conflicts },
+      series: {
+        id: result.series.id,
+        roomId: room.id,
+        organisationId: org.id,
+        rule: result.rule,
+        skipped: conflicts,
+        bookedDates: result.rows.map((r) => DateTime.fromJSDate(r.startsAt, { zone }).toISODate()!),
+      },
       bookings: result.rows.map((r) => presentBooking(r, zone, { roomName: room.name, hubName: hub.name, organisationName: org.name })),
     };
+  }
+
+  /** The one presentation of a booking, with the names of its room, hub and organisation (as the list gives them). */
+  async function view(b: BookingRow) {
+    const [{ room, hub }, org] = await Promise.all([roomWithHubOr404(b.roomId), organisations.get(b.organisationId)]);
+    return presentBooking(b, hub.timezone, { roomName: room.name, hubName: hub.name, organisationName: org?.name });
   }
 
   const api = {
@@ -428,16 +453,16 @@ export function createBookingsService(deps: {
     ...api,
 
     async get(actor: Actor, id: string) {
-      const b = await visibleOr404(actor, id);
-      const { room, hub } = await roomWithHubOr404(b.roomId);
-      return presentBooking(b, hub.timezone, { roomName: room.name, hubName: hub.name });
+      return view(await visibleOr404(actor, id));
     },
 
     async list(
       actor: Actor,
       q: { hubId?: string; roomId?: string; organisationId?: string; from?: string; to?: string; status?: BookingStatus[]; limit: number; after?: { startsAt: Date; id: string } },
     ) {
-      const parse = (v: string | undefined, field: string) => (v ? parseHubTime(v, NETWORK_ZONE, field) : undefined);
+      // A plain date is the local day of the hub asked for (else the network's home zone).
+      const zone = q.hubId ? ((await venues.getHub(q.hubId))?.timezone ?? NETWORK_ZONE) : NETWORK_ZONE;
+      const parse = (v: string | undefined, field: 'from' | 'to') => (v ? parseRangeBound(v, zone, field, field) : undefined);
       const rows = await bookings.list({
         scope: actor.isAdmin ? undefined : { hubIds: [...actor.staffHubs], organisationIds: [...actor.organisations] },
         hubId: q.hubId,
@@ -457,28 +482,70 @@ export function createBookingsService(deps: {
       };
     },
 
-    /** Cancels one booking, or (scope 'following') it and every later booking of its series; refunds what was paid. */
+    /**
+     * Cancels one booking, or (scope 'following') it and every later booking of its series;
+     * refunds what was paid. Every booking the call touches is checked against the caller on its
+     * own: a later date moved to a hub the caller does not staff (and whose organisation they are
+     * not a member of) is left as it is and listed in `skippedBookingIds`.
+     */
     async cancel(actor: Actor, id: string, reason: string | undefined, scope: 'this' | 'following' = 'this') {
-      const b = await visibleOr404(actor, id);
-      const { hub } = await roomWithHubOr404(b.roomId);
-      const byStaff = isStaffOf(actor, b.hubId);
-      const cancelled = await inTx(async (tx) => {
+      await visibleOr404(actor, id);
+      const { cancelled, skipped } = await inTx(async (tx) => {
         const current = await bookings.getForUpdate(id, tx);
         if (!current || !BLOCKING.includes(current.status)) {
           throw unprocessable('invalid_status', `A ${current?.status ?? 'missing'} booking cannot be cancelled`);
         }
         const later = scope === 'following' && current.seriesId ? await bookings.seriesFromForUpdate(current.seriesId, current.startsAt, tx) : [];
-        const ids = [...new Set([current.id, ...later.map((r) => r.id)])];
-        return bookings.setStatus(ids, 'cancelled', reason ?? (byStaff ? 'cancelled_by_staff' : 'cancelled_by_hirer'), tx);
+        const touched = [current, ...later.filter((r) => r.id !== current.id)];
+        const allowed = touched.filter((r) => mayCancel(actor, r));
+        const skipped = touched.filter((r) => !mayCancel(actor, r)).map((r) => r.id);
+        // Each booking records who cancelled it: staff of its own hub, or the hirer.
+        const rows: BookingRow[] = [];
+        for (const byStaff of [true, false]) {
+          const ids = allowed.filter((r) => isStaffOf(actor, r.hubId) === byStaff).map((r) => r.id);
+          rows.push(...(await bookings.setStatus(ids, 'cancelled', byStaff ? 'cancelled_by_staff' : 'cancelled_by_hirer', tx, reason ?? null)));
+        }
+        return { cancelled: rows.sort((x, y) => x.startsAt.getTime() - y.startsAt.getTime()), skipped };
       });
       for (const c of cancelled) await deps.access?.bookingChanged(c.id);
-      const refunds = payments ? await payments.refund(cancelled, { byStaff, actorId: actor.userId }) : [];
+      const refunds: RefundSummary[] = [];
+      if (payments) {
+        for (const byStaff of [true, false]) {
+          const rows = cancelled.filter((c) => isStaffOf(actor, c.hubId) === byStaff);
+          if (rows.length) refunds.push(...(await payments.refund(rows, { byStaff, actorId: actor.userId })));
+        }
+      }
       const self = cancelled.find((c) => c.id === id)!;
       return {
-        ...presentBooking(self, hub.timezone),
-        cancelledBookingIds: cancelled.map((c) => c.id).sort((x, y) => cancelled.find((c) => c.id === x)!.startsAt.getTime() - cancelled.find((c) => c.id === y)!.startsAt.getTime()),
+        ...(await view(self)),
+        cancelledBookingIds: cancelled.map((c) => c.id),
+        skippedBookingIds: skipped,
         refunds,
       };
+    },
+
+    /**
+     * Staff of a hub cancel bookings a change at the hub displaced (a closure, new opening hours):
+     * each in full refund, with `code` as the status reason and `notice` texted to the hirer.
+     * Bookings no longer blocking are left alone. Answers the cancelled bookings and their refunds.
+     */
+    async cancelForHub(actor: Actor, hub: HubRow, ids: string[], code: string, notice: string, tx: DbOrTx) {
+      if (!isStaffOf(actor, hub.id)) throw forbidden('Only staff of this hub may cancel its bookings');
+      const rows: BookingRow[] = [];
+      for (const bid of ids) {
+        const b = await bookings.getForUpdate(bid, tx);
+        if (!b || b.hubId !== hub.id || !BLOCKING.includes(b.status)) continue;
+        const [row] = await bookings.setStatus([b.id], 'cancelled', code, tx, notice);
+        await tell(tx, row, hub, 'booking_cancelled_by_hub', `Hubkey: ${hub.name} cancelled your booking "${row.title}" on ${when(row, hub.timezone)}: ${notice} Anything paid is refunded in full.`);
+        rows.push(row);
+      }
+      return rows;
+    },
+
+    /** After the transaction of cancelForHub committed: revoke door codes and refund in full. */
+    async afterHubCancel(actor: Actor, rows: BookingRow[]) {
+      for (const r of rows) await deps.access?.bookingChanged(r.id);
+      return payments && rows.length ? payments.refund(rows, { byStaff: true, actorId: actor.userId }) : [];
     },
 
     async move(actor: Actor, id: string, input: { startsAt: string; endsAt: string; roomId?: string }) {
@@ -501,7 +568,7 @@ export function createBookingsService(deps: {
         return bookings.update(id, { roomId: room.id, hubId: hub.id, startsAt, endsAt, blockedUntil, price }, tx);
       });
       await deps.access?.bookingChanged(id);
-      return presentBooking(updated, hub.timezone, { roomName: room.name, hubName: hub.name });
+      return view(updated);
     },
 
     /**
@@ -537,7 +604,7 @@ export function createBookingsService(deps: {
         return row;
       });
       await afterCommit([updated], org, actor.userId);
-      return presentBooking(updated, hub.timezone);
+      return view(updated);
     },
 
     async decline(actor: Actor, id: string, reason: string) {
@@ -547,11 +614,11 @@ export function createBookingsService(deps: {
       const updated = await inTx(async (tx) => {
         const current = await bookings.getForUpdate(id, tx);
         if (!current || current.status !== 'requested') throw unprocessable('invalid_status', `Only a requested booking can be declined; this one is ${current?.status}`);
-        const row = await bookings.update(id, { status: 'declined', statusReason: reason }, tx);
+        const row = await bookings.update(id, { status: 'declined', statusReason: 'declined_by_staff', reason }, tx);
         await tell(tx, row, hub, 'booking_declined', `Hubkey: your booking request "${row.title}" at ${hub.name} on ${when(row, hub.timezone)} was declined: ${reason}`);
         return row;
       });
-      return presentBooking(updated, hub.timezone);
+      return view(updated);
     },
 
     /** Worker job: confirmed bookings whose end has passed become completed. */

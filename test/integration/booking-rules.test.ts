@@ -1,0 +1,96 @@
+import { eq } from 'drizzle-orm';
+import { bookings } from '../../src/db/schema';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { expectProblem, makeOrg, makeRoom, makeWorld } from '../helpers/factories';
+import { seedCard } from '../helpers/pricing';
+
+// The clock reads Monday 2026-03-02 09:00Z.
+let t: TestApp;
+let w: Awaited<ReturnType<typeof makeWorld>>;
+beforeAll(async () => {
+  t = await createTestApp();
+  w = await makeWorld(t);
+  await seedCard(t, w.hub.id);
+});
+afterAll(() => t.close());
+
+const post = (auth: Record<string, string>, body: Record<string, unknown>) => t.http.post('/bookings').set(auth).send({ title: 'Choir', attendees: 4, ...body });
+const statusOf = async (id: string) => (await t.container.database.db.select().from(bookings).where(eq(bookings.id, id)))[0].status;
+
+describe('status reasons and one presentation', () => {
+  it('keeps a stable code in statusReason and the words given in reason', async () => {
+    const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true });
+    const b = await post(w.hirer.auth, { roomId: w.smallRoom.id, organisationId: org.id, startsAt: '2026-03-10T10:00:00', endsAt: '2026-03-10T11:00:00' });
+    expect(b.body).toMatchObject({ statusReason: null, reason: null, organisationName: org.name });
+    const byHirer = await t.http.post(`/bookings/${b.body.id}/cancel`).set(w.hirer.auth).send({ reason: 'Choir leader ill' });
+    expect(byHirer.body).toMatchObject({ status: 'cancelled', statusReason: 'cancelled_by_hirer', reason: 'Choir leader ill' });
+
+    const c = await post(w.staff.auth, { roomId: w.smallRoom.id, organisationId: org.id, startsAt: '2026-03-10T12:00:00', endsAt: '2026-03-10T13:00:00' });
+    const byStaff = await t.http.post(`/bookings/${c.body.id}/cancel`).set(w.staff.auth).send({});
+    expect(byStaff.body).toMatchObject({ statusReason: 'cancelled_by_staff', reason: null });
+  });
+
+  it('answers GET /bookings/:id exactly as the list presents it, organisation name included, times to the second in the hub offset', async () => {
+    const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true });
+    const b = await post(w.hirer.auth, { roomId: w.smallRoom.id, organisationId: org.id, startsAt: '2026-04-10T10:00:00', endsAt: '2026-04-10T11:00:00' });
+    const one = await t.http.get(`/bookings/${b.body.id}`).set(w.hirer.auth);
+    const list = await t.http.get('/bookings').set(w.hirer.auth).query({ organisationId: org.id });
+    expect(one.body).toEqual(list.body.items[0]);
+    expect(one.body).toMatchObject({ organisationName: org.name, hubName: w.hub.name, roomName: w.smallRoom.name, startsAt: '2026-04-10T10:00:00+01:00' });
+    for (const field of ['startsAt', 'endsAt', 'createdAt']) expect(one.body[field]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
+  });
+
+  it('reads from/to given as a plain date as the hub-local day', async () => {
+    const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true });
+    const late = await post(w.hirer.auth, { roomId: w.smallRoom.id, organisationId: org.id, startsAt: '2026-04-11T21:00:00', endsAt: '2026-04-11T22:00:00' });
+    const next = await post(w.hirer.auth, { roomId: w.smallRoom.id, organisationId: org.id, startsAt: '2026-04-12T08:00:00', endsAt: '2026-04-12T09:00:00' });
+    const ids = async (q: Record<string, string>) => (await t.http.get('/bookings').set(w.hirer.auth).query({ organisationId: org.id, ...q })).body.items.map((b: { id: string }) => b.id);
+    expect(await ids({ from: '2026-04-11', to: '2026-04-11' })).toEqual([late.body.id]);
+    expect(await ids({ from: '2026-04-12', to: '2026-04-12' })).toEqual([next.body.id]);
+    expect(await ids({ from: '2026-04-11', to: '2026-04-12' })).toEqual([late.body.id, next.body.id]);
+    expectProblem(await t.http.get('/bookings').set(w.hirer.auth).query({ from: '2026-13-01' }), 400, 'validation_failed');
+  });
+});
+
+describe('series whose weekdays leave out the first date', () => {
+  it('refuses unless startLater is sent, and then says which dates were booked', async () => {
+    const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true });
+    const room = await makeRoom(t, w.hub.id);
+    // 2026-03-16 is a Monday; the series asks for Wednesdays.
+    const body = { roomId: room.id, organisationId: org.id, startsAt: '2026-03-16T10:00:00', endsAt: '2026-03-16T11:00:00', recurrence: { weekdays: [3], count: 2 } };
+    const refused = await post(w.hirer.auth, body);
+    expectProblem(refused, 422, 'series_start_not_in_weekdays');
+    expect(await t.container.database.db.select().from(bookings).where(eq(bookings.organisationId, org.id))).toHaveLength(0);
+    const ok = await post(w.hirer.auth, { ...body, recurrence: { ...body.recurrence, startLater: true } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.series.bookedDates).toEqual(['2026-03-18', '2026-03-25']);
+    const onDay = await post(w.hirer.auth, { ...body, startsAt: '2026-03-16T12:00:00', endsAt: '2026-03-16T13:00:00', recurrence: { weekdays: [1, 3], count: 3 } });
+    expect(onDay.body.series.bookedDates).toEqual(['2026-03-16', '2026-03-18', '2026-03-23']);
+  });
+});
+
+describe('a request that touches several bookings', () => {
+  it('checks each booking of a series cancel against the caller: a date moved to another hub is not theirs to cancel', async () => {
+    const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true });
+    const room = await makeRoom(t, w.hub.id);
+    const far = await makeRoom(t, w.otherHub.id);
+    const made = await post(w.hirer.auth, { roomId: room.id, organisationId: org.id, startsAt: '2026-05-05T10:00:00', endsAt: '2026-05-05T11:00:00', recurrence: { weekdays: [2], count: 3 } });
+    const ids: string[] = made.body.bookings.map((b: { id: string }) => b.id);
+    const moved = await t.http.post(`/bookings/${ids[2]}/move`).set(w.hirer.auth).send({ roomId: far.id, startsAt: '2026-05-19T10:00:00', endsAt: '2026-05-19T11:00:00' });
+    expect(moved.body.hubId).toBe(w.otherHub.id);
+
+    const res = await t.http.post(`/bookings/${ids[0]}/cancel`).set(w.staff.auth).send({ scope: 'following', reason: 'Hall repairs' });
+    expect(res.status).toBe(200);
+    expect(res.body.cancelledBookingIds).toEqual([ids[0], ids[1]]);
+    expect(res.body.skippedBookingIds).toEqual([ids[2]]);
+    expect(await statusOf(ids[2])).toBe('confirmed');
+
+    // The hirer (a member of the organisation) may cancel every date, wherever it is.
+    const all = await post(w.hirer.auth, { roomId: room.id, organisationId: org.id, startsAt: '2026-06-02T10:00:00', endsAt: '2026-06-02T11:00:00', recurrence: { weekdays: [2], count: 2 } });
+    const allIds: string[] = all.body.bookings.map((b: { id: string }) => b.id);
+    await t.http.post(`/bookings/${allIds[1]}/move`).set(w.hirer.auth).send({ roomId: far.id, startsAt: '2026-06-09T10:00:00', endsAt: '2026-06-09T11:00:00' });
+    const mine = await t.http.post(`/bookings/${allIds[0]}/cancel`).set(w.hirer.auth).send({ scope: 'following' });
+    expect(mine.body.cancelledBookingIds).toEqual(allIds);
+    expect(mine.body.skippedBookingIds).toEqual([]);
+  });
+});
