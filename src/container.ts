@@ -59,6 +59,18 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     alertStaff: (hubId, body, dedupeKey) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey),
   });
 
+  const bookings = createBookingsService({
+    db,
+    bookings: repos.bookings,
+    venues: repos.venues,
+    organisations: repos.organisations,
+    clock,
+    access: selfEntry.services.access,
+    pricer: pricing.pricer,
+    payments: payments.service.hooks,
+    notify: (notice, tx) => selfEntry.services.outbox.enqueue(notice, tx),
+  });
+
   // Tokens are signed by the HTTP layer's JWT plugin; the service gets the signer once the app has it.
   let signer: ((userId: string) => string) | undefined;
   const services = {
@@ -70,19 +82,17 @@ export async function createContainer(config: Config, overrides: ContainerOverri
         return signer(userId);
       },
     }),
-    venues: createVenuesService({ venues: repos.venues, users: repos.users, clock, quoteRooms: pricing.quotesFor }),
-    organisations: createOrganisationsService({ organisations: repos.organisations, users: repos.users, clock }),
-    bookings: createBookingsService({
+    venues: createVenuesService({
       db,
-      bookings: repos.bookings,
       venues: repos.venues,
-      organisations: repos.organisations,
+      users: repos.users,
       clock,
-      access: selfEntry.services.access,
-      pricer: pricing.pricer,
-      payments: payments.service.hooks,
-      notify: (notice, tx) => selfEntry.services.outbox.enqueue(notice, tx),
+      quoteRooms: pricing.quotesFor,
+      // Bookings a closure or new opening hours displace are cancelled by the bookings module.
+      displaced: { cancel: bookings.cancelForHub, after: bookings.afterHubCancel },
     }),
+    organisations: createOrganisationsService({ organisations: repos.organisations, users: repos.users, clock }),
+    bookings,
     pricing,
     payments: payments.service,
     // Volunteer hours: wire the rota module's source here once it records attended shifts.
