@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { bookings } from '../../src/db/schema';
+import { accessCodes, bookings } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { expectProblem, makeOrg, makeRoom, makeWorld } from '../helpers/factories';
 import { seedCard } from '../helpers/pricing';
@@ -92,5 +92,30 @@ describe('a request that touches several bookings', () => {
     const mine = await t.http.post(`/bookings/${allIds[0]}/cancel`).set(w.hirer.auth).send({ scope: 'following' });
     expect(mine.body.cancelledBookingIds).toEqual(allIds);
     expect(mine.body.skippedBookingIds).toEqual([]);
+  });
+});
+
+describe('POSTs that need nothing', () => {
+  it('accept an absent, empty or null body (checkout, cancel, revoke), and a route that needs a body still answers 400', async () => {
+    const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'private' });
+    const b = await post(w.hirer.auth, { roomId: w.room.id, organisationId: org.id, startsAt: '2026-03-03T10:00:00', endsAt: '2026-03-03T11:00:00' });
+    expect(b.body.status).toBe('awaiting_payment');
+    // No Stripe in this app: checkout gets past validation to the domain's 503.
+    expectProblem(await t.http.post(`/bookings/${b.body.id}/checkout`).set(w.hirer.auth), 503, 'payments_unavailable');
+    expectProblem(await t.http.post(`/bookings/${b.body.id}/checkout`).set(w.hirer.auth).set('content-type', 'application/json'), 503, 'payments_unavailable');
+    expectProblem(await t.http.post(`/bookings/${b.body.id}/checkout`).set(w.hirer.auth).set('content-type', 'application/json').send('null'), 503, 'payments_unavailable');
+    expectProblem(await t.http.post(`/bookings/${b.body.id}/checkout`).set(w.hirer.auth).set('content-type', 'application/json').send('{"scope":'), 400, 'bad_request');
+    expectProblem(await t.http.post(`/bookings/${b.body.id}/decline`).set(w.staff.auth), 400, 'validation_failed');
+
+    const invoiced = await makeOrg(t, [w.hirer.id], { claimedTier: 'private', paysByInvoice: true });
+    const door = await t.http.post(`/hubs/${w.hub.id}/doors`).set(w.staff.auth).send({ name: 'Front', provider: 'keypad', roomIds: [w.smallRoom.id] });
+    expect(door.status).toBe(201);
+    const c = await post(w.hirer.auth, { roomId: w.smallRoom.id, organisationId: invoiced.id, startsAt: '2026-03-02T14:00:00', endsAt: '2026-03-02T15:00:00' });
+    expect(c.body.status).toBe('confirmed');
+    const [code] = await t.container.database.db.select().from(accessCodes).where(eq(accessCodes.bookingId, c.body.id));
+    const revoked = await t.http.post(`/access-codes/${code.id}/revoke`).set(w.staff.auth).set('content-type', 'application/json');
+    expect(revoked.status).toBe(200);
+    const cancelled = await t.http.post(`/bookings/${c.body.id}/cancel`).set(w.hirer.auth);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', statusReason: 'cancelled_by_hirer', reason: null });
   });
 });
