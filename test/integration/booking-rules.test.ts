@@ -119,3 +119,20 @@ describe('POSTs that need nothing', () => {
     expect(cancelled.body).toMatchObject({ status: 'cancelled', statusReason: 'cancelled_by_hirer', reason: null });
   });
 });
+
+describe('phone numbers', () => {
+  it('stores a number written the UK way in E.164, and refuses one that cannot be texted, booking nothing', async () => {
+    const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'private', paysByInvoice: true });
+    const ok = await post(w.hirer.auth, { roomId: w.smallRoom.id, organisationId: org.id, startsAt: '2026-03-04T10:00:00', endsAt: '2026-03-04T11:00:00', contactPhone: '07700 900123' });
+    expect(ok.status).toBe(201);
+    expect(ok.body.contactPhone).toBe('+447700900123');
+    for (const contactPhone of ['020 7946 0000', 'not a number']) {
+      const res = await post(w.hirer.auth, { roomId: w.smallRoom.id, organisationId: org.id, startsAt: '2026-03-04T12:00:00', endsAt: '2026-03-04T13:00:00', contactPhone });
+      expectProblem(res, 400, 'validation_failed');
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('body.contactPhone');
+    }
+    expect(await t.container.database.db.select().from(bookings).where(eq(bookings.organisationId, org.id))).toHaveLength(1);
+    const made = await t.http.post('/organisations').set(w.hirer.auth).send({ name: 'Phone club', claimedTier: 'private', contactPhone: '+44 7911 123456' });
+    expect(made.body.contactPhone).toBe('+447911123456');
+  });
+});

@@ -42,7 +42,8 @@ describe('organisations', () => {
   it.each([
     [{ claimedTier: 'charity' }, 'body.claimedTier'],
     [{ name: '' }, 'body.name'],
-    [{ contactPhone: '07700 900111' }, 'body.contactPhone'],
+    [{ contactPhone: '020 7946 0000' }, 'body.contactPhone'],
+    [{ contactPhone: 'call me' }, 'body.contactPhone'],
   ])('refuses bad input %#', async (over, path) => {
     const res = await t.http.post('/organisations').set(w.hirer.auth).send(orgBody(over));
     expectProblem(res, 400, 'validation_failed');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateTimeInput } from '../../http/schemas';
+import { dateTimeInput, phoneInput } from '../../http/schemas';
 
 export const STATUSES = ['requested', 'awaiting_payment', 'confirmed', 'completed', 'cancelled', 'declined', 'expired'] as const;
 
@@ -46,10 +46,7 @@ export const bookingBody = z.object({
   endsAt: dateTimeInput,
   title: z.string().trim().min(1).max(200),
   attendees: z.number().int().min(1).max(10000),
-  contactPhone: z
-    .string()
-    .regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number, e.g. +447700900123')
-    .optional(),
+  contactPhone: phoneInput.optional(),
   recurrence: z
     .object({
       weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).describe('ISO weekdays, 1 = Monday'),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TIERS } from '../../db/schema/organisations.types';
 import { actorOf } from '../../http/auth';
-import { cursorPart, errorResponses, localDate, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
+import { cursorPart, errorResponses, localDate, phoneInput, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import type { OrganisationsService } from './organisations.service';
 
 const bearer = [{ bearer: [] }];
@@ -38,7 +38,7 @@ export const organisationsRoutes: FastifyPluginAsyncZod<{ organisations: Organis
           name: z.string().trim().min(1).max(200),
           claimedTier: tier,
           charityNumber: z.string().trim().max(40).optional(),
-          contactPhone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number, e.g. +447700900123'),
+          contactPhone: phoneInput,
         }),
         response: { 201: orgView, ...errorResponses(400, 401) },
       },
