@@ -136,3 +136,32 @@ describe('phone numbers', () => {
     expect(made.body.contactPhone).toBe('+447911123456');
   });
 });
+
+describe('search answers only what could be booked', () => {
+  const ids = async (q: Record<string, string>, auth: Record<string, string> = {}) => {
+    const res = await t.http.get('/search/rooms').set(auth).query({ hubId: w.hub.id, ...q });
+    expect(res.status).toBe(200);
+    return res.body.items.map((r: { id: string }) => r.id);
+  };
+
+  it('leaves out rooms inside the minimum notice (except for the hub staff) and beyond the advance limit', async () => {
+    // The hub wants 60 minutes' notice; the clock reads 09:00Z.
+    const soon = { startsAt: '2026-03-02T09:30:00Z', endsAt: '2026-03-02T10:30:00Z' };
+    expect(await ids(soon)).toEqual([]);
+    expect(await ids(soon, w.hirer.auth)).toEqual([]);
+    expect(await ids(soon, w.otherStaff.auth)).toEqual([]);
+    expect(await ids(soon, w.staff.auth)).toEqual(expect.arrayContaining([w.room.id, w.smallRoom.id]));
+    expect(await ids({ startsAt: '2026-03-02T10:30:00Z', endsAt: '2026-03-02T11:30:00Z' })).toEqual(expect.arrayContaining([w.room.id, w.smallRoom.id]));
+    expect(await ids({ startsAt: '2027-06-01T10:00:00Z', endsAt: '2027-06-01T11:00:00Z' })).toEqual([]);
+    expect(await ids({ startsAt: '9999-06-01T10:00:00Z', endsAt: '9999-06-01T11:00:00Z' })).toEqual([]);
+  });
+
+  it('refuses a window in the past', async () => {
+    expectProblem(await t.http.get('/search/rooms').query({ startsAt: '2026-03-01T10:00:00Z', endsAt: '2026-03-01T11:00:00Z' }), 422, 'in_the_past');
+  });
+
+  it('answers its window in the hub offset, to the second', async () => {
+    const res = await t.http.get('/search/rooms').query({ hubId: w.hub.id, startsAt: '2026-04-01T10:00:00.250Z', endsAt: '2026-04-01T11:00:00Z' });
+    expect(res.body).toMatchObject({ startsAt: '2026-04-01T11:00:00+01:00', endsAt: '2026-04-01T12:00:00+01:00' });
+  });
+});

@@ -6,7 +6,7 @@ import { type Interval, MINUTE, isValidZone, parseHubTime, parseRangeBound, toZo
 import type { Actor } from '../auth/actor';
 import { isStaffOf } from '../auth/actor';
 import type { AuthRepository } from '../auth/auth.repository';
-import { roomAvailability, withinOpeningHours } from './availability.fns';
+import { bookingHorizon, roomAvailability, withinOpeningHours } from './availability.fns';
 import type { HubRow, RoomRow, VenuesRepository } from './venues.repository';
 import { type HubSettings, type HubSettingsPatch, type OpeningHours, type OpeningHoursPatch, hubSettingsSchema, openingHoursSchema } from './venues.types';
 
@@ -372,9 +372,17 @@ export function createVenuesService<Q = unknown, R extends { id: string } = { id
       if (endsAt.getTime() - startsAt.getTime() > 7 * 24 * 60 * MINUTE) {
         throw invalid('Search a window of at most 7 days', [{ path: 'querystring.endsAt', message: 'window too long' }]);
       }
+      // Only what could be booked: never in the past, and inside each hub's notice (staff of the
+      // hub excepted) and advance limits.
+      const now = deps.clock.now();
+      if (startsAt.getTime() < now.getTime()) throw unprocessable('in_the_past', 'The window starts in the past; nothing can be booked then');
+      const bookable = hubs.filter((h) => {
+        const { earliest, latest } = bookingHorizon(h.settings, now, actor ? isStaffOf(actor, h.id) : false);
+        return startsAt >= earliest && startsAt <= latest;
+      });
       // Hubs usually share their hours and zone; work each distinct pair out once.
       const openByRule = new Map<string, boolean>();
-      const openHubs = hubs.filter((h) => {
+      const openHubs = bookable.filter((h) => {
         const key = `${h.timezone}|${JSON.stringify(h.openingHours)}`;
         let open = openByRule.get(key);
         if (open === undefined) openByRule.set(key, (open = withinOpeningHours(h.openingHours, h.timezone, startsAt, endsAt)));
@@ -389,7 +397,7 @@ export function createVenuesService<Q = unknown, R extends { id: string } = { id
         limit: q.limit,
       });
       const items = rows.map((r) => ({ ...presentRoom(r.room), hub: { id: r.room.hubId, name: r.hubName, address: r.hubAddress, timezone: r.hubTimezone } }));
-      const window = { startsAt: toZonedIso(startsAt, 'UTC'), endsAt: toZonedIso(endsAt, 'UTC') };
+      const window = { startsAt: toZonedIso(startsAt, zone), endsAt: toZonedIso(endsAt, zone) };
       if (!q.organisationId || !deps.quoteRooms) return { ...window, items };
       const priced = await deps.quoteRooms(
         actor,
