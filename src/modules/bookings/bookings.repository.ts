@@ -56,11 +56,19 @@ export function createBookingsRepository(db: DbOrTx) {
         )
         .orderBy(asc(bookings.startsAt))
         .limit(10),
-    async hasEarlierBooking(organisationId: string, hubId: string, tx: DbOrTx = db): Promise<boolean> {
+    /** Whether the organisation has a confirmed or completed booking at the hub (other than `exceptId`). */
+    async hasEarlierBooking(organisationId: string, hubId: string, tx: DbOrTx = db, exceptId?: string): Promise<boolean> {
       const [row] = await tx
         .select({ id: bookings.id })
         .from(bookings)
-        .where(and(eq(bookings.organisationId, organisationId), eq(bookings.hubId, hubId), inArray(bookings.status, ['confirmed', 'completed'])))
+        .where(
+          and(
+            eq(bookings.organisationId, organisationId),
+            eq(bookings.hubId, hubId),
+            inArray(bookings.status, ['confirmed', 'completed']),
+            exceptId ? sql`${bookings.id} <> ${exceptId}` : undefined,
+          ),
+        )
         .limit(1);
       return Boolean(row);
     },

@@ -10,6 +10,7 @@ import type { OrganisationRow, OrganisationsRepository } from '../organisations/
 import { NETWORK_ZONE } from '../organisations/organisations.service';
 import { withinOpeningHours } from '../venues/availability.fns';
 import type { HubRow, RoomRow, VenuesRepository } from '../venues/venues.repository';
+import { DEFAULT_SETTINGS } from '../venues/venues.types';
 import { afterApproval, checkBookingRules, initialStatus, type RuleBreach } from './bookings.fns';
 import type { BookingRow, BookingStatus, BookingsRepository } from './bookings.repository';
 import { DEFAULT_MAX_OCCURRENCES, expandWeekly } from './recurrence.fns';
@@ -204,6 +205,10 @@ export function createBookingsService(deps: {
 
   const holdUntil = (hub: HubRow) => new Date(clock.now().getTime() + hub.settings.holdMinutes * MINUTE);
 
+  /** When a request staff have not decided lapses: the hub's requestExpiryHours from now, never after the start. */
+  const requestExpiry = (hub: HubRow, startsAt: Date) =>
+    new Date(Math.min(clock.now().getTime() + (hub.settings.requestExpiryHours ?? DEFAULT_SETTINGS.requestExpiryHours) * 60 * MINUTE, startsAt.getTime()));
+
   /** After commit: door codes for confirmed bookings, invoices for invoice payers. */
   async function afterCommit(rows: BookingRow[], org: { paysByInvoice: boolean }, actorId: string | null) {
     for (const r of rows) if (r.status === 'confirmed') await deps.access?.bookingChanged(r.id);
@@ -220,26 +225,44 @@ export function createBookingsService(deps: {
     await deps.notify({ kind, to: b.contactPhone, body, dedupeKey: `${kind}:${b.id}`, hubId: hub.id, bookingId: b.id }, tx);
   }
 
-  /** POST /bookings with a recurrence: every date, or 409 listing the conflicts; with skipConflicts, every free date. */
   /**
-   * A moved booking is a different hire, so it is quoted again (at the tier it was quoted at, from
-   * the rate card in force on its new date). While nothing has been paid or invoiced the new quote
-   * replaces the old. Once money is in flight the amount is fixed: a hirer's move that would change
-   * it is refused (cancel and book again, or ask staff); staff may move it and the price stays.
+   * A move re-runs what a new booking runs: the rules (already checked), the tier standing, the
+   * price and approval. While no money is in flight the booking is quoted afresh at the
+   * organisation's current standing (an unpriced booking moved into a priced room is priced) and
+   * starts again where a new booking would (requested, awaiting payment or confirmed). Once money
+   * is in flight (a checkout opened, a card paid, an invoice raised) the amount and status are
+   * fixed: a hirer's move that would change the amount, or that would need staff's approval, is
+   * refused (cancel and book again, or ask staff); staff may move it and the price stays.
    */
-  async function priceAfterMove(
+  async function afterMove(
     current: BookingRow,
-    to: { room: RoomRow; hub: HubRow; startsAt: Date; endsAt: Date; byStaff: boolean },
+    to: { room: RoomRow; hub: HubRow; org: OrganisationRow; startsAt: Date; endsAt: Date; byStaff: boolean },
     tx: DbOrTx,
-  ): Promise<PriceSnapshot | null> {
+  ): Promise<{ price: PriceSnapshot | null; status: BookingStatus; statusReason: string | null }> {
+    const standing = tierStanding(to.org, today());
     const old = current.price as PriceSnapshot | null;
-    if (!old || !deps.pricer) return old;
-    const quoted = await deps.pricer.quote({ room: to.room, hub: to.hub, tier: old.tier, startsAt: to.startsAt, endsAt: to.endsAt }, tx);
-    if (!quoted) return old;
+    const quoted = deps.pricer ? await deps.pricer.quote({ room: to.room, hub: to.hub, tier: standing.tier, startsAt: to.startsAt, endsAt: to.endsAt }, tx) : null;
+    const firstTimeAtHub = approvalFor(to.room, to.hub) === 'first_time' ? !(await bookings.hasEarlierBooking(to.org.id, to.hub.id, tx, current.id)) : false;
+    const fresh = initialStatus({
+      byStaff: to.byStaff,
+      needsReview: standing.needsReview,
+      approval: approvalFor(to.room, to.hub),
+      firstTimeAtHub,
+      amountPence: quoted?.amountPence ?? null,
+      paysByInvoice: to.org.paysByInvoice,
+    });
     const fixed = (await payments?.hasPayment(current.id, tx)) ?? false;
-    if (!fixed) return quoted;
-    if (quoted.amountPence === old.amountPence) return old;
-    if (to.byStaff) return old;
+    if (!fixed) {
+      // A booking already waiting for staff keeps waiting; otherwise it starts where a new one would.
+      const status = current.status === 'requested' && !to.byStaff ? 'requested' : fresh;
+      const statusReason = status === 'requested' ? (standing.needsReview ? 'tier_review' : 'approval_required') : null;
+      return { price: quoted, status, statusReason };
+    }
+    if (fresh === 'requested' && current.status !== 'requested') {
+      throw unprocessable('move_needs_approval', "Moving this booking there needs staff's approval, and it is already paid for or invoiced; ask the hub's staff to move it");
+    }
+    const keep = { price: old, status: current.status, statusReason: current.statusReason };
+    if (!quoted || !old || quoted.amountPence === old.amountPence || to.byStaff) return keep;
     throw unprocessable('price_changes', `Moving this booking changes its price from ${pounds(old.amountPence)} to ${pounds(quoted.amountPence)}, and it is already paid for or invoiced; cancel and book again, or ask the hub's staff to move it`, {
       currentAmountPence: old.amountPence,
       newAmountPence: quoted.amountPence,
@@ -290,6 +313,7 @@ export function createBookingsService(deps: {
       blockedUntil: slot.blockedUntil,
       status,
       statusReason: status === 'requested' ? (standing.needsReview ? 'tier_review' : 'approval_required') : null,
+      requestExpiresAt: status === 'requested' ? requestExpiry(hub, slot.startsAt) : null,
       price,
     };
   }
@@ -548,6 +572,11 @@ export function createBookingsService(deps: {
       return payments && rows.length ? payments.refund(rows, { byStaff: true, actorId: actor.userId }) : [];
     },
 
+    /**
+     * Moves a booking to another time or room: everything a new booking runs is run again (see
+     * afterMove). The refund basis is kept: notice for the cancellation policy is counted from the
+     * earliest start the booking has had, so a move never makes it more refundable than it was.
+     */
     async move(actor: Actor, id: string, input: { startsAt: string; endsAt: string; roomId?: string }) {
       const b = await visibleOr404(actor, id);
       if (!BLOCKING.includes(b.status)) throw unprocessable('invalid_status', `A ${b.status} booking cannot be moved`);
@@ -555,19 +584,39 @@ export function createBookingsService(deps: {
       if (hub.id !== b.hubId && !isMemberOfOrg(actor, b.organisationId) && !isStaffOf(actor, hub.id)) {
         throw forbidden('You may not move this booking to that hub');
       }
+      const org = await organisations.get(b.organisationId);
+      if (!org) throw notFound('Organisation');
       const byStaff = isStaffOf(actor, hub.id);
       const { startsAt, endsAt } = parseWindow(hub, input.startsAt, input.endsAt);
       enforceRules(room, hub, startsAt, endsAt, b.attendees, byStaff);
-      const updated = await inTx(async (tx) => {
+      const { updated, before } = await inTx(async (tx) => {
         // Lock both rooms in id order so two moves between the same rooms cannot deadlock.
         for (const rid of [...new Set([b.roomId, room.id])].sort()) await venues.lockRoom(rid, tx);
         const current = await bookings.getForUpdate(id, tx);
         if (!current || !BLOCKING.includes(current.status)) throw unprocessable('invalid_status', 'The booking can no longer be moved');
         const blockedUntil = await assertRoomFree(tx, room, hub, startsAt, endsAt, id);
-        const price = await priceAfterMove(current, { room, hub, startsAt, endsAt, byStaff }, tx);
-        return bookings.update(id, { roomId: room.id, hubId: hub.id, startsAt, endsAt, blockedUntil, price }, tx);
+        const next = await afterMove(current, { room, hub, org, startsAt, endsAt, byStaff }, tx);
+        const basis = current.refundBasisAt ?? current.startsAt;
+        const row = await bookings.update(
+          id,
+          {
+            roomId: room.id,
+            hubId: hub.id,
+            startsAt,
+            endsAt,
+            blockedUntil,
+            ...next,
+            refundBasisAt: startsAt < basis ? startsAt : basis,
+            requestExpiresAt: next.status === 'requested' ? requestExpiry(hub, startsAt) : null,
+          },
+          tx,
+        );
+        if (row.status === 'awaiting_payment' && current.status !== 'awaiting_payment') await payments?.hold([row.id], holdUntil(hub), tx);
+        return { updated: row, before: current };
       });
       await deps.access?.bookingChanged(id);
+      const priceBefore = (before.price as PriceSnapshot | null)?.amountPence ?? 0;
+      if (updated.status === 'confirmed' && (before.status !== 'confirmed' || priceBefore === 0)) await afterCommit([updated], org, actor.userId);
       return view(updated);
     },
 
