@@ -62,7 +62,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(authRoutes, { auth: services.auth, loginRateLimit: config.loginRateLimit });
   await app.register(venuesRoutes, { venues: services.venues });
   await app.register(organisationsRoutes, { organisations: services.organisations });
-  await app.register(bookingsRoutes, { bookings: services.bookings });
+  await app.register(bookingsRoutes, { bookings: services.bookings, requests: services.requests });
   await app.register(pricingRoutes, { pricing: services.pricing });
   await app.register(paymentsRoutes, { payments: services.payments });
   await app.register(reportsRoutes, { reports: services.reports });

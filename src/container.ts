@@ -7,6 +7,7 @@ import { createAuthRepository } from './modules/auth/auth.repository';
 import { createAuthService } from './modules/auth/auth.service';
 import { createBookingsRepository } from './modules/bookings/bookings.repository';
 import { createBookingsService } from './modules/bookings/bookings.service';
+import { createRequestsService } from './modules/bookings/requests.service';
 import { createOrganisationsRepository } from './modules/organisations/organisations.repository';
 import { createOrganisationsService } from './modules/organisations/organisations.service';
 import { createRecheckService } from './modules/organisations/recheck.service';
@@ -93,6 +94,13 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     }),
     organisations: createOrganisationsService({ organisations: repos.organisations, users: repos.users, clock }),
     bookings,
+    requests: createRequestsService({
+      db,
+      bookings: repos.bookings,
+      venues: repos.venues,
+      clock,
+      notify: (notice, tx) => selfEntry.services.outbox.enqueue(notice, tx),
+    }),
     pricing,
     payments: payments.service,
     // Volunteer hours: wire the rota module's source here once it records attended shifts.

@@ -1,5 +1,6 @@
 import type { Container } from '../container';
 import { ACCESS_JOBS } from '../modules/access/access.jobs';
+import { BOOKINGS_JOBS } from '../modules/bookings/bookings.jobs';
 import { OUTBOX_JOBS } from '../modules/notifications/outbox.jobs';
 import { RECHECK_JOBS } from '../modules/organisations/recheck.service';
 import { PAYMENTS_JOBS } from '../modules/payments/payments.jobs';
@@ -23,6 +24,7 @@ export const JOBS: Job[] = [
     schedule: '*/5 * * * *',
     run: (c) => c.services.bookings.completeFinished(),
   },
+  ...BOOKINGS_JOBS,
   // Lapsed holds are released before codes are issued, so a released booking never gets one.
   ...PAYMENTS_JOBS,
   ...RECHECK_JOBS,

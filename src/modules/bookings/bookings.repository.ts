@@ -136,6 +136,49 @@ export function createBookingsRepository(db: DbOrTx) {
         .where(and(eq(bookings.hubId, hubId), eq(bookings.status, 'requested'), p.after ? keysetAfter([bookings.startsAt, bookings.id], p.after) : undefined))
         .orderBy(asc(bookings.startsAt), asc(bookings.id))
         .limit(p.limit),
+    /** Minutes of requested bookings the organisation holds at the hub that have not ended (locks nothing). */
+    async requestedMinutesHeld(organisationId: string, hubId: string, now: Date, tx: DbOrTx = db): Promise<number> {
+      const [row] = await tx
+        .select({ minutes: sql<string>`coalesce(sum(extract(epoch from (${bookings.endsAt} - ${bookings.startsAt})) / 60), 0)` })
+        .from(bookings)
+        .where(and(eq(bookings.organisationId, organisationId), eq(bookings.hubId, hubId), eq(bookings.status, 'requested'), gt(bookings.endsAt, now)));
+      return Math.round(Number(row?.minutes ?? 0));
+    },
+    /**
+     * Requests staff did not decide in time become expired (at most `limit` a call, soonest
+     * first); rows from before request_expires_at was kept lapse at their start. Idempotent.
+     */
+    expireRequests: (now: Date, limit: number, tx: DbOrTx = db): Promise<BookingRow[]> =>
+      tx
+        .update(bookings)
+        .set({ status: 'expired', statusReason: 'request_expired', updatedAt: sql`now()` })
+        .where(
+          inArray(
+            bookings.id,
+            tx
+              .select({ id: bookings.id })
+              .from(bookings)
+              .where(and(eq(bookings.status, 'requested'), sql`coalesce(${bookings.requestExpiresAt}, ${bookings.startsAt}) <= ${now.toISOString()}::timestamptz`))
+              .orderBy(asc(bookings.startsAt))
+              .limit(limit),
+          ),
+        )
+        .returning(),
+    /** The requested bookings of a hub, of one series or one organisation, locked, by start. */
+    requestedForUpdate: (hubId: string, by: { seriesId?: string; organisationId?: string }, tx: DbOrTx) =>
+      tx
+        .select()
+        .from(bookings)
+        .where(
+          and(
+            eq(bookings.hubId, hubId),
+            eq(bookings.status, 'requested'),
+            by.seriesId ? eq(bookings.seriesId, by.seriesId) : undefined,
+            by.organisationId ? eq(bookings.organisationId, by.organisationId) : undefined,
+          ),
+        )
+        .orderBy(asc(bookings.startsAt), asc(bookings.id))
+        .for('update'),
     /** Marks confirmed bookings that have ended as completed; returns how many. Idempotent. */
     async completeFinished(now: Date, tx: DbOrTx = db): Promise<number> {
       const rows = await tx

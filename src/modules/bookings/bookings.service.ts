@@ -318,6 +318,24 @@ export function createBookingsService(deps: {
     };
   }
 
+  /**
+   * An organisation whose tier claim awaits review may hold only so many requested hours at a hub
+   * (the hub's maxRequestedHoursUnderReview), so a new account cannot tie up a hub's rooms with
+   * requests. Staff booking for a group are not bound by it.
+   */
+  async function assertRequestCap(org: OrganisationRow, hub: HubRow, byStaff: boolean, newMinutes: number, tx: DbOrTx) {
+    if (byStaff || !tierStanding(org, today()).needsReview) return;
+    const capHours = hub.settings.maxRequestedHoursUnderReview ?? DEFAULT_SETTINGS.maxRequestedHoursUnderReview;
+    const held = await bookings.requestedMinutesHeld(org.id, hub.id, clock.now(), tx);
+    if (held + newMinutes > capHours * 60) {
+      throw unprocessable(
+        'requested_hours_cap',
+        `While its tier awaits review, an organisation may hold at most ${capHours} requested hours at ${hub.name}; it holds ${Math.round(held / 6) / 10} and asked for ${Math.round(newMinutes / 6) / 10} more. Staff can verify the organisation or decide the requests it has.`,
+        { capHours, heldMinutes: held, requestedMinutes: newMinutes },
+      );
+    }
+  }
+
   /** Whether the hirer books at this hub for the first time (only asked where that needs approval). */
   async function firstTimeAt(room: RoomRow, hub: HubRow, orgId: string, tx: DbOrTx) {
     return approvalFor(room, hub) === 'first_time' ? !(await bookings.hasEarlierBooking(orgId, hub.id, tx)) : false;
@@ -385,6 +403,7 @@ export function createBookingsService(deps: {
           conflicts,
         });
       }
+      await assertRequestCap(org, hub, byStaff, free.reduce((sum, f) => sum + (f.endsAt.getTime() - f.startsAt.getTime()) / MINUTE, 0), tx);
       const firstTimeAtHub = await firstTimeAt(room, hub, org.id, tx);
       const rule = { weekdays: input.recurrence.weekdays, until: input.recurrence.until ?? null, count: input.recurrence.count ?? null, timezone: zone };
       const series = await bookings.insertSeries({ roomId: room.id, organisationId: org.id, rule: { ...rule, skipped: conflicts }, createdBy: actor.userId }, tx);
@@ -464,6 +483,7 @@ export function createBookingsService(deps: {
     const created = await inTx(async (tx) => {
       await venues.lockRoom(room.id, tx);
       const blockedUntil = await assertRoomFree(tx, room, hub, startsAt, endsAt, null);
+      await assertRequestCap(org, hub, byStaff, (endsAt.getTime() - startsAt.getTime()) / MINUTE, tx);
       const values = await newBookingRow({ actor, room, hub, org, byStaff, input }, { startsAt, endsAt, blockedUntil }, tx, await firstTimeAt(room, hub, org.id, tx));
       const row = await bookings.insert(values, tx);
       if (row.status === 'awaiting_payment') await payments?.hold([row.id], holdUntil(hub), tx);
