@@ -165,3 +165,11 @@ describe('search answers only what could be booked', () => {
     expect(res.body).toMatchObject({ startsAt: '2026-04-01T11:00:00+01:00', endsAt: '2026-04-01T12:00:00+01:00' });
   });
 });
+
+describe('times out of rate cards', () => {
+  it('are in the offset, to the second', async () => {
+    const res = await t.http.get(`/hubs/${w.hub.id}/rate-card`).set(w.staff.auth);
+    expect(res.status).toBe(200);
+    expect(res.body.current.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
+  });
+});
