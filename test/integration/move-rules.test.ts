@@ -108,3 +108,20 @@ describe('a move never makes a booking more refundable', () => {
     expect(cancelled.body.refunds).toEqual([expect.objectContaining({ percent: 50, amountPence: 2000 })]);
   });
 });
+
+describe('a request that touches several bookings', () => {
+  it('checks each date of a series checkout against the caller: staff do not take payment for a date moved to a hub they do not staff', async () => {
+    const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'private' });
+    const far = await makeRoom(t, w.otherHub.id);
+    await seedCard(t, w.otherHub.id);
+    const made = await book(w.hirer.auth, { roomId: w.smallRoom.id, organisationId: org.id, startsAt: '2026-03-17T10:00:00', endsAt: '2026-03-17T11:00:00', recurrence: { weekdays: [2], count: 2 } });
+    const [first, second] = made.body.bookings as { id: string }[];
+    const moved = await move(w.hirer.auth, second.id, { roomId: far.id, startsAt: '2026-03-24T10:00:00', endsAt: '2026-03-24T11:00:00' });
+    expect(moved.body).toMatchObject({ hubId: w.otherHub.id, status: 'awaiting_payment' });
+    const byStaff = await t.http.post(`/bookings/${first.id}/checkout`).set(w.staff.auth).send({ scope: 'series' });
+    expect(byStaff.status).toBe(200);
+    expect(byStaff.body.amountPence).toBe(4000);
+    const byHirer = await t.http.post(`/bookings/${second.id}/checkout`).set(w.hirer.auth).send({ scope: 'series' });
+    expect(byHirer.status).toBe(200);
+  });
+});
