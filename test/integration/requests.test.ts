@@ -111,3 +111,18 @@ describe('declining many requests at once', () => {
     expect((await rows([far.body.id]))[0].status).toBe('requested');
   });
 });
+
+describe('moving a request', () => {
+  it('keeps its expiry: moving it later does not buy time', async () => {
+    const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'community' });
+    const made = await book(w.hirer.auth, { organisationId: org.id, roomId: w.smallRoom.id, startsAt: '2026-04-20T10:00:00', endsAt: '2026-04-20T11:00:00' });
+    expect(made.body.requestExpiresAt).toBe('2026-03-04T09:00:00+00:00');
+    t.clock.set('2026-03-03T09:00:00Z');
+    try {
+      const moved = await t.http.post(`/bookings/${made.body.id}/move`).set(w.hirer.auth).send({ startsAt: '2026-04-21T10:00:00', endsAt: '2026-04-21T11:00:00' });
+      expect(moved.body).toMatchObject({ status: 'requested', requestExpiresAt: '2026-03-04T09:00:00+00:00' });
+    } finally {
+      t.clock.set('2026-03-02T09:00:00Z');
+    }
+  });
+});

@@ -253,10 +253,8 @@ export function createBookingsService(deps: {
     });
     const fixed = (await payments?.hasPayment(current.id, tx)) ?? false;
     if (!fixed) {
-      // A booking already waiting for staff keeps waiting; otherwise it starts where a new one would.
-      const status = current.status === 'requested' && !to.byStaff ? 'requested' : fresh;
-      const statusReason = status === 'requested' ? (standing.needsReview ? 'tier_review' : 'approval_required') : null;
-      return { price: quoted, status, statusReason };
+      const statusReason = fresh === 'requested' ? (standing.needsReview ? 'tier_review' : 'approval_required') : null;
+      return { price: quoted, status: fresh, statusReason };
     }
     if (fresh === 'requested' && current.status !== 'requested') {
       throw unprocessable('move_needs_approval', "Moving this booking there needs staff's approval, and it is already paid for or invoiced; ask the hub's staff to move it");
@@ -627,7 +625,13 @@ export function createBookingsService(deps: {
             blockedUntil,
             ...next,
             refundBasisAt: startsAt < basis ? startsAt : basis,
-            requestExpiresAt: next.status === 'requested' ? requestExpiry(hub, startsAt) : null,
+            // A request keeps its expiry through moves (never later than the new start): moving it does not buy time.
+            requestExpiresAt:
+              next.status !== 'requested'
+                ? null
+                : current.status === 'requested' && current.requestExpiresAt
+                  ? new Date(Math.min(current.requestExpiresAt.getTime(), startsAt.getTime()))
+                  : requestExpiry(hub, startsAt),
           },
           tx,
         );
