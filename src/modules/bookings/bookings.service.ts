@@ -105,7 +105,7 @@ export type BookingView = ReturnType<typeof presentBooking>;
 export function createBookingsService(deps: {
   db: Db;
   bookings: BookingsRepository;
-  venues: Pick<VenuesRepository, 'getRoomWithHub' | 'getHub' | 'lockRoom' | 'closuresForRoom'>;
+  venues: Pick<VenuesRepository, 'getRoomWithHub' | 'getHub' | 'hubForShare' | 'lockRoom' | 'closuresForRoom'>;
   organisations: Pick<OrganisationsRepository, 'get'>;
   clock: Clock;
   pricer?: Pricer;
@@ -176,6 +176,19 @@ export function createBookingsService(deps: {
     const clashes = await bookings.clashes(room.id, startsAt, blockedUntil, exceptId, tx);
     if (clashes.length) throw bookingConflict(hub.timezone, clashes);
     return blockedUntil;
+  }
+
+  /**
+   * Inside the booking's transaction, after the room lock: share-locks the hub row, so a change of
+   * its opening hours or settings (which takes the row for update and lists the bookings it would
+   * displace) waits for this booking or is waited for. If the hub changed since the rules were
+   * checked, the request is refused to be tried again under the new rules.
+   */
+  async function holdHubRules(hub: HubRow, tx: DbOrTx) {
+    const now = await venues.hubForShare(hub.id, tx);
+    if (!now || JSON.stringify([now.openingHours, now.settings, now.timezone]) !== JSON.stringify([hub.openingHours, hub.settings, hub.timezone])) {
+      throw conflict('hub_changed', "The hub's opening hours or settings changed while this was being booked; try again");
+    }
   }
 
   function bookingConflict(zone: string, clashes: { startsAt: Date; endsAt: Date }[]) {
@@ -379,6 +392,7 @@ export function createBookingsService(deps: {
     }
     const result = await inTx(async (tx) => {
       await venues.lockRoom(room.id, tx);
+      await holdHubRules(hub, tx);
       const free: { startsAt: Date; endsAt: Date; blockedUntil: Date }[] = [];
       for (const o of candidates) {
         const closed = await venues.closuresForRoom(hub.id, room.id, o.startsAt, o.endsAt, tx);
@@ -480,6 +494,7 @@ export function createBookingsService(deps: {
     enforceRules(room, hub, startsAt, endsAt, input.attendees, byStaff);
     const created = await inTx(async (tx) => {
       await venues.lockRoom(room.id, tx);
+      await holdHubRules(hub, tx);
       const blockedUntil = await assertRoomFree(tx, room, hub, startsAt, endsAt, null);
       await assertRequestCap(org, hub, byStaff, (endsAt.getTime() - startsAt.getTime()) / MINUTE, tx);
       const values = await newBookingRow({ actor, room, hub, org, byStaff, input }, { startsAt, endsAt, blockedUntil }, tx, await firstTimeAt(room, hub, org.id, tx));
@@ -610,6 +625,7 @@ export function createBookingsService(deps: {
       const { updated, before } = await inTx(async (tx) => {
         // Lock both rooms in id order so two moves between the same rooms cannot deadlock.
         for (const rid of [...new Set([b.roomId, room.id])].sort()) await venues.lockRoom(rid, tx);
+        await holdHubRules(hub, tx);
         const current = await bookings.getForUpdate(id, tx);
         if (!current || !BLOCKING.includes(current.status)) throw unprocessable('invalid_status', 'The booking can no longer be moved');
         const blockedUntil = await assertRoomFree(tx, room, hub, startsAt, endsAt, id);

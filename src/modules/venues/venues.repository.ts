@@ -159,6 +159,11 @@ export function createVenuesRepository(db: DbOrTx) {
           ),
         )
         .orderBy(asc(bookings.startsAt), asc(bookings.id)),
+    /** The hub row, share-locked for the rest of the transaction: a change of its hours or settings waits for it. */
+    async hubForShare(id: string, tx: DbOrTx): Promise<HubRow | undefined> {
+      const [row] = await tx.select().from(hubs).where(eq(hubs.id, id)).for('share');
+      return row;
+    },
     /** Locks the hub row for the rest of the transaction: serialises changes of its hours and closures. */
     async lockHub(id: string, tx: DbOrTx) {
       await tx.select({ id: hubs.id }).from(hubs).where(eq(hubs.id, id)).for('update');
