@@ -31,6 +31,7 @@ const CHANGED: Record<string, unknown> = {
   maxRequestedHoursUnderReview: 10,
   cancellationPolicy: [{ minNoticeHours: 24, refundPercent: 100 }],
   staffedHours: openOn('09:00', '17:00'),
+  reports: { volunteerHourValuePence: 1500 },
 };
 
 describe('PATCH /hubs/:id settings', () => {
@@ -44,8 +45,10 @@ describe('PATCH /hubs/:id settings', () => {
     const before = (await hubRow(hub.id)).settings;
     const res = await t.http.patch(`/hubs/${hub.id}`).set(w.staff.auth).send({ settings: { [key]: CHANGED[key] } });
     expect(res.status).toBe(200);
-    expect(res.body.settings).toEqual({ ...before, [key]: CHANGED[key] });
-    expect((await hubRow(hub.id)).settings).toEqual({ ...before, [key]: CHANGED[key] });
+    // A nested setting changes only the fields named in it.
+    const after = typeof CHANGED[key] === 'object' && !Array.isArray(CHANGED[key]) && before[key] ? { ...before[key], ...(CHANGED[key] as object) } : CHANGED[key];
+    expect(res.body.settings).toEqual({ ...before, [key]: after });
+    expect((await hubRow(hub.id)).settings).toEqual({ ...before, [key]: after });
   });
 
   it('refuses a setting out of its one limit (codeLeadMinutes above what a code window allows) and changes nothing', async () => {

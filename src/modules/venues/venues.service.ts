@@ -8,7 +8,7 @@ import { isStaffOf } from '../auth/actor';
 import type { AuthRepository } from '../auth/auth.repository';
 import { bookingHorizon, roomAvailability, withinOpeningHours } from './availability.fns';
 import type { HubRow, RoomRow, VenuesRepository } from './venues.repository';
-import { type HubSettings, type HubSettingsPatch, type OpeningHours, type OpeningHoursPatch, hubSettingsSchema, openingHoursSchema } from './venues.types';
+import { type HubSettings, type HubSettingsPatch, type OpeningHours, type OpeningHoursPatch, hubSettingsSchema, mergePatch, openingHoursSchema } from './venues.types';
 
 /** The fields of a patch that were sent (an absent key and an undefined one are the same: not named). */
 const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -180,7 +180,7 @@ export function createVenuesService<Q = unknown, R extends { id: string } = { id
       const result = await deps.db.transaction(async (tx) => {
         await venues.lockHub(hubId, tx);
         const hub = (await venues.getHub(hubId, tx))!;
-        const settings = patch.settings ? hubSettingsSchema.parse({ ...hub.settings, ...definedOnly(patch.settings) }) : undefined;
+        const settings = patch.settings ? hubSettingsSchema.parse(mergePatch(hub.settings, patch.settings)) : undefined;
         const openingHours = patch.openingHours ? openingHoursSchema.parse({ ...hub.openingHours, ...definedOnly(patch.openingHours) }) : undefined;
         const zone = patch.timezone ?? hub.timezone;
         let outside: Displaced[] = [];

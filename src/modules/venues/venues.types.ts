@@ -113,11 +113,32 @@ export const DEFAULT_SETTINGS: HubSettings = hubSettingsSchema.parse({});
  * A change of settings: exactly the settings named, each checked as in hubSettingsSchema but with
  * no default filled in (zod's .partial() would fill every default and reset what was not named).
  */
-export const hubSettingsPatchSchema = z
-  .object(
-    Object.fromEntries(
-      Object.entries(hubSettingsSchema.shape).map(([k, v]) => [k, (v instanceof z.ZodDefault ? (v.removeDefault() as z.ZodType) : v).optional()]),
-    ) as { [K in keyof typeof hubSettingsSchema.shape]: z.ZodOptional<z.ZodType<z.output<(typeof hubSettingsSchema.shape)[K]>>> },
-  )
-  .strict();
-export type HubSettingsPatch = z.infer<typeof hubSettingsPatchSchema>;
+export const hubSettingsPatchSchema = patchOf(hubSettingsSchema) as unknown as z.ZodType<DeepPartial<HubSettings>>;
+export type HubSettingsPatch = DeepPartial<HubSettings>;
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/**
+ * The patch form of a schema: defaults removed (ZodDefault and ZodPrefault unwrapped) and every
+ * field of an object, nested objects included, optional, so a patch names only what it changes.
+ * The merged result is checked by the full schema.
+ */
+function patchOf(schema: z.ZodType): z.ZodType {
+  if (schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault) return patchOf(schema.unwrap() as z.ZodType);
+  if (schema instanceof z.ZodOptional) return patchOf(schema.unwrap() as z.ZodType);
+  if (schema instanceof z.ZodObject) {
+    return z.strictObject(Object.fromEntries(Object.entries(schema.shape as Record<string, z.ZodType>).map(([k, v]) => [k, patchOf(v).optional()])));
+  }
+  return schema;
+}
+
+/** Merges a patch into what is stored: nested objects field by field, anything else (arrays too) replaced. */
+export function mergePatch<T extends Record<string, unknown>>(stored: T, patch: Record<string, unknown>): T {
+  const out: Record<string, unknown> = { ...stored };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) continue;
+    const cur = out[k];
+    const plain = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+    out[k] = plain(v) && plain(cur) ? mergePatch(cur, v) : v;
+  }
+  return out as T;
+}
