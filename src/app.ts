@@ -1,10 +1,11 @@
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Container } from './container';
 import { authPlugin } from './http/auth';
+import { acceptEmptyBodies } from './http/empty-body';
 import { registerErrorHandling } from './http/errors';
 import { registerOpenApi } from './http/openapi';
 import { errorResponses } from './http/schemas';
@@ -29,9 +30,10 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
     trustProxy: config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
 
-  app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  // Sets the (zod) validator compiler too, so that an absent body is "no body".
+  acceptEmptyBodies(app);
 
   await app.register(rateLimit, { global: false });
   await app.register(authPlugin, {
@@ -60,7 +62,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(authRoutes, { auth: services.auth, loginRateLimit: config.loginRateLimit });
   await app.register(venuesRoutes, { venues: services.venues });
   await app.register(organisationsRoutes, { organisations: services.organisations });
-  await app.register(bookingsRoutes, { bookings: services.bookings });
+  await app.register(bookingsRoutes, { bookings: services.bookings, requests: services.requests });
   await app.register(pricingRoutes, { pricing: services.pricing });
   await app.register(paymentsRoutes, { checkout: services.checkout, invoices: services.invoices, refunds: services.refunds });
   await app.register(reportsRoutes, { reports: services.reports });

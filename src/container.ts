@@ -8,6 +8,7 @@ import { createAuthService } from './modules/auth/auth.service';
 import { createBackupService } from './modules/backups/backups.service';
 import { createBookingsRepository } from './modules/bookings/bookings.repository';
 import { createBookingsService } from './modules/bookings/bookings.service';
+import { createRequestsService } from './modules/bookings/requests.service';
 import { createOrganisationsRepository } from './modules/organisations/organisations.repository';
 import { createOrganisationsService } from './modules/organisations/organisations.service';
 import { createRecheckService } from './modules/organisations/recheck.service';
@@ -76,6 +77,18 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     alertStaff: (hubId, body, dedupeKey, tx) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey, tx),
   });
 
+  const bookings = (bookingsService = createBookingsService({
+    db,
+    bookings: repos.bookings,
+    venues: repos.venues,
+    organisations: repos.organisations,
+    clock,
+    access: selfEntry.services.accessCodes,
+    pricer: pricing.pricer,
+    payments: payments.services.payments.hooks,
+    notify: (notice, tx) => selfEntry.services.outbox.enqueue(notice, tx),
+  }));
+
   // Tokens are signed by the HTTP layer's JWT plugin; the service gets the signer once the app has it.
   let signer: ((userId: string) => string) | undefined;
   const services = {
@@ -87,19 +100,24 @@ export async function createContainer(config: Config, overrides: ContainerOverri
         return signer(userId);
       },
     }),
-    venues: createVenuesService({ venues: repos.venues, users: repos.users, clock, quoteRooms: pricing.quotesFor }),
+    venues: createVenuesService({
+      db,
+      venues: repos.venues,
+      users: repos.users,
+      clock,
+      quoteRooms: pricing.quotesFor,
+      // Bookings a closure or new opening hours displace are cancelled by the bookings module.
+      displaced: { cancel: bookings.cancelForHub, after: bookings.afterHubCancel },
+    }),
     organisations: createOrganisationsService({ organisations: repos.organisations, users: repos.users, clock }),
-    bookings: (bookingsService = createBookingsService({
+    bookings,
+    requests: createRequestsService({
       db,
       bookings: repos.bookings,
       venues: repos.venues,
-      organisations: repos.organisations,
       clock,
-      access: selfEntry.services.accessCodes,
-      pricer: pricing.pricer,
-      payments: payments.services.payments.hooks,
       notify: (notice, tx) => selfEntry.services.outbox.enqueue(notice, tx),
-    })),
+    }),
     pricing,
     ...payments.services,
     // Volunteer hours: wire the rota module's source here once it records attended shifts.

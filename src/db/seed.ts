@@ -107,19 +107,42 @@ export async function seedDemo(db: Db, opts: { today?: Date; seamDeviceId?: stri
           verifiedAt: today,
           createdBy: u.community.id,
         },
-        { name: 'Carers Together UK', claimedTier: 'national_charity', charityNumber: '1001234', contactPhone: '+447700900106', createdBy: u.charity.id },
-        { name: 'City Council Adult Services', claimedTier: 'statutory', contactPhone: '+447700900107', paysByInvoice: true, createdBy: u.statutory.id },
+        // Every tier cheaper than private is priced so only once staff verified it.
+        {
+          name: 'Carers Together UK',
+          claimedTier: 'national_charity',
+          verifiedTier: 'national_charity',
+          verificationStatus: 'verified',
+          charityNumber: '1001234',
+          contactPhone: '+447700900106',
+          evidence: 'Registered charity 1001234, operating in England and Wales',
+          recheckOn: recheck,
+          verifiedBy: u.staff.id,
+          verifiedAt: today,
+          createdBy: u.charity.id,
+        },
+        {
+          name: 'City Council Adult Services',
+          claimedTier: 'statutory',
+          verifiedTier: 'statutory',
+          verificationStatus: 'verified',
+          contactPhone: '+447700900107',
+          evidence: 'Local authority; purchase order required on invoices',
+          recheckOn: recheck,
+          verifiedBy: u.staff.id,
+          verifiedAt: today,
+          paysByInvoice: true,
+          createdBy: u.statutory.id,
+        },
         { name: 'Brightside Consulting Ltd', claimedTier: 'private', contactPhone: '+447700900108', createdBy: u.private.id },
       ])
       .returning();
     const [community, charity, statutory, priv] = orgs;
-    await tx.insert(tierVerifications).values({
-      organisationId: community.id,
-      tier: 'community',
-      evidence: 'Registered charity 1190001; annual income under £10,000',
-      recheckOn: recheck,
-      verifiedBy: u.staff.id,
-    });
+    await tx.insert(tierVerifications).values([
+      { organisationId: community.id, tier: 'community', evidence: 'Registered charity 1190001; annual income under £10,000', recheckOn: recheck, verifiedBy: u.staff.id },
+      { organisationId: charity.id, tier: 'national_charity', evidence: 'Registered charity 1001234, operating in England and Wales', recheckOn: recheck, verifiedBy: u.staff.id },
+      { organisationId: statutory.id, tier: 'statutory', evidence: 'Local authority; purchase order required on invoices', recheckOn: recheck, verifiedBy: u.staff.id },
+    ]);
     await tx.insert(organisationMembers).values([
       { organisationId: community.id, userId: u.community.id },
       { organisationId: charity.id, userId: u.charity.id },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalid } from '../lib/errors';
+import { parseTextablePhone } from '../lib/phone';
 import { problemSchema } from './errors';
 
 /** ISO 8601 date-time; with an offset it is an instant, without one it is the hub's local time. */
@@ -8,7 +9,28 @@ export const dateTimeInput = z
   .max(40)
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i, 'an ISO 8601 date-time, e.g. 2026-03-31T10:00:00+01:00');
 
+/**
+ * A phone number that can receive texts, as people write it (`07700 900123` is a UK number);
+ * stored and answered in E.164. Landlines and numbers that are not numbers are 400.
+ */
+export const phoneInput = z
+  .string()
+  .max(40)
+  .transform((value, ctx) => {
+    const parsed = parseTextablePhone(value);
+    if ('e164' in parsed) return parsed.e164;
+    ctx.addIssue({
+      code: 'custom',
+      message: parsed.problem === 'cannot_receive_texts' ? 'a number that can receive texts (a mobile), not a landline or service number' : 'a phone number, e.g. 07700 900123 or +447700900123',
+    });
+    return z.NEVER;
+  })
+  .describe('A mobile number that can receive texts, e.g. 07700 900123 (UK) or +447700900123; answered in E.164');
+
 export const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+
+/** The `from`/`to` of a range: an ISO 8601 date-time, or a plain date meaning that local day of the hub. */
+export const dateOrTimeInput = z.union([localDate, dateTimeInput]).describe('An ISO 8601 date-time, or a date YYYY-MM-DD (the whole local day in the hub\'s zone)');
 
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -1,9 +1,12 @@
 import { DateTime, IANAZone, type Zone } from 'luxon';
 import { DomainError } from './errors';
 
-/** ISO 8601 with an offset, in the given zone: `2026-03-31T10:00:00+01:00`. */
+/**
+ * The one formatter for times the API answers with: ISO 8601 in the given zone's offset, to the
+ * second (`2026-03-31T10:00:00+01:00`; never `Z`, never milliseconds).
+ */
 export function toZonedIso(d: Date, zone: string): string {
-  return DateTime.fromJSDate(d, { zone }).toISO({ suppressMilliseconds: true })!;
+  return DateTime.fromJSDate(d, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
 }
 
 export function isValidZone(zone: string): boolean {
@@ -43,6 +46,18 @@ export function parseHubTime(value: string, zone: string, field: string): Date {
   const offsetAfterGap = DateTime.fromMillis(instant.toMillis() + 3 * 3600_000, { zone }).offset;
   if (!wallExists && instant.offset === offsetAfterGap && instant.offset !== instant.setZone(zone).offset) throw nonexistent(field, value, zone);
   return instant.toJSDate();
+}
+
+/**
+ * The bound of a range given to the API: a date-time as parseHubTime reads it, or a plain date
+ * (`YYYY-MM-DD`) meaning that local day in `zone`: its first instant for a `from`, the first
+ * instant of the next day for a `to` (so `from=to=2026-04-11` is the whole day).
+ */
+export function parseRangeBound(value: string, zone: string, field: string, bound: 'from' | 'to'): Date {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value.trim())) return parseHubTime(value, zone, field);
+  const day = DateTime.fromISO(value.trim(), { zone });
+  if (!day.isValid) throw badTime(field, 'is not a real date');
+  return (bound === 'from' ? day.startOf('day') : day.startOf('day').plus({ days: 1 })).toJSDate();
 }
 
 function sameWall(dt: DateTime, wall: { year: number; month: number; day: number; hour: number; minute: number }): boolean {

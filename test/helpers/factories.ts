@@ -48,10 +48,19 @@ export async function addRole(t: TestApp, hubId: string, userId: string, role: '
   await t.container.database.db.insert(hubMembers).values({ hubId, userId, role });
 }
 
+/**
+ * An organisation with these members. A statutory or national-charity claim comes verified at
+ * that tier unless `verificationStatus` is given (an unverified claim cheaper than private waits
+ * for review); a community claim comes unverified unless told.
+ */
 export async function makeOrg(t: TestApp, memberIds: string[], opts: Partial<typeof organisations.$inferInsert> = {}) {
+  const verified =
+    opts.verificationStatus === undefined && (opts.claimedTier === 'statutory' || opts.claimedTier === 'national_charity')
+      ? { verificationStatus: 'verified' as const, verifiedTier: opts.claimedTier, recheckOn: '2099-01-01' }
+      : {};
   const [org] = await t.container.database.db
     .insert(organisations)
-    .values({ name: `Org ${uniq()}`, claimedTier: 'private', contactPhone: '+447700900999', ...opts })
+    .values({ name: `Org ${uniq()}`, claimedTier: 'private', contactPhone: '+447700900999', ...verified, ...opts })
     .returning();
   for (const userId of memberIds) await t.container.database.db.insert(organisationMembers).values({ organisationId: org.id, userId });
   return org;

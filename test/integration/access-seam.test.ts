@@ -50,10 +50,10 @@ describe('seam doors', () => {
     expect(door.status).toBe(201);
     expect(door.body.deviceKey).toBeUndefined();
     t.clock.set('2026-03-02T09:00:00Z');
-    const bookingId = await book('2026-03-02', w.room.id, '+447700933001');
+    const bookingId = await book('2026-03-02', w.room.id, '+447700900931');
     const onLock = fake.database.access_codes.find((c) => c.code === '482913' && c.device_id === seed.august_device_1)!;
     expect(onLock).toMatchObject({ starts_at: '2026-03-02T13:45:00.000Z', ends_at: '2026-03-02T15:15:00.000Z' });
-    const sms = await sentText('+447700933001');
+    const sms = await sentText('+447700900931');
     expect(sms.body).toContain('482913');
     expect(sms.body).toContain('Hall lock');
 
@@ -70,8 +70,8 @@ describe('seam doors', () => {
     t.clock.set('2026-03-03T09:00:00Z');
     // Someone set 482913 on the lock by hand for that afternoon.
     fake.database.addAccessCode({ device_id: seed.august_device_1, code: '482913', name: 'manual', type: 'time_bound', starts_at: '2026-03-03T12:00:00.000Z', ends_at: '2026-03-03T18:00:00.000Z', workspace_id: seed.seed_workspace_1 } as never);
-    await book('2026-03-03', w.room.id, '+447700933002');
-    const sms = await sentText('+447700933002');
+    await book('2026-03-03', w.room.id, '+447700900932');
+    const sms = await sentText('+447700900932');
     expect(sms.body).toContain('593024');
     expect(fake.database.access_codes.some((c) => c.code === '593024' && c.device_id === seed.august_device_1)).toBe(true);
     expect((await staffAlerts()).some((b) => b.includes('already had a code'))).toBe(true);
@@ -83,8 +83,8 @@ describe('seam doors', () => {
     fake.database.updateDevice({ device_id: seed.august_device_2, properties: { online: false } });
     try {
       t.clock.set('2026-03-04T09:00:00Z');
-      await book('2026-03-04', w.smallRoom.id, '+447700933003');
-      const sms = await sentText('+447700933003');
+      await book('2026-03-04', w.smallRoom.id, '+447700900933');
+      const sms = await sentText('+447700900933');
       const code = /: (\d{6})\./.exec(sms.body)![1];
       expect(sms.body).toContain('Front keypad');
       expect(sms.body).not.toContain('Snug lock');

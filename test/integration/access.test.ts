@@ -142,8 +142,8 @@ describe('issuing codes', () => {
         expect(r.body.status).toBe('confirmed');
         return (await codeIn((await t2.container.services.outbox.list({ to: phone }))[0], t2))!;
       };
-      const first = await mk(w2.room.id, '+447700911001');
-      const second = await mk(w2.smallRoom.id, '+447700911002');
+      const first = await mk(w2.room.id, '+447700900911');
+      const second = await mk(w2.smallRoom.id, '+447700900912');
       expect(first).toBe('482913');
       expect(second).toBe('593024');
       t2.clock.set('2026-03-05T14:30:00Z');

@@ -93,7 +93,7 @@ describe('hubs that approve bookings', () => {
 
     expectProblem(await t.http.post(`/bookings/${made.body.id}/decline`).set(w.staff.auth).send({ reason: '' }), 400, 'validation_failed');
     const declined = await t.http.post(`/bookings/${made.body.id}/decline`).set(w.staff.auth).send({ reason: 'The hall is being painted that week' });
-    expect(declined.body).toMatchObject({ status: 'declined', statusReason: 'The hall is being painted that week' });
+    expect(declined.body).toMatchObject({ status: 'declined', statusReason: 'declined_by_staff', reason: 'The hall is being painted that week' });
     const sent = await texts(made.body.id);
     expect(sent).toEqual([expect.objectContaining({ kind: 'booking_declined', to: '+447700900777' })]);
     expect(sent[0].body).toMatch(/painted/);

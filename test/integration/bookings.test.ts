@@ -191,7 +191,7 @@ describe('POST /bookings', () => {
     const second = await book(w.hirer.auth, { organisationId: org.id, startsAt: `${d}T14:00:00`, endsAt: `${d}T15:00:00` });
     expectProblem(await t.http.post(`/bookings/${second.body.id}/decline`).set(w.staff.auth).send({}), 400, 'validation_failed');
     const declined = await t.http.post(`/bookings/${second.body.id}/decline`).set(w.staff.auth).send({ reason: 'Not eligible for the community rate' });
-    expect(declined.body).toMatchObject({ status: 'declined', statusReason: 'Not eligible for the community rate' });
+    expect(declined.body).toMatchObject({ status: 'declined', statusReason: 'declined_by_staff', reason: 'Not eligible for the community rate' });
     // A declined booking frees the room.
     expect((await book(w.hirer.auth, { startsAt: `${d}T14:00:00`, endsAt: `${d}T15:00:00` })).status).toBe(201);
   });
@@ -265,7 +265,7 @@ describe('cancel and move', () => {
     const b = await book(w.hirer.auth, { startsAt: `${d}T10:00:00`, endsAt: `${d}T11:00:00` });
     expectProblem(await t.http.post(`/bookings/${b.body.id}/cancel`).set(w.stranger.auth).send({ reason: 'ha' }), 404, 'not_found');
     const res = await t.http.post(`/bookings/${b.body.id}/cancel`).set(w.hirer.auth).send({ reason: 'Group on holiday' });
-    expect(res.body).toMatchObject({ status: 'cancelled', statusReason: 'Group on holiday' });
+    expect(res.body).toMatchObject({ status: 'cancelled', statusReason: 'cancelled_by_hirer', reason: 'Group on holiday' });
     expectProblem(await t.http.post(`/bookings/${b.body.id}/cancel`).set(w.hirer.auth).send({}), 422, 'invalid_status');
     expect((await book(w.stranger.auth, { organisationId: w.strangerOrg.id, startsAt: `${d}T10:00:00`, endsAt: `${d}T11:00:00` })).status).toBe(201);
   });

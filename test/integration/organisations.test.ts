@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { expectProblem, makeUser, makeWorld } from '../helpers/factories';
+import { expectProblem, makeRoom, makeUser, makeWorld } from '../helpers/factories';
 
 let t: TestApp;
 let w: Awaited<ReturnType<typeof makeWorld>>;
@@ -9,6 +9,15 @@ beforeAll(async () => {
   w = await makeWorld(t);
 });
 afterAll(() => t.close());
+
+let slot = 0;
+/** The organisation books at the room's hub (a community claim's booking waits as requested): it now hires there. */
+const hireAt = async (orgId: string, roomId: string) => {
+  slot += 1;
+  const day = `2026-05-${String(slot).padStart(2, '0')}`;
+  const res = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId, organisationId: orgId, title: 'Club', attendees: 3, startsAt: `${day}T10:00`, endsAt: `${day}T11:00` });
+  expect(res.status).toBe(201);
+};
 
 const orgBody = (over: Record<string, unknown> = {}) => ({ name: `Youth Club ${randomUUID().slice(0, 4)}`, claimedTier: 'community', charityNumber: '1234567', contactPhone: '+447700900111', ...over });
 
@@ -23,15 +32,18 @@ describe('organisations', () => {
     expect(mine.body.items.map((o: { id: string }) => o.id)).toContain(res.body.id);
   });
 
-  it('needs no review for tiers that pay the higher rates', async () => {
+  it('needs review for every claim cheaper than the private rate, and none for private', async () => {
     const res = await t.http.post('/organisations').set(w.hirer.auth).send(orgBody({ claimedTier: 'statutory' }));
-    expect(res.body).toMatchObject({ tier: 'statutory', needsReview: false });
+    expect(res.body).toMatchObject({ tier: 'statutory', needsReview: true });
+    const priv = await t.http.post('/organisations').set(w.hirer.auth).send(orgBody({ claimedTier: 'private' }));
+    expect(priv.body).toMatchObject({ tier: 'private', needsReview: false });
   });
 
   it.each([
     [{ claimedTier: 'charity' }, 'body.claimedTier'],
     [{ name: '' }, 'body.name'],
-    [{ contactPhone: '07700 900111' }, 'body.contactPhone'],
+    [{ contactPhone: '020 7946 0000' }, 'body.contactPhone'],
+    [{ contactPhone: 'call me' }, 'body.contactPhone'],
   ])('refuses bad input %#', async (over, path) => {
     const res = await t.http.post('/organisations').set(w.hirer.auth).send(orgBody(over));
     expectProblem(res, 400, 'validation_failed');
@@ -40,6 +52,8 @@ describe('organisations', () => {
 
   it('lets staff verify with evidence and a re-check date, keeping every decision', async () => {
     const org = (await t.http.post('/organisations').set(w.hirer.auth).send(orgBody())).body;
+    await hireAt(org.id, w.smallRoom.id);
+    await hireAt(org.id, (await makeRoom(t, w.otherHub.id)).id);
     const res = await t.http
       .post(`/organisations/${org.id}/verify`)
       .set(w.staff.auth)
@@ -55,6 +69,7 @@ describe('organisations', () => {
 
   it('sends a verification past its re-check date back to staff', async () => {
     const org = (await t.http.post('/organisations').set(w.hirer.auth).send(orgBody())).body;
+    await hireAt(org.id, w.smallRoom.id);
     const verified = await t.http.post(`/organisations/${org.id}/verify`).set(w.staff.auth).send({ tier: 'community', evidence: 'Income checked', recheckOn: '2026-04-01' });
     expect(verified.status).toBe(200);
     expect((await t.http.get(`/organisations/${org.id}`).set(w.hirer.auth)).body).toMatchObject({ verified: true, needsReview: false });
@@ -73,6 +88,7 @@ describe('organisations', () => {
 
   it('refuses verification by hirers (403 for members, 404 for strangers) and bad evidence', async () => {
     const org = (await t.http.post('/organisations').set(w.hirer.auth).send(orgBody())).body;
+    await hireAt(org.id, w.smallRoom.id);
     const v = { tier: 'community', evidence: 'trust me', recheckOn: '2027-01-01' };
     expectProblem(await t.http.post(`/organisations/${org.id}/verify`).set(w.hirer.auth).send(v), 403, 'forbidden');
     expectProblem(await t.http.post(`/organisations/${org.id}/verify`).set(w.stranger.auth).send(v), 404, 'not_found');

@@ -33,21 +33,21 @@ const inbound = (params: Record<string, string>, signature = sign(params)) =>
 describe('outbox over Twilio', () => {
   it('sends a code text through the Twilio API once and records its sid and status', async () => {
     t.clock.set('2026-03-02T09:00:00Z');
-    const res = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: w.room.id, organisationId: orgId, startsAt: '2026-03-02T14:00:00Z', endsAt: '2026-03-02T15:00:00Z', title: 'x', attendees: 3, contactPhone: '+447700922001' });
+    const res = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: w.room.id, organisationId: orgId, startsAt: '2026-03-02T14:00:00Z', endsAt: '2026-03-02T15:00:00Z', title: 'x', attendees: 3, contactPhone: '+447700900921' });
     expect(res.status).toBe(201);
     expect(await send()).toBe(1);
     expect(await send()).toBe(0);
-    const got = fake.messages.filter((m) => m.to === '+447700922001');
+    const got = fake.messages.filter((m) => m.to === '+447700900921');
     expect(got).toHaveLength(1);
     expect(got[0].from).toBe('+447700900000');
     expect(got[0].body).toMatch(/Door code for Hall, .*: \d{6}\. Works Mon 2 Mar 13:45 to 15:15 on: Front door\./);
-    const [row] = await t.container.database.db.select().from(outbox).where(eq(outbox.to, '+447700922001'));
+    const [row] = await t.container.database.db.select().from(outbox).where(eq(outbox.to, '+447700900921'));
     expect(row).toMatchObject({ status: 'sent', providerId: got[0].sid, providerStatus: 'queued', attempts: 1 });
   });
 
   it('retries a transient failure with backoff, and gives up on a permanent one', async () => {
     t.clock.set('2026-03-03T09:00:00Z');
-    const ok = await t.container.services.outbox.enqueue({ kind: 'test', to: '+447700922002', body: 'hello' });
+    const ok = await t.container.services.outbox.enqueue({ kind: 'test', to: '+447700900922', body: 'hello' });
     fake.failWith(503, 1);
     expect(await send()).toBe(0);
     let row = await t.container.services.outbox.get(ok!.id);
@@ -59,7 +59,7 @@ describe('outbox over Twilio', () => {
     expect(await send()).toBe(1);
     row = await t.container.services.outbox.get(ok!.id);
     expect(row).toMatchObject({ status: 'sent', attempts: 2 });
-    expect(fake.messages.filter((m) => m.to === '+447700922002')).toHaveLength(1);
+    expect(fake.messages.filter((m) => m.to === '+447700900922')).toHaveLength(1);
 
     const bad = await t.container.services.outbox.enqueue({ kind: 'test', to: '+0', body: 'hello' });
     await send();
@@ -70,7 +70,7 @@ describe('outbox over Twilio', () => {
 describe('POST /webhooks/sms', () => {
   it('answers CODE from the contact inside the window with the code, by the outbox', async () => {
     t.clock.set('2026-03-04T09:00:00Z');
-    const phone = '+447700922003';
+    const phone = '+447700900923';
     await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: w.room.id, organisationId: orgId, startsAt: '2026-03-04T14:00:00Z', endsAt: '2026-03-04T15:00:00Z', title: 'x', attendees: 3, contactPhone: phone }).expect(201);
     await send();
     const first = fake.messages.filter((m) => m.to === phone);
@@ -97,14 +97,14 @@ describe('POST /webhooks/sms', () => {
     await send();
     expect(fake.messages.filter((m) => m.to === phone).at(-1)!.body).not.toContain(code);
     // From another phone: never the code.
-    await inbound({ From: '+447700922999', To: '+447700900000', Body: 'CODE', MessageSid: 'SM4' }).expect(200);
+    await inbound({ From: '+447700900929', To: '+447700900000', Body: 'CODE', MessageSid: 'SM4' }).expect(200);
     await send();
-    expect(fake.messages.filter((m) => m.to === '+447700922999').map((m) => m.body).join()).not.toContain(code);
+    expect(fake.messages.filter((m) => m.to === '+447700900929').map((m) => m.body).join()).not.toContain(code);
   });
 
   it('refuses an unsigned or wrongly signed request and queues nothing', async () => {
     const before = (await t.container.database.db.select().from(outbox)).length;
-    const params = { From: '+447700922003', To: '+447700900000', Body: 'CODE' };
+    const params = { From: '+447700900923', To: '+447700900000', Body: 'CODE' };
     expectProblem(await inbound(params, 'bm90IGEgc2lnbmF0dXJl'), 403, 'invalid_signature');
     expectProblem(await t.http.post('/webhooks/sms').type('form').send(new URLSearchParams(params).toString()), 403, 'invalid_signature');
     expectProblem(await inbound({ ...params, Body: 'CODE!' }, sign(params)), 403, 'invalid_signature');

@@ -39,7 +39,7 @@ describe('weekly series', () => {
     const other = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true });
     const taken = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: room.id, organisationId: other.id, title: 'In the way', attendees: 3, startsAt: '2026-03-24T11:00:00', endsAt: '2026-03-24T13:00:00' });
     expect(taken.status).toBe(201);
-    const closed = await t.http.post(`/hubs/${w.hub.id}/closures`).set(w.staff.auth).send({ startsAt: '2026-03-31T00:00:00', endsAt: '2026-04-01T00:00:00', reason: 'Boiler repair' });
+    const closed = await t.http.post(`/hubs/${w.hub.id}/closures`).set(w.staff.auth).send({ roomId: room.id, startsAt: '2026-03-31T00:00:00', endsAt: '2026-04-01T00:00:00', reason: 'Boiler repair' });
     expect(closed.status).toBe(201);
 
     const refused = await series(w.hirer.auth, { roomId: room.id, organisationId: org.id });
@@ -76,7 +76,7 @@ describe('weekly series', () => {
     const ids: string[] = res.body.bookings.map((b: { id: string }) => b.id);
     const one = await t.http.post(`/bookings/${ids[1]}/cancel`).set(w.hirer.auth).send({ reason: 'Half term' });
     expect(one.status).toBe(200);
-    expect(one.body).toMatchObject({ id: ids[1], status: 'cancelled', statusReason: 'Half term', cancelledBookingIds: [ids[1]] });
+    expect(one.body).toMatchObject({ id: ids[1], status: 'cancelled', statusReason: 'cancelled_by_hirer', reason: 'Half term', cancelledBookingIds: [ids[1]] });
     const rest = await t.http.post(`/bookings/${ids[2]}/cancel`).set(w.hirer.auth).send({ reason: 'Group closing', scope: 'following' });
     expect(rest.status).toBe(200);
     expect(rest.body.cancelledBookingIds).toEqual([ids[2], ids[3], ids[4]]);

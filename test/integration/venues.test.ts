@@ -149,14 +149,19 @@ describe('closures and availability', () => {
     ]);
   });
 
-  it('reports the bookings a new hub closure hits', async () => {
+  it('refuses a hub closure over bookings, listing them, and cancels them when staff say so', async () => {
     const b = await t.http
       .post('/bookings')
       .set(w.hirer.auth)
       .send({ roomId: w.smallRoom.id, organisationId: w.org.id, startsAt: '2026-03-10T10:00:00Z', endsAt: '2026-03-10T11:00:00Z', title: 'Chat', attendees: 3 });
-    const res = await t.http.post(`/hubs/${w.hub.id}/closures`).set(w.staff.auth).send({ startsAt: '2026-03-10T00:00:00Z', endsAt: '2026-03-11T00:00:00Z', reason: 'Boiler' });
+    const closure = { startsAt: '2026-03-10T00:00:00Z', endsAt: '2026-03-11T00:00:00Z', reason: 'Boiler' };
+    const refused = await t.http.post(`/hubs/${w.hub.id}/closures`).set(w.staff.auth).send(closure);
+    expectProblem(refused, 409, 'bookings_affected');
+    expect(refused.body.bookings.map((x: { id: string }) => x.id)).toEqual([b.body.id]);
+    const res = await t.http.post(`/hubs/${w.hub.id}/closures`).set(w.staff.auth).send({ ...closure, onBookings: 'cancel' });
     expect(res.status).toBe(201);
     expect(res.body.affectedBookings.map((x: { id: string }) => x.id)).toEqual([b.body.id]);
+    expect(res.body.cancelledBookingIds).toEqual([b.body.id]);
     const list = await t.http.get(`/hubs/${w.hub.id}/closures`).query({ from: '2026-03-10T00:00:00Z', to: '2026-03-11T00:00:00Z' });
     expect(list.body.items.map((c: { id: string }) => c.id)).toContain(res.body.id);
     expect((await t.http.delete(`/closures/${res.body.id}`).set(w.staff.auth)).status).toBe(204);

@@ -63,7 +63,17 @@ export const bookings = pgTable(
     /** endsAt plus the room's buffer at booking time: the room is held over [startsAt, blockedUntil). */
     blockedUntil: timestamp('blocked_until', { withTimezone: true }).notNull(),
     status: bookingStatus('status').notNull(),
+    /** A stable code for why the booking is in its status (tier_review, cancelled_by_hirer, hub_closed, ...). */
     statusReason: text('status_reason'),
+    /** Free text a person gave with the status change (a cancellation's or decline's reason, a closure's notice). */
+    reason: text('reason'),
+    /** A requested booking lapses (status expired) if staff have not decided by then; never after its start. */
+    requestExpiresAt: timestamp('request_expires_at', { withTimezone: true }),
+    /**
+     * The start the cancellation policy measures notice from: the original start, kept through
+     * moves, so that moving a booking later never makes it more refundable than it was.
+     */
+    refundBasisAt: timestamp('refund_basis_at', { withTimezone: true }),
     /** The quote the booking was priced at (null: unpriced); the one price-snapshot type. */
     price: jsonb('price').$type<PriceSnapshot>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -76,6 +86,7 @@ export const bookings = pgTable(
     index('bookings_series_idx').on(t.seriesId),
     index('bookings_created_by_idx').on(t.createdBy),
     index('bookings_status_idx').on(t.status),
+    index('bookings_request_expires_idx').on(t.requestExpiresAt),
     check('bookings_interval', sql`${t.endsAt} > ${t.startsAt} AND ${t.blockedUntil} >= ${t.endsAt}`),
     check('bookings_attendees', sql`${t.attendees} > 0`),
   ],

@@ -53,6 +53,8 @@ export const tierVerifications = pgTable(
     tier: tier('tier').notNull(),
     evidence: text('evidence').notNull(),
     recheckOn: date('recheck_on', { mode: 'string' }).notNull(),
+    /** Whether the decision let the organisation pay by invoice (null: decisions recorded before this was kept). */
+    paysByInvoice: boolean('pays_by_invoice'),
     verifiedBy: uuid('verified_by')
       .notNull()
       .references(() => users.id, { onDelete: 'restrict' }),

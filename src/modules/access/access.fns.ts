@@ -8,6 +8,7 @@
  */
 import { DateTime, Duration } from 'luxon';
 import { conflict, invalid, unprocessable } from '../../lib/errors';
+import { SETTING_LIMITS } from '../venues/venues.types';
 
 export type LockKind = 'keypad' | 'seam' | 'none';
 
@@ -31,12 +32,11 @@ export interface CodeWindow {
   issueAt: Date;
 }
 
-/** Upper bound for any of the minute settings: a week. Anything larger is a typo, not a policy. */
-const MAX_OFFSET_MINUTES = 7 * 24 * 60;
-
-function checkMinutes(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 0 || v > MAX_OFFSET_MINUTES) {
-    throw invalid(`${name} must be a whole number of minutes between 0 and ${MAX_OFFSET_MINUTES}`, [
+/** The limits of the minute settings are the hub settings' own (one definition, in venues.types). */
+function checkMinutes(name: 'earlyEntryMinutes' | 'lateExitMinutes' | 'codeLeadMinutes', v: number): void {
+  const { min, max } = SETTING_LIMITS[name];
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw invalid(`${name} must be a whole number of minutes between ${min} and ${max}`, [
       { path: name, message: 'out of range' },
     ]);
   }

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth';
-import { errorResponses } from '../../http/schemas';
+import { errorResponses, phoneInput } from '../../http/schemas';
 import type { AuthService } from './auth.service';
 
 const userSchema = z.object({ id: z.uuid(), email: z.string(), name: z.string(), phone: z.string().nullable() });
 const tokenResponse = z.object({ token: z.string(), user: userSchema });
-const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number, e.g. +447700900123');
 
 export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLimit: number }> = async (app, { auth, loginRateLimit }) => {
   app.post(
@@ -21,7 +20,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLim
           email: z.email().max(254),
           password: z.string().min(10, 'at least 10 characters').max(200),
           name: z.string().trim().min(1).max(120),
-          phone: phone.optional(),
+          phone: phoneInput.optional(),
         }),
         response: { 201: tokenResponse, ...errorResponses(400, 409, 429) },
       },

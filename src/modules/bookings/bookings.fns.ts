@@ -1,4 +1,5 @@
 import { MINUTE } from '../../lib/time';
+import { bookingHorizon } from '../venues/availability.fns';
 import type { HubSettings } from '../venues/venues.types';
 
 export type InitialStatus = 'requested' | 'awaiting_payment' | 'confirmed';
@@ -52,10 +53,11 @@ export function checkBookingRules(r: RuleInput): RuleBreach | undefined {
   if (r.attendees > r.capacity) return { code: 'over_capacity', detail: `The room holds ${r.capacity} people; ${r.attendees} were asked for` };
   if (minutes < r.minBookingMinutes) return { code: 'too_short', detail: `Bookings of this room last at least ${r.minBookingMinutes} minutes` };
   if (minutes > r.maxBookingMinutes) return { code: 'too_long', detail: `Bookings of this room last at most ${r.maxBookingMinutes} minutes` };
-  if (!r.byStaff && r.startsAt.getTime() < r.now.getTime() + r.settings.minNoticeMinutes * MINUTE) {
+  const horizon = bookingHorizon(r.settings, r.now, r.byStaff);
+  if (r.startsAt.getTime() < horizon.earliest.getTime()) {
     return { code: 'too_little_notice', detail: `Book at least ${r.settings.minNoticeMinutes} minutes ahead` };
   }
-  if (r.startsAt.getTime() > r.now.getTime() + r.settings.maxAdvanceDays * 24 * 60 * MINUTE) {
+  if (r.startsAt.getTime() > horizon.latest.getTime()) {
     return { code: 'too_far_ahead', detail: `Book at most ${r.settings.maxAdvanceDays} days ahead` };
   }
   if (!r.withinOpeningHours) return { code: 'outside_opening_hours', detail: 'The hub is not open for the whole of that time' };

@@ -67,11 +67,19 @@ export function createBookingsRepository(db: DbOrTx) {
         )
         .orderBy(asc(bookings.startsAt))
         .limit(10),
-    async hasEarlierBooking(organisationId: string, hubId: string, tx: DbOrTx = db): Promise<boolean> {
+    /** Whether the organisation has a confirmed or completed booking at the hub (other than `exceptId`). */
+    async hasEarlierBooking(organisationId: string, hubId: string, tx: DbOrTx = db, exceptId?: string): Promise<boolean> {
       const [row] = await tx
         .select({ id: bookings.id })
         .from(bookings)
-        .where(and(eq(bookings.organisationId, organisationId), eq(bookings.hubId, hubId), inArray(bookings.status, ['confirmed', 'completed'])))
+        .where(
+          and(
+            eq(bookings.organisationId, organisationId),
+            eq(bookings.hubId, hubId),
+            inArray(bookings.status, ['confirmed', 'completed']),
+            exceptId ? sql`${bookings.id} <> ${exceptId}` : undefined,
+          ),
+        )
         .limit(1);
       return Boolean(row);
     },
@@ -119,13 +127,14 @@ export function createBookingsRepository(db: DbOrTx) {
         .where(and(eq(bookings.seriesId, seriesId), gte(bookings.startsAt, from), inArray(bookings.status, [...BLOCKING_STATUSES])))
         .orderBy(asc(bookings.startsAt), asc(bookings.id))
         .for('update'),
-    async setStatus(ids: string[], status: BookingStatus, statusReason: string | null, tx: DbOrTx = db): Promise<BookingRow[]> {
+    /** Sets the status with its stable reason code, and the free-text reason a person gave (if any). */
+    async setStatus(ids: string[], status: BookingStatus, statusReason: string | null, tx: DbOrTx = db, reason: string | null = null): Promise<BookingRow[]> {
       if (ids.length === 0) return [];
       return namingConstraints(
         () =>
           tx
             .update(bookings)
-            .set({ status, statusReason, updatedAt: sql`now()` })
+            .set({ status, statusReason, reason, updatedAt: sql`now()` })
             .where(inArray(bookings.id, ids))
             .returning(),
         BOOKING_CONSTRAINTS,
@@ -142,6 +151,49 @@ export function createBookingsRepository(db: DbOrTx) {
         .where(and(eq(bookings.hubId, hubId), eq(bookings.status, 'requested'), p.after ? keysetAfter([bookings.startsAt, bookings.id], p.after) : undefined))
         .orderBy(asc(bookings.startsAt), asc(bookings.id))
         .limit(p.limit),
+    /** Minutes of requested bookings the organisation holds at the hub that have not ended (locks nothing). */
+    async requestedMinutesHeld(organisationId: string, hubId: string, now: Date, tx: DbOrTx = db): Promise<number> {
+      const [row] = await tx
+        .select({ minutes: sql<string>`coalesce(sum(extract(epoch from (${bookings.endsAt} - ${bookings.startsAt})) / 60), 0)` })
+        .from(bookings)
+        .where(and(eq(bookings.organisationId, organisationId), eq(bookings.hubId, hubId), eq(bookings.status, 'requested'), gt(bookings.endsAt, now)));
+      return Math.round(Number(row?.minutes ?? 0));
+    },
+    /**
+     * Requests staff did not decide in time become expired (at most `limit` a call, soonest
+     * first); rows from before request_expires_at was kept lapse at their start. Idempotent.
+     */
+    expireRequests: (now: Date, limit: number, tx: DbOrTx = db): Promise<BookingRow[]> =>
+      tx
+        .update(bookings)
+        .set({ status: 'expired', statusReason: 'request_expired', updatedAt: sql`now()` })
+        .where(
+          inArray(
+            bookings.id,
+            tx
+              .select({ id: bookings.id })
+              .from(bookings)
+              .where(and(eq(bookings.status, 'requested'), sql`coalesce(${bookings.requestExpiresAt}, ${bookings.startsAt}) <= ${now.toISOString()}::timestamptz`))
+              .orderBy(asc(bookings.startsAt))
+              .limit(limit),
+          ),
+        )
+        .returning(),
+    /** The requested bookings of a hub, of one series or one organisation, locked, by start. */
+    requestedForUpdate: (hubId: string, by: { seriesId?: string; organisationId?: string }, tx: DbOrTx) =>
+      tx
+        .select()
+        .from(bookings)
+        .where(
+          and(
+            eq(bookings.hubId, hubId),
+            eq(bookings.status, 'requested'),
+            by.seriesId ? eq(bookings.seriesId, by.seriesId) : undefined,
+            by.organisationId ? eq(bookings.organisationId, by.organisationId) : undefined,
+          ),
+        )
+        .orderBy(asc(bookings.startsAt), asc(bookings.id))
+        .for('update'),
     /** Marks confirmed bookings that have ended as completed; returns how many. Idempotent. */
     async completeFinished(now: Date, tx: DbOrTx = db): Promise<number> {
       const rows = await tx

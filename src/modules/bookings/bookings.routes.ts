@@ -2,15 +2,16 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth';
 import { problemSchema } from '../../http/errors';
-import { cursorPart, dateTimeInput, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
+import { cursorPart, dateOrTimeInput, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import type { BookingsService } from './bookings.service';
+import type { RequestsService } from './requests.service';
 import { bookingBody, bookingView, cancelBody, cancelResult, moveBody, seriesConflict, seriesResult, statusQuery } from './bookings.schemas';
 
 const bearer = [{ bearer: [] }];
 const idParam = z.object({ id: z.uuid() });
 const conflictNote = 'booking_conflict (409) lists the clashing intervals in `conflicts`';
 
-export const bookingsRoutes: FastifyPluginAsyncZod<{ bookings: BookingsService }> = async (app, { bookings }) => {
+export const bookingsRoutes: FastifyPluginAsyncZod<{ bookings: BookingsService; requests: RequestsService }> = async (app, { bookings, requests }) => {
   app.addHook('preHandler', app.authenticate);
 
   app.post(
@@ -41,8 +42,8 @@ export const bookingsRoutes: FastifyPluginAsyncZod<{ bookings: BookingsService }
           hubId: z.uuid().optional(),
           roomId: z.uuid().optional(),
           organisationId: z.uuid().optional(),
-          from: dateTimeInput.optional(),
-          to: dateTimeInput.optional(),
+          from: dateOrTimeInput.optional(),
+          to: dateOrTimeInput.optional(),
           status: statusQuery,
           ...pageQuery,
         }),
@@ -139,6 +140,27 @@ export const bookingsRoutes: FastifyPluginAsyncZod<{ bookings: BookingsService }
       schema: { tags: ['bookings'], operationId: 'approveBooking', summary: 'Approve a requested booking (staff)', security: bearer, params: idParam, response: { 200: bookingView, ...errorResponses(400, 401, 403, 404, 422) } },
     },
     async (req) => bookings.approve(actorOf(req), req.params.id),
+  );
+
+  app.post(
+    '/hubs/:hubId/approvals/decline',
+    {
+      schema: {
+        tags: ['bookings'],
+        operationId: 'declineRequests',
+        summary: 'Decline every requested booking of one series, or of one organisation, at this hub (staff)',
+        description: 'Give exactly one of seriesId and organisationId. Only requested bookings at this hub are declined; each hirer phone gets one text. 422 nothing_to_decline when none wait.',
+        security: bearer,
+        params: z.object({ hubId: z.uuid() }),
+        body: z.object({
+          seriesId: z.uuid().optional(),
+          organisationId: z.uuid().optional(),
+          reason: z.string().trim().min(1).max(500),
+        }),
+        response: { 200: z.object({ declinedBookingIds: z.array(z.uuid()) }), ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (req) => requests.declineMany(actorOf(req), req.params.hubId, req.body),
   );
 
   app.post(

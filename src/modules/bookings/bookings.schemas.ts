@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateTimeInput } from '../../http/schemas';
+import { dateTimeInput, phoneInput } from '../../http/schemas';
 
 export const STATUSES = ['requested', 'awaiting_payment', 'confirmed', 'completed', 'cancelled', 'declined', 'expired'] as const;
 
@@ -16,7 +16,12 @@ export const priceView = z
 export const bookingView = z.object({
   id: z.uuid(),
   status: z.enum(STATUSES),
-  statusReason: z.string().nullable(),
+  statusReason: z
+    .string()
+    .nullable()
+    .describe('A stable code: tier_review, approval_required, cancelled_by_hirer, cancelled_by_staff, declined_by_staff, hub_closed, hours_changed, request_expired, payment_session_expired, payment_failed'),
+  reason: z.string().nullable().describe('The free text a person gave with the change (a cancellation or decline reason, a closure notice)'),
+  requestExpiresAt: z.string().nullable().describe('A requested booking lapses (expired) if staff have not decided by then'),
   roomId: z.uuid(),
   hubId: z.uuid(),
   organisationId: z.uuid(),
@@ -41,15 +46,16 @@ export const bookingBody = z.object({
   endsAt: dateTimeInput,
   title: z.string().trim().min(1).max(200),
   attendees: z.number().int().min(1).max(10000),
-  contactPhone: z
-    .string()
-    .regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number, e.g. +447700900123')
-    .optional(),
+  contactPhone: phoneInput.optional(),
   recurrence: z
     .object({
       weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).describe('ISO weekdays, 1 = Monday'),
       until: z.iso.date().optional().describe('The last local date a booking may start on, inclusive'),
       count: z.number().int().min(1).max(104).optional().describe('How many dates'),
+      startLater: z
+        .boolean()
+        .default(false)
+        .describe("When startsAt's local weekday is not in weekdays, start on the next date that is (otherwise refused with series_start_not_in_weekdays)"),
     })
     .refine((r) => (r.until === undefined) !== (r.count === undefined), { message: 'give exactly one of until and count', path: ['until'] })
     .optional()
@@ -71,6 +77,7 @@ export const seriesView = z.object({
   organisationId: z.uuid(),
   rule: z.object({ weekdays: z.array(z.number().int()), until: z.string().nullable(), count: z.number().int().nullable(), timezone: z.string() }),
   skipped: z.array(seriesConflict),
+  bookedDates: z.array(z.string()).describe('The local dates (YYYY-MM-DD) booked, in order'),
 });
 
 export const seriesResult = z.object({ series: seriesView, bookings: z.array(bookingView) });
@@ -92,6 +99,7 @@ export const refundView = z.object({
 
 export const cancelResult = bookingView.extend({
   cancelledBookingIds: z.array(z.uuid()).describe('Every booking this call cancelled (more than one for scope=following)'),
+  skippedBookingIds: z.array(z.uuid()).describe('Later dates of the series the caller may not cancel (moved to a hub they do not staff); left as they are'),
   refunds: z.array(refundView).describe('Refunds started for what was paid, by the hub\'s cancellation policy (in full when staff cancel)'),
 });
 

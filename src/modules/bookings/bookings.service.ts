@@ -3,7 +3,7 @@ import { PG, sqlState } from '../../db/client';
 import { pageOf, type PageArgs } from '../../db/keyset';
 import type { Clock } from '../../lib/clock';
 import { conflict, forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
-import { MINUTE, parseHubTime, toZonedIso } from '../../lib/time';
+import { MINUTE, parseHubTime, parseRangeBound, toZonedIso } from '../../lib/time';
 import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import { tierStanding } from '../organisations/organisations.fns';
 import type { OrganisationRow, OrganisationsRepository } from '../organisations/organisations.repository';
@@ -11,6 +11,7 @@ import { NETWORK_ZONE } from '../organisations/organisations.service';
 import type { PriceSnapshot } from '../pricing/pricing.fns';
 import { withinOpeningHours } from '../venues/availability.fns';
 import type { HubRow, RoomRow, VenuesRepository } from '../venues/venues.repository';
+import { DEFAULT_SETTINGS } from '../venues/venues.types';
 import { afterApproval, checkBookingRules, initialStatus, priceOf, type RuleBreach } from './bookings.fns';
 import type { BookingRow, BookingStatus, BookingsRepository } from './bookings.repository';
 import { DEFAULT_MAX_OCCURRENCES, expandWeekly } from './recurrence.fns';
@@ -24,7 +25,7 @@ export interface BookingInput {
   title: string;
   attendees: number;
   contactPhone?: string;
-  recurrence?: { weekdays: number[]; until?: string; count?: number };
+  recurrence?: { weekdays: number[]; until?: string; count?: number; startLater?: boolean };
   skipConflicts?: boolean;
 }
 
@@ -97,6 +98,7 @@ export function presentBooking(b: BookingRow, zone: string, extra: { roomName?: 
     id: b.id,
     status: b.status,
     statusReason: b.statusReason,
+    reason: b.reason,
     roomId: b.roomId,
     hubId: b.hubId,
     organisationId: b.organisationId,
@@ -108,7 +110,8 @@ export function presentBooking(b: BookingRow, zone: string, extra: { roomName?: 
     endsAt: toZonedIso(b.endsAt, zone),
     timezone: zone,
     price: b.price ?? null,
-    createdAt: b.createdAt.toISOString(),
+    requestExpiresAt: b.status === 'requested' && b.requestExpiresAt ? toZonedIso(b.requestExpiresAt, zone) : null,
+    createdAt: toZonedIso(b.createdAt, zone),
     ...extra,
   };
 }
@@ -117,7 +120,7 @@ export type BookingView = ReturnType<typeof presentBooking>;
 export function createBookingsService(deps: {
   db: Db;
   bookings: BookingsRepository;
-  venues: Pick<VenuesRepository, 'getRoomWithHub' | 'lockRoom' | 'closuresForRoom'>;
+  venues: Pick<VenuesRepository, 'getRoomWithHub' | 'getHub' | 'hubForShare' | 'lockRoom' | 'closuresForRoom'>;
   organisations: Pick<OrganisationsRepository, 'get'>;
   clock: Clock;
   pricer?: Pricer;
@@ -136,6 +139,9 @@ export function createBookingsService(deps: {
     if (!row) throw notFound('Room');
     return row;
   }
+
+  /** Whether the actor may cancel this one booking: staff of its hub, or a member of its organisation. */
+  const mayCancel = (actor: Actor, b: BookingRow) => isStaffOf(actor, b.hubId) || isMemberOfOrg(actor, b.organisationId);
 
   /** The booking, if the actor may see it (their organisation's, or in a hub they staff); else 404. */
   async function visibleOr404(actor: Actor, id: string) {
@@ -187,6 +193,19 @@ export function createBookingsService(deps: {
     return blockedUntil;
   }
 
+  /**
+   * Inside the booking's transaction, after the room lock: share-locks the hub row, so a change of
+   * its opening hours or settings (which takes the row for update and lists the bookings it would
+   * displace) waits for this booking or is waited for. If the hub changed since the rules were
+   * checked, the request is refused to be tried again under the new rules.
+   */
+  async function holdHubRules(hub: HubRow, tx: DbOrTx) {
+    const now = await venues.hubForShare(hub.id, tx);
+    if (!now || JSON.stringify([now.openingHours, now.settings, now.timezone]) !== JSON.stringify([hub.openingHours, hub.settings, hub.timezone])) {
+      throw conflict('hub_changed', "The hub's opening hours or settings changed while this was being booked; try again");
+    }
+  }
+
   function bookingConflict(zone: string, clashes: { startsAt: Date; endsAt: Date }[]) {
     return conflict('booking_conflict', 'The room is already booked at that time', {
       conflicts: clashes.map((c) => ({ startsAt: toZonedIso(c.startsAt, zone), endsAt: toZonedIso(c.endsAt, zone) })),
@@ -214,6 +233,10 @@ export function createBookingsService(deps: {
 
   const holdUntil = (hub: HubRow) => new Date(clock.now().getTime() + hub.settings.holdMinutes * MINUTE);
 
+  /** When a request staff have not decided lapses: the hub's requestExpiryHours from now, never after the start. */
+  const requestExpiry = (hub: HubRow, startsAt: Date) =>
+    new Date(Math.min(clock.now().getTime() + (hub.settings.requestExpiryHours ?? DEFAULT_SETTINGS.requestExpiryHours) * 60 * MINUTE, startsAt.getTime()));
+
   /** After commit: door codes for confirmed bookings. */
   async function afterCommit(rows: BookingRow[]) {
     for (const r of rows) if (r.status === 'confirmed') await deps.access?.bookingChanged(r.id);
@@ -234,26 +257,42 @@ export function createBookingsService(deps: {
     await deps.notify({ kind, to: b.contactPhone, body, dedupeKey: `${kind}:${b.id}`, hubId: hub.id, bookingId: b.id }, tx);
   }
 
-  /** POST /bookings with a recurrence: every date, or 409 listing the conflicts; with skipConflicts, every free date. */
   /**
-   * A moved booking is a different hire, so it is quoted again (at the tier it was quoted at, from
-   * the rate card in force on its new date). While nothing has been paid or invoiced the new quote
-   * replaces the old. Once money is in flight the amount is fixed: a hirer's move that would change
-   * it is refused (cancel and book again, or ask staff); staff may move it and the price stays.
+   * A move re-runs what a new booking runs: the rules (already checked), the tier standing, the
+   * price and approval. While no money is in flight the booking is quoted afresh at the
+   * organisation's current standing (an unpriced booking moved into a priced room is priced) and
+   * starts again where a new booking would (requested, awaiting payment or confirmed). Once money
+   * is in flight (a checkout opened, a card paid, an invoice raised) the amount and status are
+   * fixed: a hirer's move that would change the amount, or that would need staff's approval, is
+   * refused (cancel and book again, or ask staff); staff may move it and the price stays.
    */
-  async function priceAfterMove(
+  async function afterMove(
     current: BookingRow,
-    to: { room: RoomRow; hub: HubRow; startsAt: Date; endsAt: Date; byStaff: boolean },
+    to: { room: RoomRow; hub: HubRow; org: OrganisationRow; startsAt: Date; endsAt: Date; byStaff: boolean },
     tx: DbOrTx,
-  ): Promise<PriceSnapshot | null> {
+  ): Promise<{ price: PriceSnapshot | null; status: BookingStatus; statusReason: string | null }> {
+    const standing = tierStanding(to.org, today());
     const old = current.price;
-    if (!old || !deps.pricer) return old;
-    const quoted = await deps.pricer.quote({ room: to.room, hub: to.hub, tier: old.tier, startsAt: to.startsAt, endsAt: to.endsAt }, tx);
-    if (!quoted) return old;
+    const quoted = deps.pricer ? await deps.pricer.quote({ room: to.room, hub: to.hub, tier: standing.tier, startsAt: to.startsAt, endsAt: to.endsAt }, tx) : null;
+    const firstTimeAtHub = approvalFor(to.room, to.hub) === 'first_time' ? !(await bookings.hasEarlierBooking(to.org.id, to.hub.id, tx, current.id)) : false;
+    const fresh = initialStatus({
+      byStaff: to.byStaff,
+      needsReview: standing.needsReview,
+      approval: approvalFor(to.room, to.hub),
+      firstTimeAtHub,
+      amountPence: quoted?.amountPence ?? null,
+      paysByInvoice: to.org.paysByInvoice,
+    });
     const fixed = (await payments?.hasPayment(current.id, tx)) ?? false;
-    if (!fixed) return quoted;
-    if (quoted.amountPence === old.amountPence) return old;
-    if (to.byStaff) return old;
+    if (!fixed) {
+      const statusReason = fresh === 'requested' ? (standing.needsReview ? 'tier_review' : 'approval_required') : null;
+      return { price: quoted, status: fresh, statusReason };
+    }
+    if (fresh === 'requested' && current.status !== 'requested') {
+      throw unprocessable('move_needs_approval', "Moving this booking there needs staff's approval, and it is already paid for or invoiced; ask the hub's staff to move it");
+    }
+    const keep = { price: old, status: current.status, statusReason: current.statusReason };
+    if (!quoted || !old || quoted.amountPence === old.amountPence || to.byStaff) return keep;
     throw unprocessable('price_changes', `Moving this booking changes its price from ${pounds(old.amountPence)} to ${pounds(quoted.amountPence)}, and it is already paid for or invoiced; cancel and book again, or ask the hub's staff to move it`, {
       currentAmountPence: old.amountPence,
       newAmountPence: quoted.amountPence,
@@ -304,8 +343,27 @@ export function createBookingsService(deps: {
       blockedUntil: slot.blockedUntil,
       status,
       statusReason: status === 'requested' ? (standing.needsReview ? 'tier_review' : 'approval_required') : null,
+      requestExpiresAt: status === 'requested' ? requestExpiry(hub, slot.startsAt) : null,
       price,
     };
+  }
+
+  /**
+   * An organisation whose tier claim awaits review may hold only so many requested hours at a hub
+   * (the hub's maxRequestedHoursUnderReview), so a new account cannot tie up a hub's rooms with
+   * requests. Staff booking for a group are not bound by it.
+   */
+  async function assertRequestCap(org: OrganisationRow, hub: HubRow, byStaff: boolean, newMinutes: number, tx: DbOrTx) {
+    if (byStaff || !tierStanding(org, today()).needsReview) return;
+    const capHours = hub.settings.maxRequestedHoursUnderReview ?? DEFAULT_SETTINGS.maxRequestedHoursUnderReview;
+    const held = await bookings.requestedMinutesHeld(org.id, hub.id, clock.now(), tx);
+    if (held + newMinutes > capHours * 60) {
+      throw unprocessable(
+        'requested_hours_cap',
+        `While its tier awaits review, an organisation may hold at most ${capHours} requested hours at ${hub.name}; it holds ${Math.round(held / 6) / 10} and asked for ${Math.round(newMinutes / 6) / 10} more. Staff can verify the organisation or decide the requests it has.`,
+        { capHours, heldMinutes: held, requestedMinutes: newMinutes },
+      );
+    }
   }
 
   /** Whether the hirer books at this hub for the first time (only asked where that needs approval). */
@@ -318,6 +376,13 @@ export function createBookingsService(deps: {
     const { org, byStaff } = await loadOrgFor(actor, input.organisationId, hub.id);
     const { startsAt, endsAt } = parseWindow(hub, input.startsAt, input.endsAt);
     if (!room.active) throw unprocessable('room_inactive', 'That room is not taking bookings');
+    const firstDay = DateTime.fromJSDate(startsAt, { zone: hub.timezone });
+    if (!input.recurrence.weekdays.includes(firstDay.weekday) && !input.recurrence.startLater) {
+      throw unprocessable('series_start_not_in_weekdays', `startsAt is a ${firstDay.setLocale('en-GB').toFormat('cccc')}, which is not one of the series' weekdays; send recurrence.startLater to start on the next date that is`, {
+        startsAtWeekday: firstDay.weekday,
+        weekdays: input.recurrence.weekdays,
+      });
+    }
     const expansion = expandWeekly({
       firstStart: startsAt,
       firstEnd: endsAt,
@@ -346,6 +411,7 @@ export function createBookingsService(deps: {
     }
     const result = await inTx(async (tx) => {
       await venues.lockRoom(room.id, tx);
+      await holdHubRules(hub, tx);
       const free: { startsAt: Date; endsAt: Date; blockedUntil: Date }[] = [];
       for (const o of candidates) {
         const closed = await venues.closuresForRoom(hub.id, room.id, o.startsAt, o.endsAt, tx);
@@ -368,6 +434,7 @@ export function createBookingsService(deps: {
           conflicts,
         });
       }
+      await assertRequestCap(org, hub, byStaff, free.reduce((sum, f) => sum + (f.endsAt.getTime() - f.startsAt.getTime()) / MINUTE, 0), tx);
       const firstTimeAtHub = await firstTimeAt(room, hub, org.id, tx);
       const rule = { weekdays: input.recurrence.weekdays, until: input.recurrence.until ?? null, count: input.recurrence.count ?? null, timezone: zone };
       const series = await bookings.insertSeries({ roomId: room.id, organisationId: org.id, rule: { ...rule, skipped: conflicts }, createdBy: actor.userId }, tx);
@@ -382,9 +449,22 @@ export function createBookingsService(deps: {
     });
     await afterCommit(result.rows);
     return {
-      series: { id: result.series.id, roomId: room.id, organisationId: org.id, rule: result.rule, skipped: conflicts },
+      series: {
+        id: result.series.id,
+        roomId: room.id,
+        organisationId: org.id,
+        rule: result.rule,
+        skipped: conflicts,
+        bookedDates: result.rows.map((r) => DateTime.fromJSDate(r.startsAt, { zone }).toISODate()!),
+      },
       bookings: result.rows.map((r) => presentBooking(r, zone, { roomName: room.name, hubName: hub.name, organisationName: org.name })),
     };
+  }
+
+  /** The one presentation of a booking, with the names of its room, hub and organisation (as the list gives them). */
+  async function view(b: BookingRow) {
+    const [{ room, hub }, org] = await Promise.all([roomWithHubOr404(b.roomId), organisations.get(b.organisationId)]);
+    return presentBooking(b, hub.timezone, { roomName: room.name, hubName: hub.name, organisationName: org?.name });
   }
 
   const api = {
@@ -434,7 +514,9 @@ export function createBookingsService(deps: {
     enforceRules(room, hub, startsAt, endsAt, input.attendees, byStaff);
     const created = await inTx(async (tx) => {
       await venues.lockRoom(room.id, tx);
+      await holdHubRules(hub, tx);
       const blockedUntil = await assertRoomFree(tx, room, hub, startsAt, endsAt, null);
+      await assertRequestCap(org, hub, byStaff, (endsAt.getTime() - startsAt.getTime()) / MINUTE, tx);
       const values = await newBookingRow({ actor, room, hub, org, byStaff, input }, { startsAt, endsAt, blockedUntil }, tx, await firstTimeAt(room, hub, org.id, tx));
       const row = await bookings.insert(values, tx);
       if (row.status === 'awaiting_payment') await payments?.hold([row.id], holdUntil(hub), tx);
@@ -449,16 +531,16 @@ export function createBookingsService(deps: {
     ...api,
 
     async get(actor: Actor, id: string) {
-      const b = await visibleOr404(actor, id);
-      const { room, hub } = await roomWithHubOr404(b.roomId);
-      return presentBooking(b, hub.timezone, { roomName: room.name, hubName: hub.name });
+      return view(await visibleOr404(actor, id));
     },
 
     async list(
       actor: Actor,
       q: { hubId?: string; roomId?: string; organisationId?: string; from?: string; to?: string; status?: BookingStatus[]; limit: number; after?: { startsAt: Date; id: string } },
     ) {
-      const parse = (v: string | undefined, field: string) => (v ? parseHubTime(v, NETWORK_ZONE, field) : undefined);
+      // A plain date is the local day of the hub asked for (else the network's home zone).
+      const zone = q.hubId ? ((await venues.getHub(q.hubId))?.timezone ?? NETWORK_ZONE) : NETWORK_ZONE;
+      const parse = (v: string | undefined, field: 'from' | 'to') => (v ? parseRangeBound(v, zone, field, field) : undefined);
       const rows = await bookings.list({
         scope: actor.isAdmin ? undefined : { hubIds: [...actor.staffHubs], organisationIds: [...actor.organisations] },
         hubId: q.hubId,
@@ -478,34 +560,82 @@ export function createBookingsService(deps: {
       };
     },
 
-    /** Cancels one booking, or (scope 'following') it and every later booking of its series; refunds what was paid. */
+    /**
+     * Cancels one booking, or (scope 'following') it and every later booking of its series;
+     * refunds what was paid. Every booking the call touches is checked against the caller on its
+     * own: a later date moved to a hub the caller does not staff (and whose organisation they are
+     * not a member of) is left as it is and listed in `skippedBookingIds`.
+     */
     async cancel(actor: Actor, id: string, reason: string | undefined, scope: 'this' | 'following' = 'this') {
-      const b = await visibleOr404(actor, id);
-      const { hub } = await roomWithHubOr404(b.roomId);
-      const byStaff = isStaffOf(actor, b.hubId);
-      const done = await inTx(async (tx) => {
+      await visibleOr404(actor, id);
+      const { cancelled, skipped, money } = await inTx(async (tx) => {
         const current = await bookings.getForUpdate(id, tx);
         if (!current || !BLOCKING.includes(current.status)) {
           throw unprocessable('invalid_status', `A ${current?.status ?? 'missing'} booking cannot be cancelled`);
         }
         const later = scope === 'following' && current.seriesId ? await bookings.seriesFromForUpdate(current.seriesId, current.startsAt, tx) : [];
-        const ids = [...new Set([current.id, ...later.map((r) => r.id)])];
-        const rows = await bookings.setStatus(ids, 'cancelled', reason ?? (byStaff ? 'cancelled_by_staff' : 'cancelled_by_hirer'), tx);
-        // The money owed back is recorded with the cancellation itself, so a crash after commit loses none of it.
-        const money = payments ? await payments.cancelled(rows, { byStaff, actorId: actor.userId }, tx) : undefined;
-        return { rows, money };
+        const touched = [current, ...later.filter((r) => r.id !== current.id)];
+        const allowed = touched.filter((r) => mayCancel(actor, r));
+        const skipped = touched.filter((r) => !mayCancel(actor, r)).map((r) => r.id);
+        // Each booking records who cancelled it (staff of its own hub, or the hirer), and the money
+        // owed back is recorded with the cancellation itself, so a crash after commit loses none of it.
+        const rows: BookingRow[] = [];
+        const money: PendingMoney[] = [];
+        for (const byStaff of [true, false]) {
+          const ids = allowed.filter((r) => isStaffOf(actor, r.hubId) === byStaff).map((r) => r.id);
+          const done = await bookings.setStatus(ids, 'cancelled', byStaff ? 'cancelled_by_staff' : 'cancelled_by_hirer', tx, reason ?? null);
+          rows.push(...done);
+          if (payments && done.length) money.push(await payments.cancelled(done, { byStaff, actorId: actor.userId }, tx));
+        }
+        return { cancelled: rows.sort((x, y) => x.startsAt.getTime() - y.startsAt.getTime()), skipped, money };
       });
-      const cancelled = done.rows;
       for (const c of cancelled) await deps.access?.bookingChanged(c.id);
-      const refunds = payments && done.money ? await payments.carryOut(done.money) : [];
+      const refunds: RefundSummary[] = [];
+      if (payments) for (const work of money) refunds.push(...(await payments.carryOut(work)));
       const self = cancelled.find((c) => c.id === id)!;
       return {
-        ...presentBooking(self, hub.timezone),
-        cancelledBookingIds: cancelled.map((c) => c.id).sort((x, y) => cancelled.find((c) => c.id === x)!.startsAt.getTime() - cancelled.find((c) => c.id === y)!.startsAt.getTime()),
+        ...(await view(self)),
+        cancelledBookingIds: cancelled.map((c) => c.id),
+        skippedBookingIds: skipped,
         refunds,
       };
     },
 
+    /**
+     * Staff of a hub cancel bookings a change at the hub displaced (a closure, new opening hours):
+     * each in full refund, with `code` as the status reason and `notice` texted to the hirer.
+     * Bookings no longer blocking are left alone. Answers the cancelled bookings and their refunds.
+     */
+    async cancelForHub(actor: Actor, hub: HubRow, ids: string[], code: string, notice: string, tx: DbOrTx) {
+      if (!isStaffOf(actor, hub.id)) throw forbidden('Only staff of this hub may cancel its bookings');
+      // The refund owed on each is recorded in this transaction, so a crash after commit loses none of it.
+      const rows: (BookingRow & { money?: PendingMoney })[] = [];
+      for (const bid of ids) {
+        const b = await bookings.getForUpdate(bid, tx);
+        if (!b || b.hubId !== hub.id || !BLOCKING.includes(b.status)) continue;
+        const [row] = await bookings.setStatus([b.id], 'cancelled', code, tx, notice);
+        await tell(tx, row, hub, 'booking_cancelled_by_hub', `Hubkey: ${hub.name} cancelled your booking "${row.title}" on ${when(row, hub.timezone)}: ${notice} Anything paid is refunded in full.`);
+        const money = payments ? await payments.cancelled([row], { byStaff: true, actorId: actor.userId }, tx) : undefined;
+        rows.push({ ...row, money });
+      }
+      return rows;
+    },
+
+    /** After the transaction of cancelForHub committed: revoke door codes and carry out the refunds it recorded. */
+    async afterHubCancel(_actor: Actor, rows: (BookingRow & { money?: PendingMoney })[]) {
+      const refunds: RefundSummary[] = [];
+      for (const r of rows) {
+        await deps.access?.bookingChanged(r.id);
+        if (payments && r.money) refunds.push(...(await payments.carryOut(r.money)));
+      }
+      return refunds;
+    },
+
+    /**
+     * Moves a booking to another time or room: everything a new booking runs is run again (see
+     * afterMove). The refund basis is kept: notice for the cancellation policy is counted from the
+     * earliest start the booking has had, so a move never makes it more refundable than it was.
+     */
     async move(actor: Actor, id: string, input: { startsAt: string; endsAt: string; roomId?: string }) {
       const b = await visibleOr404(actor, id);
       if (!BLOCKING.includes(b.status)) throw unprocessable('invalid_status', `A ${b.status} booking cannot be moved`);
@@ -513,20 +643,48 @@ export function createBookingsService(deps: {
       if (hub.id !== b.hubId && !isMemberOfOrg(actor, b.organisationId) && !isStaffOf(actor, hub.id)) {
         throw forbidden('You may not move this booking to that hub');
       }
+      const org = await organisations.get(b.organisationId);
+      if (!org) throw notFound('Organisation');
       const byStaff = isStaffOf(actor, hub.id);
       const { startsAt, endsAt } = parseWindow(hub, input.startsAt, input.endsAt);
       enforceRules(room, hub, startsAt, endsAt, b.attendees, byStaff);
-      const updated = await inTx(async (tx) => {
+      const { updated, before } = await inTx(async (tx) => {
         // Lock both rooms in id order so two moves between the same rooms cannot deadlock.
         for (const rid of [...new Set([b.roomId, room.id])].sort()) await venues.lockRoom(rid, tx);
+        await holdHubRules(hub, tx);
         const current = await bookings.getForUpdate(id, tx);
         if (!current || !BLOCKING.includes(current.status)) throw unprocessable('invalid_status', 'The booking can no longer be moved');
         const blockedUntil = await assertRoomFree(tx, room, hub, startsAt, endsAt, id);
-        const price = await priceAfterMove(current, { room, hub, startsAt, endsAt, byStaff }, tx);
-        return bookings.update(id, { roomId: room.id, hubId: hub.id, startsAt, endsAt, blockedUntil, price }, tx);
+        const next = await afterMove(current, { room, hub, org, startsAt, endsAt, byStaff }, tx);
+        const basis = current.refundBasisAt ?? current.startsAt;
+        const row = await bookings.update(
+          id,
+          {
+            roomId: room.id,
+            hubId: hub.id,
+            startsAt,
+            endsAt,
+            blockedUntil,
+            ...next,
+            refundBasisAt: startsAt < basis ? startsAt : basis,
+            // A request keeps its expiry through moves (never later than the new start): moving it does not buy time.
+            requestExpiresAt:
+              next.status !== 'requested'
+                ? null
+                : current.status === 'requested' && current.requestExpiresAt
+                  ? new Date(Math.min(current.requestExpiresAt.getTime(), startsAt.getTime()))
+                  : requestExpiry(hub, startsAt),
+          },
+          tx,
+        );
+        if (row.status === 'awaiting_payment' && current.status !== 'awaiting_payment') await payments?.hold([row.id], holdUntil(hub), tx);
+        // A move that newly confirms a priced booking of an invoice payer records its invoice here (a job issues it).
+        if (row.status === 'confirmed' && (current.status !== 'confirmed' || priceOf(current) === 0)) await recordInvoice([row], org, actor.userId, tx);
+        return { updated: row, before: current };
       });
       await deps.access?.bookingChanged(id);
-      return presentBooking(updated, hub.timezone, { roomName: room.name, hubName: hub.name });
+      if (updated.status === 'confirmed' && (before.status !== 'confirmed' || priceOf(before) === 0)) await afterCommit([updated]);
+      return view(updated);
     },
 
     /**
@@ -563,7 +721,7 @@ export function createBookingsService(deps: {
         return row;
       });
       await afterCommit([updated]);
-      return presentBooking(updated, hub.timezone);
+      return view(updated);
     },
 
     async decline(actor: Actor, id: string, reason: string) {
@@ -573,11 +731,11 @@ export function createBookingsService(deps: {
       const updated = await inTx(async (tx) => {
         const current = await bookings.getForUpdate(id, tx);
         if (!current || current.status !== 'requested') throw unprocessable('invalid_status', `Only a requested booking can be declined; this one is ${current?.status}`);
-        const row = await bookings.update(id, { status: 'declined', statusReason: reason }, tx);
+        const row = await bookings.update(id, { status: 'declined', statusReason: 'declined_by_staff', reason }, tx);
         await tell(tx, row, hub, 'booking_declined', `Hubkey: your booking request "${row.title}" at ${hub.name} on ${when(row, hub.timezone)} was declined: ${reason}`);
         return row;
       });
-      return presentBooking(updated, hub.timezone);
+      return view(updated);
     },
 
     /** Worker job: confirmed bookings whose end has passed become completed. */

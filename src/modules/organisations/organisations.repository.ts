@@ -52,6 +52,16 @@ export function createOrganisationsRepository(db: DbOrTx) {
         .where(and(eq(organisationMembers.organisationId, organisationId), eq(organisationMembers.userId, userId)));
       return Boolean(row);
     },
+    /** Whether the organisation has ever booked (any status) at one of these hubs: it hires there. */
+    async hiresAtAnyOf(organisationId: string, hubIds: string[], tx: DbOrTx = db): Promise<boolean> {
+      if (hubIds.length === 0) return false;
+      const [row] = await tx
+        .select({ id: bookings.id })
+        .from(bookings)
+        .where(and(eq(bookings.organisationId, organisationId), inArray(bookings.hubId, hubIds)))
+        .limit(1);
+      return Boolean(row);
+    },
     async insertVerification(values: typeof tierVerifications.$inferInsert, tx: DbOrTx = db) {
       const [row] = await tx.insert(tierVerifications).values(values).returning();
       return row;
@@ -63,6 +73,7 @@ export function createOrganisationsRepository(db: DbOrTx) {
           tier: tierVerifications.tier,
           evidence: tierVerifications.evidence,
           recheckOn: tierVerifications.recheckOn,
+          paysByInvoice: tierVerifications.paysByInvoice,
           verifiedBy: tierVerifications.verifiedBy,
           verifiedByName: users.name,
           createdAt: tierVerifications.createdAt,

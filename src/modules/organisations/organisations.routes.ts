@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TIERS } from '../../db/schema/organisations.types';
 import { actorOf } from '../../http/auth';
-import { cursorPart, errorResponses, localDate, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
+import { cursorPart, errorResponses, localDate, phoneInput, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import type { OrganisationsService } from './organisations.service';
 
 const bearer = [{ bearer: [] }];
@@ -38,7 +38,7 @@ export const organisationsRoutes: FastifyPluginAsyncZod<{ organisations: Organis
           name: z.string().trim().min(1).max(200),
           claimedTier: tier,
           charityNumber: z.string().trim().max(40).optional(),
-          contactPhone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number, e.g. +447700900123'),
+          contactPhone: phoneInput,
         }),
         response: { 201: orgView, ...errorResponses(400, 401) },
       },
@@ -79,7 +79,20 @@ export const organisationsRoutes: FastifyPluginAsyncZod<{ organisations: Organis
           200: orgView.extend({
             evidence: z.string().nullable(),
             members: z.array(z.object({ userId: z.uuid(), name: z.string(), email: z.string() })),
-            verifications: z.array(z.object({ id: z.uuid(), tier, evidence: z.string(), recheckOn: z.string(), verifiedBy: z.uuid(), verifiedByName: z.string(), createdAt: z.string() })),
+            verifications: z
+              .array(
+                z.object({
+                  id: z.uuid(),
+                  tier,
+                  evidence: z.string(),
+                  recheckOn: z.string(),
+                  paysByInvoice: z.boolean().nullable().describe('Whether the decision let it pay by invoice (null for decisions recorded before this was kept)'),
+                  verifiedBy: z.uuid(),
+                  verifiedByName: z.string(),
+                  createdAt: z.string(),
+                }),
+              )
+              .describe('Every verification decision, oldest first: the standing holds at every hub, so every hub\'s staff see its history'),
           }),
           ...errorResponses(400, 401, 404),
         },
@@ -94,7 +107,8 @@ export const organisationsRoutes: FastifyPluginAsyncZod<{ organisations: Organis
       schema: {
         tags: ['organisations'],
         operationId: 'verifyOrganisation',
-        summary: 'Record the tier staff verified, with evidence and a re-check date (staff)',
+        summary: 'Record the tier staff verified, with evidence and a re-check date (admin, or staff of a hub the organisation has booked at)',
+        description: 'A tier and paysByInvoice hold at every hub, so only a network admin or staff of a hub where the organisation has a booking (any status) may change them; other staff get 403.',
         security: bearer,
         params: orgId,
         body: z.object({

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { pageOf, type PageArgs } from '../../db/keyset';
 import type { Clock } from '../../lib/clock';
+import { toZonedIso } from '../../lib/time';
 import { forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
 import type { Tier } from '../../db/schema/organisations.types';
 import { type Actor, isAnyStaff, isMemberOfOrg } from '../auth/actor';
@@ -61,7 +62,7 @@ export function createOrganisationsService(deps: { organisations: OrganisationsR
         ...present(org),
         evidence: org.evidence,
         members,
-        verifications: verifications.map((v) => ({ ...v, createdAt: v.createdAt.toISOString() })),
+        verifications: verifications.map((v) => ({ ...v, createdAt: toZonedIso(v.createdAt, NETWORK_ZONE) })),
       };
     },
     /** A page of the caller's organisations (all of them for staff with `all`), by name, then id. */
@@ -84,9 +85,15 @@ export function createOrganisationsService(deps: { organisations: OrganisationsR
         if (isMemberOfOrg(actor, id)) throw forbidden('Only hub staff may verify an organisation');
         throw notFound('Organisation');
       }
+      // A tier and paying by invoice hold at every hub: only an admin, or staff of a hub the
+      // organisation hires at, may change them.
+      if (!actor.isAdmin && !(await organisations.hiresAtAnyOf(id, [...actor.staffHubs]))) {
+        throw forbidden('Only a network admin, or staff of a hub this organisation has booked at, may change its standing');
+      }
       if (!DateTime.fromISO(input.recheckOn).isValid) throw invalid('recheckOn is not a real date', [{ path: 'body.recheckOn', message: 'invalid date' }]);
       if (input.recheckOn <= today()) throw unprocessable('recheck_in_past', 'The re-check date must be in the future');
-      await organisations.insertVerification({ organisationId: id, tier: input.tier, evidence: input.evidence, recheckOn: input.recheckOn, verifiedBy: actor.userId });
+      const paysByInvoice = input.paysByInvoice ?? org.paysByInvoice;
+      await organisations.insertVerification({ organisationId: id, tier: input.tier, evidence: input.evidence, recheckOn: input.recheckOn, paysByInvoice, verifiedBy: actor.userId });
       const updated = await organisations.update(id, {
         verifiedTier: input.tier,
         verificationStatus: 'verified',
@@ -94,7 +101,7 @@ export function createOrganisationsService(deps: { organisations: OrganisationsR
         recheckOn: input.recheckOn,
         verifiedBy: actor.userId,
         verifiedAt: clock.now(),
-        paysByInvoice: input.paysByInvoice ?? org.paysByInvoice,
+        paysByInvoice,
       });
       return present(updated);
     },

@@ -46,7 +46,8 @@ export function createCheckoutService(deps: {
       const { room, hub } = row;
       let targets = [b];
       if (scope === 'series' && b.seriesId) {
-        const waiting = await repo.seriesAwaiting(b.seriesId);
+        // Each date is checked against the caller: staff never pay for a date moved to a hub they do not staff.
+        const waiting = (await repo.seriesAwaiting(b.seriesId)).filter((t) => isStaffOf(actor, t.hubId) || isMemberOfOrg(actor, t.organisationId));
         targets = waiting.length ? waiting : [b];
       }
       const holds = await repo.holdsOf(targets.map((t) => t.id));

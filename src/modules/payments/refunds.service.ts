@@ -70,7 +70,8 @@ export function createRefundsService(deps: {
         const item = paid.find((x) => x.bookingId === b.id);
         if (!item) continue;
         const hub = await venues.getHub(b.hubId, tx);
-        const percent = refundPercent(hub?.settings.cancellationPolicy ?? [], b.startsAt.getTime() - clock.now().getTime(), opts.byStaff);
+        // Notice is counted from the refund basis (the earliest start the booking had), so a move never makes it more refundable.
+        const percent = refundPercent(hub?.settings.cancellationPolicy ?? [], (b.refundBasisAt ?? b.startsAt).getTime() - clock.now().getTime(), opts.byStaff);
         const amountPence = refundAmount(item.amountPence, percent);
         if (amountPence <= 0) continue;
         const row = await repo.insertRefund({ paymentId: item.payment.id, bookingId: b.id, hubId: b.hubId, amountPence, percent, reason: opts.reason, createdBy: opts.actorId, createdAt: clock.now() }, tx);

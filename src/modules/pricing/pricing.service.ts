@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { DbOrTx } from '../../db/client';
 import type { Clock } from '../../lib/clock';
 import { forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
-import { parseHubTime } from '../../lib/time';
+import { parseHubTime, toZonedIso } from '../../lib/time';
 import { type Actor, isAnyStaff, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import type { Pricer } from '../bookings/bookings.service';
 import { tierStanding } from '../organisations/organisations.fns';
@@ -21,7 +21,7 @@ export function presentRateCard(row: RateCardRow, createdByName: string | null =
     tiers: row.tiers,
     bands: row.bands,
     minimumChargePence: row.minimumChargePence,
-    createdAt: row.createdAt.toISOString(),
+    createdAt: toZonedIso(row.createdAt, NETWORK_ZONE),
     createdBy: row.createdBy,
     createdByName,
   };

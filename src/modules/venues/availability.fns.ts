@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { type Interval, mergeIntervals, subtractIntervals, MINUTE } from '../../lib/time';
-import { WEEKDAYS, type OpeningHours } from './venues.types';
+import { WEEKDAYS, type HubSettings, type OpeningHours } from './venues.types';
 
 /**
  * The hub's opening hours as instants between `from` and `to`. Spans are local wall times, so a
@@ -70,4 +70,17 @@ export function roomAvailability(input: RoomAvailabilityInput): { busy: Interval
   const open = openingIntervals(input.hours, input.zone, input.from, input.to);
   const free = subtractIntervals(open, busy).filter((i) => i.end - i.start >= input.minBookingMinutes * MINUTE);
   return { busy, free };
+}
+
+/**
+ * When a booking made `now` may start at a hub: from now (staff of the hub) or after the hub's
+ * minimum notice (everyone else), up to its maximum advance. Used by the booking rules and by
+ * search, so search lists only what could be booked.
+ */
+export function bookingHorizon(settings: Pick<HubSettings, 'minNoticeMinutes' | 'maxAdvanceDays'>, now: Date, byStaff: boolean): { earliest: Date; latest: Date } {
+  const notice = byStaff ? 0 : settings.minNoticeMinutes;
+  return {
+    earliest: new Date(now.getTime() + notice * MINUTE),
+    latest: new Date(now.getTime() + settings.maxAdvanceDays * 24 * 60 * MINUTE),
+  };
 }

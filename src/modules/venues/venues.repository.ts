@@ -133,21 +133,41 @@ export function createVenuesRepository(db: DbOrTx) {
           ),
         )
         .orderBy(asc(bookings.startsAt)),
-    /** Blocking bookings inside a closure's time, so staff can see whom it affects. */
-    bookingsHitByClosure: (hubId: string, roomId: string | null, from: Date, to: Date, tx: DbOrTx = db) =>
+    /**
+     * Blocking bookings of the hub (or one room) overlapping [from, to) (to null: from on), so
+     * staff can see whom a closure or a change of opening hours affects.
+     */
+    blockingInHub: (hubId: string, roomId: string | null, from: Date, to: Date | null, tx: DbOrTx = db) =>
       tx
-        .select({ id: bookings.id, startsAt: bookings.startsAt, endsAt: bookings.endsAt, roomId: bookings.roomId, status: bookings.status })
+        .select({
+          id: bookings.id,
+          startsAt: bookings.startsAt,
+          endsAt: bookings.endsAt,
+          roomId: bookings.roomId,
+          status: bookings.status,
+          title: bookings.title,
+          organisationId: bookings.organisationId,
+        })
         .from(bookings)
         .where(
           and(
             eq(bookings.hubId, hubId),
             roomId ? eq(bookings.roomId, roomId) : undefined,
             inArray(bookings.status, [...BLOCKING_STATUSES]),
-            lt(bookings.startsAt, to),
+            to ? lt(bookings.startsAt, to) : undefined,
             gt(bookings.endsAt, from),
           ),
         )
-        .orderBy(asc(bookings.startsAt)),
+        .orderBy(asc(bookings.startsAt), asc(bookings.id)),
+    /** The hub row, share-locked for the rest of the transaction: a change of its hours or settings waits for it. */
+    async hubForShare(id: string, tx: DbOrTx): Promise<HubRow | undefined> {
+      const [row] = await tx.select().from(hubs).where(eq(hubs.id, id)).for('share');
+      return row;
+    },
+    /** Locks the hub row for the rest of the transaction: serialises changes of its hours and closures. */
+    async lockHub(id: string, tx: DbOrTx) {
+      await tx.select({ id: hubs.id }).from(hubs).where(eq(hubs.id, id)).for('update');
+    },
 
     /**
      * Network search: active rooms in the given hubs with the capacity and features asked for,

@@ -1,10 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../http/auth';
-import { cursorPart, dateTimeInput, errorResponses, interval, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
+import { cursorPart, dateOrTimeInput, dateTimeInput, errorResponses, interval, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import type { VenuesService } from './venues.service';
 import { quoteView } from '../pricing/pricing.schemas';
-import { closureBody, closureView, featuresQuery, hubBody, hubPatch, hubView, roomBody, roomPatch, roomView } from './venues.schemas';
+import { closureBody, closureView, displacedView, featuresQuery, hubBody, hubPatch, hubView, roomBody, roomPatch, roomView } from './venues.schemas';
+import { refundView } from '../bookings/bookings.schemas';
+import type { RefundSummary } from '../bookings/bookings.service';
+import { problemSchema } from '../../http/errors';
 
 const hubId = z.object({ hubId: z.uuid() });
 const roomId = z.object({ roomId: z.uuid() });
@@ -13,7 +16,7 @@ const bearer = [{ bearer: [] }];
 /** The quote shown with a search result. */
 export type SearchQuote = z.output<typeof quoteView>;
 
-export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQuote> }> = async (app, { venues }) => {
+export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQuote, { id: string }, RefundSummary> }> = async (app, { venues }) => {
   app.get(
     '/hubs',
     {
@@ -53,8 +56,18 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
         summary: 'Change opening hours, settings or details (staff)',
         security: bearer,
         params: hubId,
+        description:
+          'Changes exactly what it names. New opening hours that leave upcoming bookings outside them answer 409 bookings_affected with the bookings listed, unless onBookings says to keep them or to cancel them (full refund, notice texted).',
         body: hubPatch,
-        response: { 200: hubView, ...errorResponses(400, 401, 403, 404) },
+        response: {
+          200: hubView.extend({
+            bookingsOutsideHours: z.array(displacedView).describe('Upcoming bookings outside the new hours that were kept (onBookings keep)'),
+            cancelledBookingIds: z.array(z.uuid()).describe('Bookings cancelled because of the change (onBookings cancel)'),
+            refunds: z.array(refundView),
+          }),
+          409: problemSchema.extend({ bookings: z.array(displacedView).optional() }),
+          ...errorResponses(400, 401, 403, 404),
+        },
       },
     },
     async (req) => venues.updateHub(actorOf(req), req.params.hubId, req.body),
@@ -152,7 +165,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
         operationId: 'roomAvailability',
         summary: 'Busy and free time of a room, inside opening hours, minus closures and buffers',
         params: roomId,
-        querystring: z.object({ from: dateTimeInput, to: dateTimeInput }),
+        querystring: z.object({ from: dateOrTimeInput, to: dateOrTimeInput }),
         response: {
           200: z.object({ roomId: z.uuid(), hubId: z.uuid(), timezone: z.string(), from: z.string(), to: z.string(), busy: z.array(interval), free: z.array(interval) }),
           ...errorResponses(400, 404, 422),
@@ -213,7 +226,16 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
         security: bearer,
         params: hubId,
         body: closureBody,
-        response: { 201: closureView.extend({ affectedBookings: z.array(interval.extend({ id: z.uuid(), roomId: z.uuid(), status: z.string() })) }), ...errorResponses(400, 401, 403, 404, 422) },
+        description: 'A closure over bookings that hold the room answers 409 bookings_affected with them listed, unless onBookings is cancel: then they are cancelled with a full refund and the notice texted.',
+        response: {
+          201: closureView.extend({
+            affectedBookings: z.array(displacedView).describe('Bookings the closure overlaps (cancelled when onBookings is cancel)'),
+            cancelledBookingIds: z.array(z.uuid()),
+            refunds: z.array(refundView),
+          }),
+          409: problemSchema.extend({ bookings: z.array(displacedView).optional() }),
+          ...errorResponses(400, 401, 403, 404, 422),
+        },
       },
     },
     async (req, reply) => reply.status(201).send(await venues.createClosure(actorOf(req), req.params.hubId, req.body)),
@@ -226,7 +248,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
         operationId: 'listClosures',
         summary: "The hub's closures overlapping [from, to) (default: the coming year), by start",
         params: hubId,
-        querystring: z.object({ from: dateTimeInput.optional(), to: dateTimeInput.optional(), ...pageQuery }),
+        querystring: z.object({ from: dateOrTimeInput.optional(), to: dateOrTimeInput.optional(), ...pageQuery }),
         response: { 200: page(closureView), ...errorResponses(400, 404) },
       },
     },

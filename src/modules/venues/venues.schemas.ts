@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dateTimeInput } from '../../http/schemas';
-import { approvalModeSchema, hubSettingsSchema, openingHoursSchema } from './venues.types';
+import { approvalModeSchema, hubSettingsPatchSchema, hubSettingsSchema, openingHoursPatchSchema, openingHoursSchema } from './venues.types';
 
 export const hubBody = z.object({
   name: z.string().trim().min(1).max(120),
@@ -10,16 +10,35 @@ export const hubBody = z.object({
   settings: hubSettingsSchema.partial().optional(),
 });
 
+const notice = z.string().trim().min(1).max(300).describe('With onBookings "cancel": the words texted to each hirer whose booking is cancelled');
+
 export const hubPatch = z
   .object({
     name: z.string().trim().min(1).max(120),
     address: z.string().trim().min(1).max(500),
     timezone: z.string().max(64),
-    openingHours: openingHoursSchema,
-    settings: hubSettingsSchema.partial(),
+    openingHours: openingHoursPatchSchema.describe('The days named replace those days; days not named stay as they are'),
+    settings: hubSettingsPatchSchema.describe('The settings named change; the rest keep their values'),
+    onBookings: z
+      .enum(['refuse', 'keep', 'cancel'])
+      .describe(
+        'When new opening hours (or time zone) leave upcoming bookings outside them: refuse (the default: 409 bookings_affected listing them, nothing changed), keep them (listed in bookingsOutsideHours), or cancel them with a full refund, texting notice',
+      ),
+    notice,
   })
   .partial()
-  .refine((p) => Object.keys(p).length > 0, 'send at least one field');
+  .refine((p) => Object.keys(p).some((k) => k !== 'onBookings' && k !== 'notice'), 'send at least one field to change');
+
+/** A booking a closure or a change of opening hours displaces. */
+export const displacedView = z.object({
+  id: z.uuid(),
+  roomId: z.uuid(),
+  status: z.string(),
+  title: z.string(),
+  organisationId: z.uuid(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+});
 
 export const hubView = z.object({
   id: z.uuid(),
@@ -85,6 +104,11 @@ export const closureBody = z.object({
   endsAt: dateTimeInput,
   roomId: z.uuid().optional(),
   reason: z.string().trim().min(1).max(500),
+  onBookings: z
+    .enum(['refuse', 'cancel'])
+    .default('refuse')
+    .describe('Bookings the closure would overlap: refuse (409 bookings_affected listing them, nothing closed), or cancel them with a full refund and a text'),
+  notice: notice.optional().describe('With onBookings "cancel": the words texted to each hirer (default: the reason)'),
 });
 
 export const closureView = z.object({

@@ -1,13 +1,17 @@
 import { pageOf, type PageArgs } from '../../db/keyset';
 import type { Clock } from '../../lib/clock';
-import { forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
-import { type Interval, MINUTE, isValidZone, parseHubTime, toZonedIso } from '../../lib/time';
+import type { Db, DbOrTx } from '../../db/client';
+import { conflict, forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
+import { type Interval, MINUTE, isValidZone, parseHubTime, parseRangeBound, toZonedIso } from '../../lib/time';
 import type { Actor } from '../auth/actor';
 import { isStaffOf } from '../auth/actor';
 import type { AuthRepository } from '../auth/auth.repository';
-import { roomAvailability, withinOpeningHours } from './availability.fns';
+import { bookingHorizon, roomAvailability, withinOpeningHours } from './availability.fns';
 import type { HubRow, RoomRow, VenuesRepository } from './venues.repository';
-import { type HubSettings, type OpeningHours, hubSettingsSchema } from './venues.types';
+import { type HubSettings, type HubSettingsPatch, type OpeningHours, type OpeningHoursPatch, hubSettingsSchema, mergePatch, openingHoursSchema } from './venues.types';
+
+/** The fields of a patch that were sent (an absent key and an undefined one are the same: not named). */
+const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export const MAX_AVAILABILITY_DAYS = 62;
 
@@ -18,6 +22,31 @@ export interface HubInput {
   openingHours: OpeningHours;
   settings?: Partial<HubSettings>;
 }
+
+/** A change of a hub: the fields named, the days of opening hours named, the settings named. */
+export interface HubPatch {
+  name?: string;
+  address?: string;
+  timezone?: string;
+  openingHours?: OpeningHoursPatch;
+  settings?: HubSettingsPatch;
+  /** What to do with bookings the new opening hours leave outside them (default refuse). */
+  onBookings?: 'refuse' | 'keep' | 'cancel';
+  /** With onBookings cancel: the words texted to each hirer. */
+  notice?: string;
+}
+
+/**
+ * What a closure or a change of opening hours does with the bookings it displaces: the bookings
+ * module cancels them (in the caller's transaction, full refund, texting `notice`), then after
+ * commit revokes their codes and sends the refunds.
+ */
+export interface DisplacedBookings<R extends { id: string }, F> {
+  cancel(actor: Actor, hub: HubRow, ids: string[], code: string, notice: string, tx: DbOrTx): Promise<R[]>;
+  after(actor: Actor, rows: R[]): Promise<F[]>;
+}
+
+type Displaced = { id: string; roomId: string; status: string; title: string; organisationId: string; startsAt: Date; endsAt: Date };
 
 export interface RoomInput {
   name: string;
@@ -65,13 +94,33 @@ export type SearchQuoter<Q> = (
   endsAt: Date,
 ) => Promise<{ tier: string; needsReview: boolean; quotes: (Q | null)[] }>;
 
-export function createVenuesService<Q = unknown>(deps: {
+export function createVenuesService<Q = unknown, R extends { id: string } = { id: string }, F = unknown>(deps: {
+  db: Db;
   venues: VenuesRepository;
   users: Pick<AuthRepository, 'findByEmail'>;
   clock: Clock;
   quoteRooms?: SearchQuoter<Q>;
+  displaced?: DisplacedBookings<R, F>;
 }) {
   const { venues, users } = deps;
+
+  const presentDisplaced = (b: Displaced, zone: string) => ({ id: b.id, roomId: b.roomId, status: b.status, title: b.title, organisationId: b.organisationId, ...iv({ start: b.startsAt.getTime(), end: b.endsAt.getTime() }, zone) });
+
+  /**
+   * Staff's decision about bookings a change displaces, inside the change's transaction: refuse
+   * (409 bookings_affected listing them, nothing changed), keep them, or cancel them.
+   */
+  async function decide(actor: Actor, hub: HubRow, affected: Displaced[], decision: 'refuse' | 'keep' | 'cancel', code: string, notice: string | undefined, tx: DbOrTx) {
+    if (affected.length === 0 || decision === 'keep') return [] as R[];
+    if (decision === 'refuse') {
+      throw conflict('bookings_affected', `${affected.length} booking(s) would be displaced; send onBookings: "cancel" with a notice to cancel them with a full refund${code === 'hours_changed' ? ', or "keep" to keep them' : ''}`, {
+        bookings: affected.map((b) => presentDisplaced(b, hub.timezone)),
+      });
+    }
+    if (!notice) throw invalid('Say in notice why the bookings are cancelled: it is texted to each hirer', [{ path: 'body.notice', message: 'required with onBookings cancel' }]);
+    if (!deps.displaced) throw unprocessable('cannot_cancel', 'Bookings cannot be cancelled here');
+    return deps.displaced.cancel(actor, hub, affected.map((b) => b.id), code, notice, tx);
+  }
 
   async function hubOr404(hubId: string) {
     const hub = await venues.getHub(hubId);
@@ -117,21 +166,45 @@ export function createVenuesService<Q = unknown>(deps: {
       return presentHub(hub);
     },
 
-    async updateHub(actor: Actor, hubId: string, patch: Partial<HubInput>) {
-      const hub = await hubOr404(hubId);
+    /**
+     * Changes exactly what the patch names: settings not named keep their values, days of opening
+     * hours not named stay. New opening hours that leave upcoming bookings outside them are refused
+     * (409 bookings_affected, listing them) unless staff say to keep or cancel those bookings.
+     */
+    async updateHub(actor: Actor, hubId: string, patch: HubPatch) {
+      await hubOr404(hubId);
       requireStaff(actor, hubId);
       if (patch.timezone && !isValidZone(patch.timezone)) {
         throw invalid('timezone is not an IANA time zone', [{ path: 'body.timezone', message: 'unknown time zone' }]);
       }
-      const settings = patch.settings ? hubSettingsSchema.parse({ ...hub.settings, ...patch.settings }) : undefined;
-      const updated = await venues.updateHub(hubId, {
-        name: patch.name,
-        address: patch.address,
-        timezone: patch.timezone,
-        openingHours: patch.openingHours,
-        settings,
+      const result = await deps.db.transaction(async (tx) => {
+        await venues.lockHub(hubId, tx);
+        const hub = (await venues.getHub(hubId, tx))!;
+        const settings = patch.settings ? hubSettingsSchema.parse(mergePatch(hub.settings, patch.settings)) : undefined;
+        const openingHours = patch.openingHours ? openingHoursSchema.parse({ ...hub.openingHours, ...definedOnly(patch.openingHours) }) : undefined;
+        const zone = patch.timezone ?? hub.timezone;
+        let outside: Displaced[] = [];
+        if (openingHours || (patch.timezone && patch.timezone !== hub.timezone)) {
+          const hours = openingHours ?? hub.openingHours;
+          const upcoming = await venues.blockingInHub(hubId, null, deps.clock.now(), null, tx);
+          outside = upcoming.filter((b) => !withinOpeningHours(hours, zone, b.startsAt, b.endsAt));
+        }
+        const cancelled = await decide(actor, { ...hub, timezone: zone }, outside, patch.onBookings ?? 'refuse', 'hours_changed', patch.notice, tx);
+        const updated = await venues.updateHub(
+          hubId,
+          { name: patch.name, address: patch.address, timezone: patch.timezone, openingHours, settings },
+          tx,
+        );
+        return { updated, outside, cancelled };
       });
-      return presentHub(updated);
+      const refunds = result.cancelled.length && deps.displaced ? await deps.displaced.after(actor, result.cancelled) : [];
+      const cancelledIds = new Set(result.cancelled.map((r) => r.id));
+      return {
+        ...presentHub(result.updated),
+        bookingsOutsideHours: result.outside.filter((b) => !cancelledIds.has(b.id)).map((b) => presentDisplaced(b, result.updated.timezone)),
+        cancelledBookingIds: [...cancelledIds],
+        refunds,
+      };
     },
 
     async addMember(actor: Actor, hubId: string, input: { email: string; role: 'staff' | 'volunteer' }) {
@@ -195,7 +268,17 @@ export function createVenuesService<Q = unknown>(deps: {
       return presentRoom(updated);
     },
 
-    async createClosure(actor: Actor, hubId: string, input: { startsAt: string; endsAt: string; roomId?: string; reason: string }) {
+    /**
+     * Closes the hub or a room. A closure over bookings that hold the room (requested, awaiting
+     * payment, confirmed) is refused with those bookings listed (409 bookings_affected) unless
+     * staff send onBookings "cancel" with a notice: then each is cancelled with a full refund and
+     * the notice texted to its hirer. A closure never silently overlaps a booking.
+     */
+    async createClosure(
+      actor: Actor,
+      hubId: string,
+      input: { startsAt: string; endsAt: string; roomId?: string; reason: string; onBookings?: 'refuse' | 'cancel'; notice?: string },
+    ) {
       const hub = await hubOr404(hubId);
       requireStaff(actor, hubId);
       const startsAt = parseHubTime(input.startsAt, hub.timezone, 'startsAt');
@@ -205,19 +288,30 @@ export function createVenuesService<Q = unknown>(deps: {
         const room = await venues.getRoom(input.roomId);
         if (!room || room.hubId !== hubId) throw unprocessable('room_not_in_hub', 'That room is not in this hub');
       }
-      const closure = await venues.insertClosure({ hubId, roomId: input.roomId ?? null, startsAt, endsAt, reason: input.reason, createdBy: actor.userId });
-      const affected = await venues.bookingsHitByClosure(hubId, input.roomId ?? null, startsAt, endsAt);
+      const result = await deps.db.transaction(async (tx) => {
+        // Bookings lock their room first; so does a closure, room by room in id order, so that no
+        // booking can slip in between the check and the insert.
+        const roomIds = input.roomId ? [input.roomId] : (await venues.listRooms(hubId, tx)).map((r) => r.id).sort();
+        for (const rid of roomIds) await venues.lockRoom(rid, tx);
+        const affected = await venues.blockingInHub(hubId, input.roomId ?? null, startsAt, endsAt, tx);
+        const cancelled = await decide(actor, hub, affected, input.onBookings ?? 'refuse', 'hub_closed', input.notice ?? input.reason, tx);
+        const closure = await venues.insertClosure({ hubId, roomId: input.roomId ?? null, startsAt, endsAt, reason: input.reason, createdBy: actor.userId }, tx);
+        return { closure, affected, cancelled };
+      });
+      const refunds = result.cancelled.length && deps.displaced ? await deps.displaced.after(actor, result.cancelled) : [];
       return {
-        ...presentClosure(closure, hub.timezone),
-        affectedBookings: affected.map((b) => ({ id: b.id, roomId: b.roomId, status: b.status, ...iv({ start: b.startsAt.getTime(), end: b.endsAt.getTime() }, hub.timezone) })),
+        ...presentClosure(result.closure, hub.timezone),
+        affectedBookings: result.affected.map((b) => presentDisplaced(b, hub.timezone)),
+        cancelledBookingIds: result.cancelled.map((r) => r.id),
+        refunds,
       };
     },
 
     async listClosures(hubId: string, from: string | undefined, to: string | undefined, p: PageArgs) {
       const hub = await hubOr404(hubId);
       const now = deps.clock.now();
-      const f = from ? parseHubTime(from, hub.timezone, 'from') : now;
-      const t = to ? parseHubTime(to, hub.timezone, 'to') : new Date(f.getTime() + 366 * 24 * 60 * MINUTE);
+      const f = from ? parseRangeBound(from, hub.timezone, 'from', 'from') : now;
+      const t = to ? parseRangeBound(to, hub.timezone, 'to', 'to') : new Date(f.getTime() + 366 * 24 * 60 * MINUTE);
       const { rows, next } = pageOf(await venues.listClosures(hubId, f, t, { ...p, limit: p.limit + 1 }), p.limit, (r) => [r.cursorAt, r.closure.id]);
       return { items: rows.map((r) => presentClosure(r.closure, hub.timezone)), next };
     },
@@ -231,8 +325,8 @@ export function createVenuesService<Q = unknown>(deps: {
 
     async availability(roomId: string, fromRaw: string, toRaw: string) {
       const { room, hub } = await roomOr404(roomId);
-      const from = parseHubTime(fromRaw, hub.timezone, 'from');
-      const to = parseHubTime(toRaw, hub.timezone, 'to');
+      const from = parseRangeBound(fromRaw, hub.timezone, 'from', 'from');
+      const to = parseRangeBound(toRaw, hub.timezone, 'to', 'to');
       if (to <= from) throw invalid('to must be after from', [{ path: 'querystring.to', message: 'not after from' }]);
       if (to.getTime() - from.getTime() > MAX_AVAILABILITY_DAYS * 24 * 60 * MINUTE) {
         throw invalid(`Ask for at most ${MAX_AVAILABILITY_DAYS} days at a time`, [{ path: 'querystring.to', message: 'range too long' }]);
@@ -278,9 +372,17 @@ export function createVenuesService<Q = unknown>(deps: {
       if (endsAt.getTime() - startsAt.getTime() > 7 * 24 * 60 * MINUTE) {
         throw invalid('Search a window of at most 7 days', [{ path: 'querystring.endsAt', message: 'window too long' }]);
       }
+      // Only what could be booked: never in the past, and inside each hub's notice (staff of the
+      // hub excepted) and advance limits.
+      const now = deps.clock.now();
+      if (startsAt.getTime() < now.getTime()) throw unprocessable('in_the_past', 'The window starts in the past; nothing can be booked then');
+      const bookable = hubs.filter((h) => {
+        const { earliest, latest } = bookingHorizon(h.settings, now, actor ? isStaffOf(actor, h.id) : false);
+        return startsAt >= earliest && startsAt <= latest;
+      });
       // Hubs usually share their hours and zone; work each distinct pair out once.
       const openByRule = new Map<string, boolean>();
-      const openHubs = hubs.filter((h) => {
+      const openHubs = bookable.filter((h) => {
         const key = `${h.timezone}|${JSON.stringify(h.openingHours)}`;
         let open = openByRule.get(key);
         if (open === undefined) openByRule.set(key, (open = withinOpeningHours(h.openingHours, h.timezone, startsAt, endsAt)));
@@ -295,7 +397,7 @@ export function createVenuesService<Q = unknown>(deps: {
         limit: q.limit,
       });
       const items = rows.map((r) => ({ ...presentRoom(r.room), hub: { id: r.room.hubId, name: r.hubName, address: r.hubAddress, timezone: r.hubTimezone } }));
-      const window = { startsAt: toZonedIso(startsAt, 'UTC'), endsAt: toZonedIso(endsAt, 'UTC') };
+      const window = { startsAt: toZonedIso(startsAt, zone), endsAt: toZonedIso(endsAt, zone) };
       if (!q.organisationId || !deps.quoteRooms) return { ...window, items };
       const priced = await deps.quoteRooms(
         actor,
@@ -309,7 +411,7 @@ export function createVenuesService<Q = unknown>(deps: {
 
   };
 }
-export type VenuesService<Q = unknown> = ReturnType<typeof createVenuesService<Q>>;
+export type VenuesService<Q = unknown, R extends { id: string } = { id: string }, F = unknown> = ReturnType<typeof createVenuesService<Q, R, F>>;
 
 export const presentClosure = (c: { id: string; hubId: string; roomId: string | null; startsAt: Date; endsAt: Date; reason: string }, zone: string) => ({
   id: c.id,
