@@ -7,6 +7,7 @@ import type { Container } from './container';
 import { authPlugin } from './http/auth';
 import { registerErrorHandling } from './http/errors';
 import { registerOpenApi } from './http/openapi';
+import { securityPlugin } from './http/security';
 import { errorResponses } from './http/schemas';
 import { databaseUnavailable } from './lib/errors';
 import { accessRoutes, doorDeviceRoutes, smsWebhookRoutes } from './modules/access/access.routes';
@@ -33,6 +34,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
 
+  await app.register(securityPlugin, { hsts: config.hsts });
   await app.register(rateLimit, { global: false });
   await app.register(authPlugin, {
     secret: config.jwt.secret,
@@ -40,7 +42,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
     loadActor: (userId) => container.repos.users.loadActor(userId),
   });
   container.setTokenSigner((userId) => app.jwt.sign({ sub: userId }));
-  await registerOpenApi(app, config.publicUrl);
+  await registerOpenApi(app, config.publicUrl, config.docsEnabled);
 
   app.get('/health', { schema: { tags: ['service'], operationId: 'health', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
   app.get(

@@ -71,6 +71,7 @@ export const envSchema = z
     SEAM_ENDPOINT: z.url().default('https://connect.getseam.com'),
     LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
     TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+    DOCS_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -104,6 +105,10 @@ export interface Config {
   loginRateLimit: number;
   /** Believe X-Forwarded-For (only behind a reverse proxy that sets it; otherwise clients could dodge rate limits). */
   trustProxy: boolean;
+  /** Serve Swagger UI and the OpenAPI document at /docs (default: on, except in production). */
+  docsEnabled: boolean;
+  /** Send Strict-Transport-Security (production). */
+  hsts: boolean;
 }
 
 export class ConfigError extends Error {
@@ -163,5 +168,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     seam: { apiKey: e.SEAM_API_KEY, endpoint: e.SEAM_ENDPOINT, enabled: Boolean(e.SEAM_API_KEY) },
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY === 'true',
+    docsEnabled: e.DOCS_ENABLED ? e.DOCS_ENABLED === 'true' : e.NODE_ENV !== 'production',
+    hsts: e.NODE_ENV === 'production',
   };
 }

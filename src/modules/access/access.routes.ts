@@ -14,7 +14,7 @@ const doorIdParam = z.object({ doorId: z.uuid() });
 
 /** Self-entry for people: doors, a booking's access, revoking codes, the entry log. */
 export const accessRoutes: FastifyPluginAsyncZod<{ access: AccessService }> = async (app, { access }) => {
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('onRequest', app.authenticate);
 
   app.get(
     '/hubs/:hubId/doors',

@@ -11,7 +11,7 @@ const idParam = z.object({ id: z.uuid() });
 const conflictNote = 'booking_conflict (409) lists the clashing intervals in `conflicts`';
 
 export const bookingsRoutes: FastifyPluginAsyncZod<{ bookings: BookingsService }> = async (app, { bookings }) => {
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('onRequest', app.authenticate);
 
   app.post(
     '/bookings',

@@ -31,7 +31,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.post(
     '/hubs',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['hubs'], operationId: 'createHub', summary: 'Create a hub (network admin)', security: bearer, body: hubBody, response: { 201: hubView, ...errorResponses(400, 401, 403) } },
     },
     async (req, reply) => reply.status(201).send(await venues.createHub(actorOf(req), req.body)),
@@ -46,7 +46,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.patch(
     '/hubs/:hubId',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['hubs'],
         operationId: 'updateHub',
@@ -64,7 +64,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.post(
     '/hubs/:hubId/members',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['people'],
         operationId: 'addHubMember',
@@ -80,7 +80,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.get(
     '/hubs/:hubId/members',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['people'],
         operationId: 'listHubMembers',
@@ -103,7 +103,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.get(
     '/hubs/:hubId/rooms',
     {
-      preHandler: app.identify,
+      onRequest: app.identify,
       schema: {
         tags: ['rooms'],
         operationId: 'listRooms',
@@ -125,7 +125,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.post(
     '/hubs/:hubId/rooms',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['rooms'], operationId: 'createRoom', summary: 'Add a room (staff)', security: bearer, params: hubId, body: roomBody, response: { 201: roomView, ...errorResponses(400, 401, 403, 404) } },
     },
     async (req, reply) => reply.status(201).send(await venues.createRoom(actorOf(req), req.params.hubId, req.body)),
@@ -138,7 +138,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.patch(
     '/rooms/:roomId',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['rooms'], operationId: 'updateRoom', summary: 'Change a room (staff)', security: bearer, params: roomId, body: roomPatch, response: { 200: roomView, ...errorResponses(400, 401, 403, 404) } },
     },
     async (req) => venues.updateRoom(actorOf(req), req.params.roomId, req.body),
@@ -197,7 +197,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
           ...errorResponses(400, 401, 404, 422),
         },
       },
-      preHandler: app.identify,
+      onRequest: app.identify,
     },
     async (req) => venues.search(req.actor, req.query),
   );
@@ -205,7 +205,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.post(
     '/hubs/:hubId/closures',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['hubs'],
         operationId: 'createClosure',
@@ -241,7 +241,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.delete(
     '/closures/:closureId',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['hubs'], operationId: 'deleteClosure', security: bearer, params: z.object({ closureId: z.uuid() }), response: { 204: z.null(), ...errorResponses(401, 403, 404) } },
     },
     async (req, reply) => {
