@@ -1,14 +1,16 @@
 import { z } from 'zod';
 import { invalid } from '../lib/errors';
+import { leadingYearInDomain, YEARS_MESSAGE } from '../lib/limits';
 import { problemSchema } from './errors';
 
 /** ISO 8601 date-time; with an offset it is an instant, without one it is the hub's local time. */
 export const dateTimeInput = z
   .string()
   .max(40)
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i, 'an ISO 8601 date-time, e.g. 2026-03-31T10:00:00+01:00');
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i, 'an ISO 8601 date-time, e.g. 2026-03-31T10:00:00+01:00')
+  .refine(leadingYearInDomain, YEARS_MESSAGE);
 
-export const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+export const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').refine(leadingYearInDomain, YEARS_MESSAGE);
 
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -11,6 +11,7 @@ import { DateTime, type IANAZone } from 'luxon';
 import { z } from 'zod';
 import { TIERS, type Tier } from '../../db/schema/organisations.types';
 import { invalid } from '../../lib/errors';
+import { leadingYearInDomain, YEARS_MESSAGE } from '../../lib/limits';
 import { DAY_MS, ianaZone as zoneOf, instantsAtWallTime as instantsAtWall, toZonedIso } from '../../lib/time';
 
 export { TIERS, type Tier };
@@ -337,7 +338,7 @@ export const bandSchema = z
 
 export const rateCardSchema = z
   .object({
-    effectiveFrom: z.iso.date().refine(isIsoDate, 'Expected a real date, YYYY-MM-DD'),
+    effectiveFrom: z.iso.date().refine(isIsoDate, 'Expected a real date, YYYY-MM-DD').refine(leadingYearInDomain, YEARS_MESSAGE),
     tiers: tierRates,
     bands: z.array(bandSchema).max(20).optional(),
     minimumChargePence: pence.optional(),

@@ -1,6 +1,7 @@
 import { pageOf, type PageArgs } from '../../db/keyset';
 import type { Clock } from '../../lib/clock';
 import { forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
+import { capRange, LIMITS } from '../../lib/limits';
 import { type Interval, MINUTE, isValidZone, parseHubTime, toZonedIso } from '../../lib/time';
 import type { Actor } from '../auth/actor';
 import { isStaffOf } from '../auth/actor';
@@ -9,7 +10,7 @@ import { roomAvailability, withinOpeningHours } from './availability.fns';
 import type { HubRow, RoomRow, VenuesRepository } from './venues.repository';
 import { type HubSettings, type OpeningHours, hubSettingsSchema } from './venues.types';
 
-export const MAX_AVAILABILITY_DAYS = 62;
+export const MAX_AVAILABILITY_DAYS = LIMITS.availabilityDays;
 
 export interface HubInput {
   name: string;
@@ -201,6 +202,7 @@ export function createVenuesService<Q = unknown>(deps: {
       const startsAt = parseHubTime(input.startsAt, hub.timezone, 'startsAt');
       const endsAt = parseHubTime(input.endsAt, hub.timezone, 'endsAt');
       if (endsAt <= startsAt) throw invalid('endsAt must be after startsAt', [{ path: 'body.endsAt', message: 'not after startsAt' }]);
+      capRange(startsAt, endsAt, LIMITS.closureDays, 'body.endsAt', 'closure');
       if (input.roomId) {
         const room = await venues.getRoom(input.roomId);
         if (!room || room.hubId !== hubId) throw unprocessable('room_not_in_hub', 'That room is not in this hub');
@@ -234,9 +236,7 @@ export function createVenuesService<Q = unknown>(deps: {
       const from = parseHubTime(fromRaw, hub.timezone, 'from');
       const to = parseHubTime(toRaw, hub.timezone, 'to');
       if (to <= from) throw invalid('to must be after from', [{ path: 'querystring.to', message: 'not after from' }]);
-      if (to.getTime() - from.getTime() > MAX_AVAILABILITY_DAYS * 24 * 60 * MINUTE) {
-        throw invalid(`Ask for at most ${MAX_AVAILABILITY_DAYS} days at a time`, [{ path: 'querystring.to', message: 'range too long' }]);
-      }
+      capRange(from, to, MAX_AVAILABILITY_DAYS, 'querystring.to', 'availability request');
       const widen = room.bufferMinutes * MINUTE;
       const [bookings, closures] = await Promise.all([
         venues.blockingBookings(roomId, from, new Date(to.getTime() + widen)),
@@ -275,9 +275,7 @@ export function createVenuesService<Q = unknown>(deps: {
       const startsAt = parseHubTime(q.startsAt, zone, 'startsAt');
       const endsAt = parseHubTime(q.endsAt, zone, 'endsAt');
       if (endsAt <= startsAt) throw invalid('endsAt must be after startsAt', [{ path: 'querystring.endsAt', message: 'not after startsAt' }]);
-      if (endsAt.getTime() - startsAt.getTime() > 7 * 24 * 60 * MINUTE) {
-        throw invalid('Search a window of at most 7 days', [{ path: 'querystring.endsAt', message: 'window too long' }]);
-      }
+      capRange(startsAt, endsAt, LIMITS.searchDays, 'querystring.endsAt', 'search window');
       // Hubs usually share their hours and zone; work each distinct pair out once.
       const openByRule = new Map<string, boolean>();
       const openHubs = hubs.filter((h) => {
