@@ -20,6 +20,9 @@ import { pricingRoutes } from './modules/pricing/pricing.routes';
 import { reportsRoutes } from './modules/reports/reports.routes';
 import { venuesRoutes } from './modules/venues/venues.routes';
 
+/** Believe the nearest `hops` proxies (proxy-addr's hop count, as a function Fastify's types accept). */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 /** Builds the HTTP app around a container. Never listens: server.ts does, tests use inject/supertest. */
 export async function buildApp(container: Container, opts: { log?: boolean } = {}) {
   const { config, services } = container;
@@ -27,7 +30,8 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
     ...(opts.log ? { loggerInstance: container.logger as FastifyBaseLogger } : { logger: false }),
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 100 ? req.headers['x-request-id'] : randomUUID()),
     bodyLimit: 256 * 1024,
-    trustProxy: config.trustProxy,
+    // A hop count or a list of proxy addresses (src/config/env.ts); never `true`, which trusts every hop.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -128,7 +128,7 @@ export function demoBanner(config: Config, seeded: boolean, keypad?: SeededDoor)
       lines.push(`    e.g. curl -X POST ${config.publicUrl}/doors/${keypad.id}/verify -H 'X-Device-Key: ${keypad.deviceKey}' -H 'content-type: application/json' -d '{"code":"123456"}'`);
     }
   }
-  if (config.jwt.generated) lines.push('  JWT_SECRET not set: using a development secret derived from DATA_DIR (never do this in production).');
+  if (config.jwt.generated) lines.push(`  Local demo: random secrets kept in ${config.database.dataDir}/hubkey-secrets.json (set JWT_SECRET and ACCESS_CODE_KEY anywhere else).`);
   lines.push('');
   return lines.join('\n');
 }
