@@ -40,7 +40,7 @@ describe('loadConfig', () => {
     expect(other.accessCodeKey).not.toBe(c.accessCodeKey);
   });
 
-  it.each([
+  it.each<[Record<string, string>, string]>([
     [{ HOST: '0.0.0.0' }, 'bound beyond this machine'],
     [{ DATABASE_URL: 'postgres://u@db:5432/hubkey' }, 'on PostgreSQL'],
     [{ NODE_ENV: 'development', HOST: '0.0.0.0', DATA_DIR: '/tmp/x' }, 'in development on every address'],
