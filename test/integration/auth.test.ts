@@ -1,6 +1,8 @@
 import { createTestApp, type TestApp } from '../helpers/app';
 import { expectProblem, makeHub, makeUser, addRole, makeOrg } from '../helpers/factories';
-import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
+import { users } from '../../src/db/schema';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -68,9 +70,6 @@ describe('POST /auth/register', () => {
 
 describe('POST /auth/login', () => {
   it('re-hashes a password stored with older scrypt parameters at the next sign-in', async () => {
-    const { scryptSync, randomBytes } = await import('node:crypto');
-    const { users } = await import('../../src/db/schema');
-    const { eq } = await import('drizzle-orm');
     const salt = randomBytes(16);
     const old = `scrypt$16384$8$1$${salt.toString('base64url')}$${scryptSync('an old password', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')}`;
     const e = email();
