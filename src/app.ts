@@ -13,6 +13,7 @@ import { databaseUnavailable } from './lib/errors';
 import { accessRoutes, doorDeviceRoutes, smsWebhookRoutes } from './modules/access/access.routes';
 import { authRoutes } from './modules/auth/auth.routes';
 import { bookingsRoutes } from './modules/bookings/bookings.routes';
+import { invitationsRoutes } from './modules/invitations/invitations.routes';
 import { organisationsRoutes } from './modules/organisations/organisations.routes';
 import { paymentsRoutes } from './modules/payments/payments.routes';
 import { stripeWebhookRoutes } from './modules/payments/payments.webhooks';
@@ -66,6 +67,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(authRoutes, { auth: services.auth, loginRateLimit: config.loginRateLimit });
   await app.register(venuesRoutes, { venues: services.venues });
   await app.register(organisationsRoutes, { organisations: services.organisations });
+  await app.register(invitationsRoutes, { invitations: services.invitations, acceptRateLimit: config.loginRateLimit });
   await app.register(bookingsRoutes, { bookings: services.bookings });
   await app.register(pricingRoutes, { pricing: services.pricing });
   await app.register(paymentsRoutes, { payments: services.payments });

@@ -110,7 +110,9 @@ describe('authentication before validation', () => {
     const failures: string[] = [];
     let protectedRoutes = 0;
     for (const r of routes()) {
-      if (!r.op.security?.some((s) => Object.keys(s as object).includes('bearer'))) continue;
+      // Protected: a bearer token is required (no empty alternative, which marks optional sign-in).
+      const sec = (r.op.security ?? []) as object[];
+      if (!sec.some((s) => Object.keys(s).includes('bearer')) || sec.some((s) => Object.keys(s).length === 0)) continue;
       protectedRoutes++;
       const res = ['get', 'delete'].includes(r.method)
         ? await call(r.method, r.url.replace(w.hub.id, 'not-an-id')).query({ limit: 'many', from: 'yesterday' })

@@ -61,22 +61,6 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   );
 
   const memberView = z.object({ userId: z.uuid(), email: z.string(), name: z.string(), role: z.enum(['staff', 'volunteer']) });
-  app.post(
-    '/hubs/:hubId/members',
-    {
-      onRequest: app.authenticate,
-      schema: {
-        tags: ['people'],
-        operationId: 'addHubMember',
-        summary: 'Give a registered user a role at this hub (admin or staff of the hub)',
-        security: bearer,
-        params: hubId,
-        body: z.object({ email: z.email(), role: z.enum(['staff', 'volunteer']) }),
-        response: { 201: memberView.extend({ hubId: z.uuid() }), ...errorResponses(400, 401, 403, 404, 422) },
-      },
-    },
-    async (req, reply) => reply.status(201).send(await venues.addMember(actorOf(req), req.params.hubId, req.body)),
-  );
   app.get(
     '/hubs/:hubId/members',
     {

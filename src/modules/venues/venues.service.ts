@@ -5,7 +5,6 @@ import { capRange, LIMITS } from '../../lib/limits';
 import { type Interval, MINUTE, isValidZone, parseHubTime, toZonedIso } from '../../lib/time';
 import type { Actor } from '../auth/actor';
 import { isStaffOf } from '../auth/actor';
-import type { AuthRepository } from '../auth/auth.repository';
 import { roomAvailability, withinOpeningHours } from './availability.fns';
 import type { HubRow, RoomRow, VenuesRepository } from './venues.repository';
 import { type HubSettings, type OpeningHours, hubSettingsSchema } from './venues.types';
@@ -68,11 +67,10 @@ export type SearchQuoter<Q> = (
 
 export function createVenuesService<Q = unknown>(deps: {
   venues: VenuesRepository;
-  users: Pick<AuthRepository, 'findByEmail'>;
   clock: Clock;
   quoteRooms?: SearchQuoter<Q>;
 }) {
-  const { venues, users } = deps;
+  const { venues } = deps;
 
   async function hubOr404(hubId: string) {
     const hub = await venues.getHub(hubId);
@@ -133,15 +131,6 @@ export function createVenuesService<Q = unknown>(deps: {
         settings,
       });
       return presentHub(updated);
-    },
-
-    async addMember(actor: Actor, hubId: string, input: { email: string; role: 'staff' | 'volunteer' }) {
-      await hubOr404(hubId);
-      requireStaff(actor, hubId);
-      const user = await users.findByEmail(input.email);
-      if (!user) throw unprocessable('user_not_found', 'No account has that email; ask them to register first');
-      await venues.addMember({ hubId, userId: user.id, role: input.role });
-      return { hubId, userId: user.id, email: user.email, name: user.name, role: input.role };
     },
 
     async listMembers(actor: Actor, hubId: string, p: PageArgs) {
