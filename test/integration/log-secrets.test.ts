@@ -73,11 +73,21 @@ describe('the captured log of register, sign-in and door codes', () => {
     await t.http.post(`/doors/${door.body.id}/verify`).set('X-Device-Key', door.body.deviceKey).send({ code: '000000' });
     await t.http.post(`/doors/${door.body.id}/verify?code=${code}`).set('X-Device-Key', 'wrong').send({ code });
 
+    // An invitation: its link's token travels in the path of the accept request.
+    const inv = await t.http.post(`/hubs/${w.hub.id}/invitations`).set(w.staff.auth).send({ email: `inv-${email}`, role: 'volunteer' });
+    expect(inv.status).toBe(201);
+    const invToken = inv.body.link.split('/').pop();
+    secrets.push(invToken);
+    const accepted = await t.http.post(`/invitations/${invToken}/accept`).send({ password: 'another secret phrase here', name: 'Ivy' });
+    expect(accepted.status).toBe(200);
+    secrets.push('another secret phrase here', accepted.body.token);
+
     const log = lines.join('\n');
     // The log did capture the requests (so the search below searched something).
     expect(lines.length).toBeGreaterThan(20);
     expect(log).toContain('/auth/login');
     expect(log).toContain('/verify');
+    expect(log).toContain('/invitations/[REDACTED]/accept');
     const found = secrets.filter((s) => s && log.includes(s));
     expect(found).toEqual([]);
     expect(log).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/); // no JWT at all
