@@ -53,9 +53,11 @@ describe('no input answers 5xx', () => {
         for (const id of ids) {
           const url = path.replace(/\{[^}]+\}/g, encodeURIComponent(id));
           for (const auth of callers) {
-            const bodies = method === 'get' || method === 'delete' ? [undefined] : JUNK_BODIES;
+            // The forged caller is turned away before its body or query is read: one of each is enough.
+            const forged = auth === callers[3];
+            const bodies = method === 'get' || method === 'delete' ? [undefined] : forged ? JUNK_BODIES.slice(0, 1) : JUNK_BODIES;
             for (const body of bodies) {
-              for (const query of method === 'get' ? JUNK_QUERIES : [{}]) {
+              for (const query of method === 'get' && !forged ? JUNK_QUERIES : [{}]) {
                 let req = (t.http as unknown as Record<string, (u: string) => import('supertest').Test>)[method](url).set(auth).query(query);
                 if (body !== undefined) req = req.send(body as object);
                 const res = await req;
@@ -69,5 +71,5 @@ describe('no input answers 5xx', () => {
     }
     expect(calls).toBeGreaterThan(500);
     expect(failures).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 });
