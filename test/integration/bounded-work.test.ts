@@ -123,6 +123,16 @@ describe('ranges and dates are refused before any work', () => {
     );
   });
 
+  it('refuses to price more than 8 days (no room takes a longer booking), even with a rate card of 20 bands', async () => {
+    const rate = { hourlyPence: 1000 };
+    const tiers = { community: rate, national_charity: rate, statutory: rate, private: rate };
+    const bands = Array.from({ length: 20 }, (_, i) => ({ name: `b${i}`, weekdays: [1, 2, 3, 4, 5, 6, 7], from: `${String(i).padStart(2, '0')}:00`, to: `${String(i).padStart(2, '0')}:30`, tiers }));
+    expect((await t.http.put(`/hubs/${w.hub.id}/rate-card`).set(w.staff.auth).send({ effectiveFrom: '2026-03-02', tiers, bands })).status).toBe(200);
+    const quote = (endsAt: string) => t.http.get(`/rooms/${w.room.id}/quote`).set(w.hirer.auth).query({ organisationId: w.org.id, startsAt: `${DAY}T10:00:00Z`, endsAt });
+    expect((await quote(`${DAY}T12:00:00Z`)).status).toBe(200);
+    expectProblem(await quote('2027-03-12T10:00:00Z'), 400, 'validation_failed');
+  });
+
   it('caps a closure at a year and says so, creating nothing', async () => {
     const res = await t.http.post(`/hubs/${w.hub.id}/closures`).set(w.staff.auth).send({ startsAt: '2026-06-01T00:00:00Z', endsAt: '2027-06-03T00:00:00Z', reason: 'Refit' });
     expectProblem(res, 400, 'validation_failed');

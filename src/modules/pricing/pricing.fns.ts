@@ -76,8 +76,12 @@ export interface PriceInput {
 }
 
 export const MINIMUM_CHARGE_DESCRIPTION = 'Minimum charge';
-/** A guard against absurd inputs; rooms limit booking length far below this. */
-export const MAX_PRICED_DAYS = 400;
+/**
+ * The longest span priced at all: no room takes a booking longer than 7 days (venues.schemas.ts),
+ * and pricing walks the span day by day and band by band (about 30 ms a day with 20 bands), so a
+ * quote for a year would hold the event loop for seconds (docs/security.md).
+ */
+export const MAX_PRICED_DAYS = 8;
 
 const MINUTE_MS = 60_000;
 
