@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { expectProblem, makeWorld } from '../helpers/factories';
+import { expectProblem, makeRoom, makeWorld } from '../helpers/factories';
 
 /**
  * "Work per request is bounded": the worst ranges and dates we could think of, sent to every
@@ -131,6 +131,17 @@ describe('ranges and dates are refused before any work', () => {
     const quote = (endsAt: string) => t.http.get(`/rooms/${w.room.id}/quote`).set(w.hirer.auth).query({ organisationId: w.org.id, startsAt: `${DAY}T10:00:00Z`, endsAt });
     expect((await quote(`${DAY}T12:00:00Z`)).status).toBe(200);
     expectProblem(await quote('2027-03-12T10:00:00Z'), 400, 'validation_failed');
+
+    // A search prices each card once: rooms sharing the hub's card get the same quote, a room with its own card its own.
+    const own = { hourlyPence: 300 };
+    expect((await t.http.put(`/rooms/${w.smallRoom.id}/rate-card`).set(w.staff.auth).send({ effectiveFrom: '2026-03-02', tiers: { community: own, national_charity: own, statutory: own, private: own } })).status).toBe(200);
+    const third = await makeRoom(t, w.hub.id, { name: 'Annexe', capacity: 50 });
+    const found = await t.http.get('/search/rooms').set(w.hirer.auth).query({ hubId: w.hub.id, startsAt: '2026-05-14T10:00:00Z', endsAt: '2026-05-14T12:00:00Z', organisationId: w.org.id });
+    expect(found.status).toBe(200);
+    const priceOf = (id: string) => found.body.items.find((i: { id: string }) => i.id === id)?.quote?.amountPence;
+    expect(priceOf(w.room.id)).toBe(2000);
+    expect(priceOf(third.id)).toBe(2000);
+    expect(priceOf(w.smallRoom.id)).toBe(600);
   });
 
   it('caps a closure at a year and says so, creating nothing', async () => {
