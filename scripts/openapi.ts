@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from '../src/app';
@@ -12,7 +13,7 @@ import { packageRoot } from '../src/lib/paths';
  */
 export async function openApiDocument(): Promise<Record<string, unknown>> {
   const database = await openDatabase({ dataDir: 'memory://' });
-  const container = await createContainer(loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'http://localhost:3000' }), { database });
+  const container = await createContainer(loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'http://localhost:3000', JWT_SECRET: randomBytes(32).toString('hex'), ACCESS_CODE_KEY: randomBytes(32).toString('hex') }), { database });
   const app = await buildApp(container);
   try {
     const doc = app.swagger() as unknown as Record<string, unknown>;

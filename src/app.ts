@@ -8,17 +8,22 @@ import { authPlugin } from './http/auth';
 import { acceptEmptyBodies } from './http/empty-body';
 import { registerErrorHandling } from './http/errors';
 import { registerOpenApi } from './http/openapi';
+import { securityPlugin } from './http/security';
 import { errorResponses } from './http/schemas';
 import { databaseUnavailable } from './lib/errors';
 import { accessRoutes, doorDeviceRoutes, smsWebhookRoutes } from './modules/access/access.routes';
 import { authRoutes } from './modules/auth/auth.routes';
 import { bookingsRoutes } from './modules/bookings/bookings.routes';
+import { invitationsRoutes } from './modules/invitations/invitations.routes';
 import { organisationsRoutes } from './modules/organisations/organisations.routes';
 import { paymentsRoutes } from './modules/payments/payments.routes';
 import { stripeWebhookRoutes } from './modules/payments/payments.webhooks';
 import { pricingRoutes } from './modules/pricing/pricing.routes';
 import { reportsRoutes } from './modules/reports/reports.routes';
 import { venuesRoutes } from './modules/venues/venues.routes';
+
+/** Believe the nearest `hops` proxies (proxy-addr's hop count, as a function Fastify's types accept). */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 /** Builds the HTTP app around a container. Never listens: server.ts does, tests use inject/supertest. */
 export async function buildApp(container: Container, opts: { log?: boolean } = {}) {
@@ -27,7 +32,8 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
     ...(opts.log ? { loggerInstance: container.logger as FastifyBaseLogger } : { logger: false }),
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 100 ? req.headers['x-request-id'] : randomUUID()),
     bodyLimit: 256 * 1024,
-    trustProxy: config.trustProxy,
+    // A hop count or a list of proxy addresses (src/config/env.ts); never `true`, which trusts every hop.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setSerializerCompiler(serializerCompiler);
@@ -35,6 +41,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   // Sets the (zod) validator compiler too, so that an absent body is "no body".
   acceptEmptyBodies(app);
 
+  await app.register(securityPlugin, { hsts: config.hsts });
   await app.register(rateLimit, { global: false });
   await app.register(authPlugin, {
     secret: config.jwt.secret,
@@ -42,7 +49,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
     loadActor: (userId) => container.repos.users.loadActor(userId),
   });
   container.setTokenSigner((userId) => app.jwt.sign({ sub: userId }));
-  await registerOpenApi(app, config.publicUrl);
+  await registerOpenApi(app, config.publicUrl, config.docsEnabled);
 
   app.get('/health', { schema: { tags: ['service'], operationId: 'health', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
   app.get(
@@ -62,6 +69,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(authRoutes, { auth: services.auth, loginRateLimit: config.loginRateLimit });
   await app.register(venuesRoutes, { venues: services.venues });
   await app.register(organisationsRoutes, { organisations: services.organisations });
+  await app.register(invitationsRoutes, { invitations: services.invitations, acceptRateLimit: config.loginRateLimit });
   await app.register(bookingsRoutes, { bookings: services.bookings, requests: services.requests });
   await app.register(pricingRoutes, { pricing: services.pricing });
   await app.register(paymentsRoutes, { checkout: services.checkout, invoices: services.invoices, refunds: services.refunds });

@@ -122,7 +122,7 @@ export function demoBanner(config: Config, seeded: boolean, keypad?: SeededDoor)
   const lines = [
     '',
     `Hubkey is listening on ${config.publicUrl}`,
-    `  API docs (Swagger UI): ${config.publicUrl}/docs   OpenAPI JSON: ${config.publicUrl}/docs/json`,
+    config.docsEnabled ? `  API docs (Swagger UI): ${config.publicUrl}/docs   OpenAPI JSON: ${config.publicUrl}/docs/json` : '  API docs: off (DOCS_ENABLED=false)',
     `  Database: ${config.database.embedded ? `embedded PGlite in ${config.database.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
   ];
   if (config.database.embedded) {
@@ -135,7 +135,7 @@ export function demoBanner(config: Config, seeded: boolean, keypad?: SeededDoor)
       lines.push(`    e.g. curl -X POST ${config.publicUrl}/doors/${keypad.id}/verify -H 'X-Device-Key: ${keypad.deviceKey}' -H 'content-type: application/json' -d '{"code":"123456"}'`);
     }
   }
-  if (config.jwt.generated) lines.push('  JWT_SECRET not set: using a development secret derived from DATA_DIR (never do this in production).');
+  if (config.jwt.generated) lines.push(`  Local demo: random secrets kept in ${config.database.dataDir}/hubkey-secrets.json (set JWT_SECRET and ACCESS_CODE_KEY anywhere else).`);
   lines.push('');
   return lines.join('\n');
 }

@@ -13,6 +13,8 @@ import { createOrganisationsRepository } from './modules/organisations/organisat
 import { createOrganisationsService } from './modules/organisations/organisations.service';
 import { createRecheckService } from './modules/organisations/recheck.service';
 import { createPayments } from './modules/payments/payments.module';
+import { createInvitationsRepository } from './modules/invitations/invitations.repository';
+import { createInvitationsService } from './modules/invitations/invitations.service';
 import { createPricingRepository } from './modules/pricing/pricing.repository';
 import { createPricingService } from './modules/pricing/pricing.service';
 import { createReportsRepository } from './modules/reports/reports.repository';
@@ -91,25 +93,32 @@ export async function createContainer(config: Config, overrides: ContainerOverri
 
   // Tokens are signed by the HTTP layer's JWT plugin; the service gets the signer once the app has it.
   let signer: ((userId: string) => string) | undefined;
+  const signToken = (userId: string) => {
+    if (!signer) throw new Error('token signer not set: build the app first');
+    return signer(userId);
+  };
   const services = {
-    auth: createAuthService({
+    auth: createAuthService({ users: repos.users, clock, signToken }),
+    invitations: createInvitationsService({
+      db,
+      invitations: createInvitationsRepository(db),
       users: repos.users,
+      venues: repos.venues,
+      organisations: repos.organisations,
       clock,
-      signToken: (userId) => {
-        if (!signer) throw new Error('token signer not set: build the app first');
-        return signer(userId);
-      },
+      publicUrl: config.publicUrl,
+      signToken,
+      notify: (msg, tx) => selfEntry.services.outbox.enqueue(msg, tx),
     }),
     venues: createVenuesService({
       db,
       venues: repos.venues,
-      users: repos.users,
       clock,
       quoteRooms: pricing.quotesFor,
       // Bookings a closure or new opening hours displace are cancelled by the bookings module.
       displaced: { cancel: bookings.cancelForHub, after: bookings.afterHubCancel },
     }),
-    organisations: createOrganisationsService({ organisations: repos.organisations, users: repos.users, clock }),
+    organisations: createOrganisationsService({ organisations: repos.organisations, clock }),
     bookings,
     requests: createRequestsService({
       db,

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import cron from 'node-cron';
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { type DemoSecrets, demoSecretsIn } from './demo-secrets';
 
 /**
  * The environment, parsed once at start. Nothing else in src/ reads process.env.
@@ -44,7 +45,7 @@ export const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    HOST: z.string().default('0.0.0.0'),
+    HOST: z.string().default('127.0.0.1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATABASE_URL: z.preprocess(emptyToUndefined, databaseUrl.optional()),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
@@ -72,10 +73,25 @@ export const envSchema = z
     SEAM_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
     SEAM_ENDPOINT: z.url().default('https://connect.getseam.com'),
     LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
-    TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+    TRUST_PROXY: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default('false')
+        .refine(
+          (v) => v === 'false' || /^\d{1,2}$/.test(v) || v.split(',').every((a) => isProxyAddress(a.trim())),
+          'false, a number of proxy hops (e.g. 1), or a comma-separated list of proxy addresses or CIDR ranges (true is refused: it trusts every hop)',
+        ),
+    ),
+    DOCS_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
   })
   .superRefine((env, ctx) => {
     // The embedded database (DATABASE_URL unset) is a supported production home for a small hub (docs/operations.md).
+    if (!isLocalDemo(env)) {
+      for (const key of ['JWT_SECRET', 'ACCESS_CODE_KEY'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required unless this is the local demo (no DATABASE_URL, HOST=127.0.0.1)' });
+      }
+    }
     if (env.NODE_ENV === 'production') {
       for (const key of ['JWT_SECRET', 'ACCESS_CODE_KEY', 'PUBLIC_URL'] as const) {
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
@@ -90,6 +106,22 @@ export const envSchema = z
 
 export type Env = z.infer<typeof envSchema>;
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** The explicit local demo: the embedded database, reachable only from this machine, never production. */
+function isLocalDemo(env: { NODE_ENV: string; DATABASE_URL?: string; HOST: string }): boolean {
+  return env.NODE_ENV !== 'production' && !env.DATABASE_URL && LOOPBACK.has(env.HOST);
+}
+
+/** An IP address or CIDR range (v4 or v6), as Fastify's trustProxy (proxy-addr) takes them. */
+function isProxyAddress(s: string): boolean {
+  const [addr, bits, ...rest] = s.split('/');
+  if (rest.length || !isIP(addr)) return false;
+  if (bits === undefined) return true;
+  const max = isIP(addr) === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
+}
+
 export interface Config {
   env: Env['NODE_ENV'];
   port: number;
@@ -101,14 +133,22 @@ export interface Config {
   /** Job name → cron expression, replacing the job's own schedule (JOB_SCHEDULES). */
   jobSchedules: Record<string, string>;
   publicUrl: string;
+  /** `generated`: the local demo's random secret kept in DATA_DIR (docs/security.md). */
   jwt: { secret: string; expiresIn: string; generated: boolean };
   accessCodeKey: string;
   stripe: { secretKey?: string; webhookSecret?: string; apiBase: string; enabled: boolean };
   sms: { provider: 'log' | 'twilio'; twilio?: { accountSid: string; authToken: string; from: string; apiBase: string } };
   seam: { apiKey?: string; endpoint: string; enabled: boolean };
   loginRateLimit: number;
-  /** Believe X-Forwarded-For (only behind a reverse proxy that sets it; otherwise clients could dodge rate limits). */
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-For hops to believe: false (none), a number of hops (the proxies in front of
+   * us), or a list of proxy addresses/CIDR ranges. Never every hop: clients could dodge rate limits.
+   */
+  trustProxy: false | number | string[];
+  /** Serve Swagger UI and the OpenAPI document at /docs (default: on, except in production). */
+  docsEnabled: boolean;
+  /** Send Strict-Transport-Security (production). */
+  hsts: boolean;
 }
 
 export class ConfigError extends Error {
@@ -119,17 +159,19 @@ export class ConfigError extends Error {
 }
 
 /**
- * Outside production, missing secrets get development defaults so `npm start` works on a fresh
- * clone; they are derived per data directory, never committed, and flagged in `jwt.generated`.
+ * Secrets must be given, except in the explicit local demo (embedded database bound to 127.0.0.1),
+ * where missing ones are random and kept in DATA_DIR (`demoSecrets`), flagged in `jwt.generated`.
  */
-export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(
+  source: Record<string, string | undefined> = process.env,
+  opts: { demoSecrets?: (dataDir: string) => DemoSecrets } = {},
+): Config {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
   const e = parsed.data;
-  const devSecret = (label: string) =>
-    createHash('sha256').update(`hubkey-dev:${label}:${e.DATA_DIR}`).digest('hex');
+  const demo = !e.JWT_SECRET || !e.ACCESS_CODE_KEY ? (opts.demoSecrets ?? demoSecretsIn)(e.DATA_DIR) : undefined;
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -146,8 +188,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     backups: { dir: e.BACKUP_DIR, keep: e.BACKUP_KEEP },
     jobSchedules: e.JOB_SCHEDULES ?? {},
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
-    jwt: { secret: e.JWT_SECRET ?? devSecret('jwt'), expiresIn: e.JWT_EXPIRES_IN, generated: !e.JWT_SECRET },
-    accessCodeKey: e.ACCESS_CODE_KEY ?? devSecret('access-code'),
+    jwt: { secret: e.JWT_SECRET ?? demo!.jwtSecret, expiresIn: e.JWT_EXPIRES_IN, generated: !e.JWT_SECRET },
+    accessCodeKey: e.ACCESS_CODE_KEY ?? demo!.accessCodeKey,
     stripe: {
       secretKey: e.STRIPE_SECRET_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
@@ -168,6 +210,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         : { provider: 'log' },
     seam: { apiKey: e.SEAM_API_KEY, endpoint: e.SEAM_ENDPOINT, enabled: Boolean(e.SEAM_API_KEY) },
     loginRateLimit: e.LOGIN_RATE_LIMIT,
-    trustProxy: e.TRUST_PROXY === 'true',
+    trustProxy: e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY.split(',').map((a) => a.trim()),
+    docsEnabled: e.DOCS_ENABLED ? e.DOCS_ENABLED === 'true' : e.NODE_ENV !== 'production',
+    hsts: e.NODE_ENV === 'production',
   };
 }

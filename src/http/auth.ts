@@ -16,9 +16,9 @@ declare module 'fastify' {
     actor?: Actor;
   }
   interface FastifyInstance {
-    /** preHandler: a valid bearer token for an existing user, or 401. */
+    /** onRequest hook: a valid bearer token for an existing user, or 401. */
     authenticate: (request: FastifyRequest) => Promise<void>;
-    /** preHandler: loads the actor when a valid token is present, and lets anonymous callers through. */
+    /** onRequest hook: loads the actor when a valid token is present, and lets anonymous callers through. */
     identify: (request: FastifyRequest) => Promise<void>;
   }
 }
@@ -29,6 +29,7 @@ export interface AuthPluginOptions {
   loadActor: (userId: string) => Promise<Actor | undefined>;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const unauthenticated = (detail: string) => new DomainError('unauthenticated', 'unauthenticated', detail);
 
 export const authPlugin = fp(async (app: FastifyInstance, opts: AuthPluginOptions) => {
@@ -46,13 +47,26 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthPluginOption
     } catch {
       throw unauthenticated('The token is missing, malformed or expired');
     }
-    const actor = typeof payload.sub === 'string' ? await opts.loadActor(payload.sub) : undefined;
+    // A token signed with our secret but naming no user id (a forged or foreign shape) is refused
+    // here, before the id reaches a query that would reject it as malformed.
+    if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) throw unauthenticated('The token is missing, malformed or expired');
+    const actor = await opts.loadActor(payload.sub);
     if (!actor) throw unauthenticated('The account no longer exists');
     request.actor = actor;
   }
 
   app.decorate('authenticate', (request: FastifyRequest) => resolve(request, true));
   app.decorate('identify', (request: FastifyRequest) => resolve(request, false));
+
+  // Authentication answers before validation: an anonymous caller learns nothing about the shape
+  // a route expects (401 before 400). Both run as onRequest hooks; one left in preHandler, where
+  // it would run after validation, stops the app at start rather than slipping through.
+  app.addHook('onRoute', (route) => {
+    const pre = [route.preHandler ?? []].flat();
+    if (pre.includes(app.authenticate) || pre.includes(app.identify)) {
+      throw new Error(`${route.method} ${route.url}: run app.authenticate / app.identify in onRequest, not preHandler`);
+    }
+  });
 });
 
 /** The actor of an authenticated route (its preHandler guarantees one). */

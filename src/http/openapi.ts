@@ -3,7 +3,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 
-export async function registerOpenApi(app: FastifyInstance, publicUrl: string) {
+/** The OpenAPI document is always built (scripts/openapi.ts reads it); /docs serves it only when `docs` is on. */
+export async function registerOpenApi(app: FastifyInstance, publicUrl: string, docs = true) {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -30,5 +31,5 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string) {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (docs) await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 }

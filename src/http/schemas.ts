@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { invalid } from '../lib/errors';
 import { parseTextablePhone } from '../lib/phone';
+import { leadingYearInDomain, YEARS_MESSAGE } from '../lib/limits';
 import { problemSchema } from './errors';
 
 /** ISO 8601 date-time; with an offset it is an instant, without one it is the hub's local time. */
 export const dateTimeInput = z
   .string()
   .max(40)
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i, 'an ISO 8601 date-time, e.g. 2026-03-31T10:00:00+01:00');
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i, 'an ISO 8601 date-time, e.g. 2026-03-31T10:00:00+01:00')
+  .refine(leadingYearInDomain, YEARS_MESSAGE);
 
 /**
  * A phone number that can receive texts, as people write it (`07700 900123` is a UK number);
@@ -27,7 +29,7 @@ export const phoneInput = z
   })
   .describe('A mobile number that can receive texts, e.g. 07700 900123 (UK) or +447700900123; answered in E.164');
 
-export const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+export const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').refine(leadingYearInDomain, YEARS_MESSAGE);
 
 /** The `from`/`to` of a range: an ISO 8601 date-time, or a plain date meaning that local day of the hub. */
 export const dateOrTimeInput = z.union([localDate, dateTimeInput]).describe('An ISO 8601 date-time, or a date YYYY-MM-DD (the whole local day in the hub\'s zone)');

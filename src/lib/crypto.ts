@@ -133,7 +133,10 @@ export function verifySecret(secret: string, storedHashHex: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Passwords
 
-const SCRYPT = { N: 16384, r: 8, p: 1, saltBytes: 16, keyBytes: 32 } as const;
+/** OWASP's Password Storage Cheat Sheet: scrypt N=2^17, r=8, p=1 (128 MiB per hash). */
+const SCRYPT = { N: 2 ** 17, r: 8, p: 1, saltBytes: 16, keyBytes: 32 } as const;
+/** Node refuses a hash needing more than maxmem (128·N·r bytes plus a little); allow twice that. */
+const maxmemFor = (N: number, r: number) => 256 * N * r;
 
 function scrypt(password: BinaryLike, salt: BinaryLike, keylen: number, opts: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -145,7 +148,7 @@ function scrypt(password: BinaryLike, salt: BinaryLike, keylen: number, opts: Sc
 export async function hashPassword(password: string): Promise<string> {
   const { N, r, p, saltBytes, keyBytes } = SCRYPT;
   const salt = randomBytes(saltBytes);
-  const hash = await scrypt(password.normalize('NFC'), salt, keyBytes, { N, r, p, maxmem: 256 * N * r });
+  const hash = await scrypt(password.normalize('NFC'), salt, keyBytes, { N, r, p, maxmem: maxmemFor(N, r) });
   return ['scrypt', N, r, p, salt.toString('base64url'), hash.toString('base64url')].join('$');
 }
 
@@ -161,10 +164,18 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const b64 = /^[A-Za-z0-9_-]+$/;
   if (!b64.test(parts[4]) || !b64.test(parts[5])) return false;
   // Bounds keep a tampered row from making one login burn seconds of CPU or gigabytes of memory.
-  if (!(N >= 2 && N <= 2 ** 20 && (N & (N - 1)) === 0 && r >= 1 && r <= 32 && p >= 1 && p <= 16)) return false;
+  if (!(N >= 2 && N <= 2 ** 20 && (N & (N - 1)) === 0 && r >= 1 && r <= 32 && p >= 1 && p <= 16 && 128 * N * r <= 2 ** 28)) return false;
   const salt = Buffer.from(parts[4], 'base64url');
   const expected = Buffer.from(parts[5], 'base64url');
   if (salt.length < 8 || expected.length < 16 || expected.length > 128) return false;
-  const actual = await scrypt(password.normalize('NFC'), salt, expected.length, { N, r, p, maxmem: 256 * N * r });
+  const actual = await scrypt(password.normalize('NFC'), salt, expected.length, { N, r, p, maxmem: maxmemFor(N, r) });
   return timingSafeEqual(actual, expected);
+}
+
+/** Whether a stored hash was made with other parameters than today's: re-hash it at the next sign-in. */
+export function needsRehash(stored: string): boolean {
+  const parts = typeof stored === 'string' ? stored.split('$') : [];
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return true;
+  const [N, r, p] = parts.slice(1, 4).map(Number);
+  return N !== SCRYPT.N || r !== SCRYPT.r || p !== SCRYPT.p || Buffer.from(parts[5], 'base64url').length !== SCRYPT.keyBytes;
 }

@@ -29,6 +29,7 @@ export function parseHubTime(value: string, zone: string, field: string): Date {
   // The wall-clock reading as written, before any zone can shift it.
   const parts = DateTime.fromISO(hasOffset ? text.replace(OFFSET_RE, '') : text, { zone: 'UTC' });
   if (!parts.isValid) throw badTime(field, 'is not an ISO 8601 date-time');
+  if (parts.year < MIN_YEAR || parts.year > MAX_YEAR) throw badTime(field, `is outside the years ${MIN_YEAR}–${MAX_YEAR}`);
   const wall = { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second, millisecond: parts.millisecond };
   const local = DateTime.fromObject(wall, { zone });
   if (!local.isValid) throw badTime(field, 'is not a valid time in ' + zone);
@@ -151,4 +152,7 @@ export function subtractIntervals(from: Interval[], minus: Interval[]): Interval
 }
 
 export const MINUTE = 60_000;
+/** The years the API accepts (src/lib/limits.ts gathers them with the other limits). */
+export const MIN_YEAR = 2000;
+export const MAX_YEAR = 2199;
 export const DAY_MS = 86_400_000;

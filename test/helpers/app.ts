@@ -64,12 +64,12 @@ export interface TestApp {
  * the PostgreSQL database.
  */
 export async function createTestApp(
-  opts: { now?: string; env?: Record<string, string>; overrides?: ContainerOverrides; sameDatabaseAs?: TestApp } = {},
+  opts: { now?: string; env?: Record<string, string>; overrides?: ContainerOverrides; sameDatabaseAs?: TestApp; log?: boolean } = {},
 ): Promise<TestApp> {
   const clock = new FixedClock(opts.now ?? TEST_NOW);
   const database = await openTestDatabase({ sameAs: opts.sameDatabaseAs?.container.database });
   const container = await createContainer(testConfig(opts.env), { clock, database, logger: silentLogger, ...opts.overrides });
-  const app = await buildApp(container);
+  const app = await buildApp(container, { log: opts.log });
   return {
     app,
     container,

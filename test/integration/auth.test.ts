@@ -1,6 +1,8 @@
 import { createTestApp, type TestApp } from '../helpers/app';
 import { expectProblem, makeHub, makeUser, addRole, makeOrg } from '../helpers/factories';
-import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
+import { users } from '../../src/db/schema';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -41,6 +43,24 @@ describe('POST /auth/register', () => {
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
   });
 
+  it.each([
+    ['ten spaces', ' '.repeat(10)],
+    ['a common password', 'password1'],
+    ['a common password in capitals', 'QWERTYUIOP'],
+    ['seven characters', 'plumkit'],
+  ])('refuses %s as a password, creating no account', async (_label, password) => {
+    const e = email();
+    const res = await t.http.post('/auth/register').send({ email: e, password, name: 'Rita' });
+    expectProblem(res, 400, 'validation_failed');
+    expect(res.body.errors.map((x: { path: string }) => x.path)).toContain('body.password');
+    expectProblem(await t.http.post('/auth/login').send({ email: e, password }), 401, 'invalid_credentials');
+  });
+
+  it('accepts eight characters with no composition rules, and a long passphrase', async () => {
+    expect((await t.http.post('/auth/register').send({ email: email(), password: 'plumkite', name: 'P' })).status).toBe(201);
+    expect((await t.http.post('/auth/register').send({ email: email(), password: 'a quiet harbour lane at dusk '.repeat(4), name: 'Q' })).status).toBe(201);
+  });
+
   it('answers malformed JSON with a 400 problem, not a 500', async () => {
     const res = await t.http.post('/auth/register').set('content-type', 'application/json').send('{"email":');
     expect(res.status).toBe(400);
@@ -49,6 +69,20 @@ describe('POST /auth/register', () => {
 });
 
 describe('POST /auth/login', () => {
+  it('re-hashes a password stored with older scrypt parameters at the next sign-in', async () => {
+    const salt = randomBytes(16);
+    const old = `scrypt$16384$8$1$${salt.toString('base64url')}$${scryptSync('an old password', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')}`;
+    const e = email();
+    const [u] = await t.container.database.db.insert(users).values({ email: e, name: 'Old', passwordHash: old }).returning();
+    expectProblem(await t.http.post('/auth/login').send({ email: e, password: 'wrong password' }), 401, 'invalid_credentials');
+    const still = await t.container.database.db.select().from(users).where(eq(users.id, u.id));
+    expect(still[0].passwordHash).toBe(old);
+    expect((await t.http.post('/auth/login').send({ email: e, password: 'an old password' })).status).toBe(200);
+    const [after] = await t.container.database.db.select().from(users).where(eq(users.id, u.id));
+    expect(after.passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect((await t.http.post('/auth/login').send({ email: e, password: 'an old password' })).status).toBe(200);
+  });
+
   it('logs in with the right password and not with a wrong one', async () => {
     const e = email();
     await t.http.post('/auth/register').send({ email: e, password: 'long enough pw', name: 'L' });

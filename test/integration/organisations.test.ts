@@ -107,18 +107,21 @@ describe('organisations', () => {
     expectProblem(await t.http.get(`/organisations/${org.id}`), 401, 'unauthenticated');
   });
 
-  it('lets a member add another registered user, who can then book for the group', async () => {
+  it('lets a member invite another registered user, who can book for the group once they accept', async () => {
     const org = (await t.http.post('/organisations').set(w.hirer.auth).send(orgBody({ claimedTier: 'private' }))).body;
     const friend = await makeUser(t);
     expectProblem(await t.http.post(`/organisations/${org.id}/members`).set(w.stranger.auth).send({ email: friend.email }), 404, 'not_found');
     expectProblem(await t.http.post(`/organisations/${org.id}/members`).set(w.staff.auth).send({ email: friend.email }), 403, 'forbidden');
-    expectProblem(await t.http.post(`/organisations/${org.id}/members`).set(w.hirer.auth).send({ email: 'nobody@none.example' }), 422, 'user_not_found');
     const res = await t.http.post(`/organisations/${org.id}/members`).set(w.hirer.auth).send({ email: friend.email });
     expect(res.status).toBe(201);
-    const b = await t.http
-      .post('/bookings')
-      .set(friend.auth)
-      .send({ roomId: w.room.id, organisationId: org.id, title: 'Workshop', attendees: 5, startsAt: '2026-04-21T10:00', endsAt: '2026-04-21T11:00' });
-    expect(b.status).toBe(201);
+    expect(res.body).toMatchObject({ email: friend.email, role: 'member', organisationId: org.id });
+    const book = () =>
+      t.http
+        .post('/bookings')
+        .set(friend.auth)
+        .send({ roomId: w.room.id, organisationId: org.id, title: 'Workshop', attendees: 5, startsAt: '2026-04-21T10:00', endsAt: '2026-04-21T11:00' });
+    expect((await book()).status).toBe(404);
+    expect((await t.http.post(`/invitations/${res.body.link.split('/').pop()}/accept`).set(friend.auth).send({})).status).toBe(200);
+    expect((await book()).status).toBe(201);
   });
 });

@@ -4,6 +4,7 @@ import {
   createCodeCipher,
   generateDeviceKey,
   hashPassword,
+  needsRehash,
   hashSecret,
   parseKey32,
   secureRandomInt,
@@ -138,7 +139,9 @@ describe('device keys', () => {
 describe('passwords (scrypt)', () => {
   it('hashes in the documented format and verifies', async () => {
     const stored = await hashPassword('hubkey-demo');
-    expect(stored).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    // OWASP's parameters: N=2^17, r=8, p=1.
+    expect(stored).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect(needsRehash(stored)).toBe(false);
     await expect(verifyPassword('hubkey-demo', stored)).resolves.toBe(true);
     await expect(verifyPassword('hubkey-demO', stored)).resolves.toBe(false);
     await expect(verifyPassword('', stored)).resolves.toBe(false);
@@ -163,7 +166,17 @@ describe('passwords (scrypt)', () => {
     const stored = `scrypt$1024$8$1$${salt.toString('base64url')}$${hash.toString('base64url')}`;
     await expect(verifyPassword('pw', stored)).resolves.toBe(true);
     await expect(verifyPassword('px', stored)).resolves.toBe(false);
+    expect(needsRehash(stored)).toBe(true);
   });
+
+  it.each([
+    ['the old N=2^14', 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(43), true],
+    ['another r', 'scrypt$131072$16$1$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(43), true],
+    ['another p', 'scrypt$131072$8$2$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(43), true],
+    ['a longer key', 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(86), true],
+    ['not scrypt', '$2b$10$abcdefghijklmnopqrstuu5F6x1Q5Wc2c9c5dQx3b7Ew8u1aX1V7W', true],
+    ["today's parameters", 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(43), false],
+  ])('needsRehash: %s → %s', (_label, stored, want) => expect(needsRehash(stored)).toBe(want));
 
   it.each([
     ['empty', ''],
@@ -171,6 +184,7 @@ describe('passwords (scrypt)', () => {
     ['too few parts', 'scrypt$16384$8$1$abc'],
     ['N not a power of two', 'scrypt$1000$8$1$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(43)],
     ['N too large', 'scrypt$2097152$8$1$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(43)],
+    ['memory too large (N=2^20, r=32)', 'scrypt$1048576$32$1$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(43)],
     ['bad salt', 'scrypt$16384$8$1$!!$' + 'A'.repeat(43)],
     ['short hash', 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAA'],
   ])('rejects a malformed stored value (%s) without throwing', async (_label, stored) => {

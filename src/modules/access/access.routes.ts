@@ -26,7 +26,7 @@ export interface AccessRouteServices {
 }
 
 export const accessRoutes: FastifyPluginAsyncZod<AccessRouteServices> = async (app, { doors, bookingAccess, codes, keypad }) => {
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('onRequest', app.authenticate);
 
   app.get(
     '/hubs/:hubId/doors',

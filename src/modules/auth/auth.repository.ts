@@ -19,6 +19,9 @@ export function createAuthRepository(db: DbOrTx) {
       const [row] = await tx.insert(users).values(values).returning();
       return row;
     },
+    async setPasswordHash(id: string, passwordHash: string, tx: DbOrTx = db): Promise<void> {
+      await tx.update(users).set({ passwordHash }).where(eq(users.id, id));
+    },
     async loadActor(userId: string, tx: DbOrTx = db): Promise<Actor | undefined> {
       const user = await this.findById(userId, tx);
       if (!user) return undefined;

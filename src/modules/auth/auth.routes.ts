@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { actorOf } from '../../http/auth';
 import { errorResponses, phoneInput } from '../../http/schemas';
 import type { AuthService } from './auth.service';
+import { PASSWORD_MAX, PASSWORD_MIN } from './password-policy';
 
 const userSchema = z.object({ id: z.uuid(), email: z.string(), name: z.string(), phone: z.string().nullable() });
 const tokenResponse = z.object({ token: z.string(), user: userSchema });
@@ -18,7 +19,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLim
         summary: 'Create an account',
         body: z.object({
           email: z.email().max(254),
-          password: z.string().min(10, 'at least 10 characters').max(200),
+          password: z.string().min(PASSWORD_MIN, `at least ${PASSWORD_MIN} characters`).max(PASSWORD_MAX).describe('At least 8 characters, any you like; common passwords are refused (docs/security.md)'),
           name: z.string().trim().min(1).max(120),
           phone: phoneInput.optional(),
         }),
@@ -46,7 +47,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLim
   app.get(
     '/me',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['people'],
         operationId: 'me',

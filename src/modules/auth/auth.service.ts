@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import type { Clock } from '../../lib/clock';
-import { hashPassword, verifyPassword } from '../../lib/crypto';
-import { DomainError, conflict } from '../../lib/errors';
+import { hashPassword, needsRehash, verifyPassword } from '../../lib/crypto';
+import { DomainError, conflict, invalid } from '../../lib/errors';
+import { passwordProblem } from './password-policy';
 import { tierStanding } from '../organisations/organisations.fns';
 import type { AuthRepository, UserRow } from './auth.repository';
 import { PG, sqlState } from '../../db/client';
@@ -19,10 +20,17 @@ const toPublic = (u: UserRow): PublicUser => ({ id: u.id, email: u.email, name: 
 // so login timing does not tell which emails have accounts.
 let dummyHash: Promise<string> | undefined;
 
+/** A chosen password that breaks the rules (password-policy.ts) is 400 validation_failed on `field`. */
+export function assertPasswordAllowed(password: string, context: { email?: string; name?: string }, field = 'body.password') {
+  const problem = passwordProblem(password, context);
+  if (problem) throw invalid(problem, [{ path: field, message: problem }]);
+}
+
 export function createAuthService(deps: { users: AuthRepository; clock: Clock; signToken: (userId: string) => string }) {
   const { users, clock, signToken } = deps;
   return {
     async register(input: { email: string; password: string; name: string; phone?: string }) {
+      assertPasswordAllowed(input.password, input);
       const existing = await users.findByEmail(input.email);
       if (existing) throw conflict('email_taken', 'An account with that email already exists');
       try {
@@ -44,6 +52,8 @@ export function createAuthService(deps: { users: AuthRepository; clock: Clock; s
       dummyHash ??= hashPassword('not-a-real-password');
       const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash));
       if (!user || !ok) throw new DomainError('unauthenticated', 'invalid_credentials', 'Email or password is wrong');
+      // Hashes made with older (cheaper) parameters are upgraded while the password is in hand.
+      if (needsRehash(user.passwordHash)) await users.setPasswordHash(user.id, await hashPassword(input.password));
       return { token: signToken(user.id), user: toPublic(user) };
     },
 

@@ -38,7 +38,8 @@ export interface RuleInput {
   maxBookingMinutes: number;
   settings: Pick<HubSettings, 'minNoticeMinutes' | 'maxAdvanceDays'>;
   byStaff: boolean;
-  withinOpeningHours: boolean;
+  /** Walks the opening hours day by day: asked only after every O(1) rule has passed. */
+  withinOpeningHours: () => boolean;
 }
 
 export interface RuleBreach {
@@ -60,7 +61,7 @@ export function checkBookingRules(r: RuleInput): RuleBreach | undefined {
   if (r.startsAt.getTime() > horizon.latest.getTime()) {
     return { code: 'too_far_ahead', detail: `Book at most ${r.settings.maxAdvanceDays} days ahead` };
   }
-  if (!r.withinOpeningHours) return { code: 'outside_opening_hours', detail: 'The hub is not open for the whole of that time' };
+  if (!r.withinOpeningHours()) return { code: 'outside_opening_hours', detail: 'The hub is not open for the whole of that time' };
   return undefined;
 }
 

@@ -12,7 +12,7 @@ const idParam = z.object({ id: z.uuid() });
 const conflictNote = 'booking_conflict (409) lists the clashing intervals in `conflicts`';
 
 export const bookingsRoutes: FastifyPluginAsyncZod<{ bookings: BookingsService; requests: RequestsService }> = async (app, { bookings, requests }) => {
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('onRequest', app.authenticate);
 
   app.post(
     '/bookings',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dateTimeInput, phoneInput } from '../../http/schemas';
+import { leadingYearInDomain, YEARS_MESSAGE } from '../../lib/limits';
 
 export const STATUSES = ['requested', 'awaiting_payment', 'confirmed', 'completed', 'cancelled', 'declined', 'expired'] as const;
 
@@ -50,7 +51,7 @@ export const bookingBody = z.object({
   recurrence: z
     .object({
       weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).describe('ISO weekdays, 1 = Monday'),
-      until: z.iso.date().optional().describe('The last local date a booking may start on, inclusive'),
+      until: z.iso.date().refine(leadingYearInDomain, YEARS_MESSAGE).optional().describe('The last local date a booking may start on, inclusive'),
       count: z.number().int().min(1).max(104).optional().describe('How many dates'),
       startLater: z
         .boolean()

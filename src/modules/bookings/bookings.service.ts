@@ -174,7 +174,7 @@ export function createBookingsService(deps: {
       maxBookingMinutes: room.maxBookingMinutes,
       settings: hub.settings,
       byStaff,
-      withinOpeningHours: withinOpeningHours(hub.openingHours, hub.timezone, startsAt, endsAt),
+      withinOpeningHours: () => withinOpeningHours(hub.openingHours, hub.timezone, startsAt, endsAt),
     });
   }
 

@@ -24,7 +24,7 @@ const orgView = z.object({
 });
 
 export const organisationsRoutes: FastifyPluginAsyncZod<{ organisations: OrganisationsService }> = async (app, { organisations }) => {
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('onRequest', app.authenticate);
 
   app.post(
     '/organisations',
@@ -123,18 +123,4 @@ export const organisationsRoutes: FastifyPluginAsyncZod<{ organisations: Organis
     async (req) => organisations.verify(actorOf(req), req.params.id, req.body),
   );
 
-  app.post(
-    '/organisations/:id/members',
-    {
-      schema: {
-        tags: ['organisations'],
-        operationId: 'addOrganisationMember',
-        security: bearer,
-        params: orgId,
-        body: z.object({ email: z.email() }),
-        response: { 201: z.object({ organisationId: z.uuid(), userId: z.uuid(), name: z.string(), email: z.string() }), ...errorResponses(400, 401, 403, 404, 422) },
-      },
-    },
-    async (req, reply) => reply.status(201).send(await organisations.addMember(actorOf(req), req.params.id, req.body.email)),
-  );
 };

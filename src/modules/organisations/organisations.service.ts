@@ -5,15 +5,14 @@ import { toZonedIso } from '../../lib/time';
 import { forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
 import type { Tier } from '../../db/schema/organisations.types';
 import { type Actor, isAnyStaff, isMemberOfOrg } from '../auth/actor';
-import type { AuthRepository } from '../auth/auth.repository';
 import { tierStanding } from './organisations.fns';
 import type { OrganisationRow, OrganisationsRepository } from './organisations.repository';
 
 /** Dates of tier re-checks are read in the network's home zone. */
 export const NETWORK_ZONE = 'Europe/London';
 
-export function createOrganisationsService(deps: { organisations: OrganisationsRepository; users: Pick<AuthRepository, 'findByEmail'>; clock: Clock }) {
-  const { organisations, users, clock } = deps;
+export function createOrganisationsService(deps: { organisations: OrganisationsRepository; clock: Clock }) {
+  const { organisations, clock } = deps;
   const today = () => DateTime.fromJSDate(clock.now(), { zone: NETWORK_ZONE }).toISODate()!;
 
   function present(o: OrganisationRow) {
@@ -104,14 +103,6 @@ export function createOrganisationsService(deps: { organisations: OrganisationsR
         paysByInvoice,
       });
       return present(updated);
-    },
-    async addMember(actor: Actor, id: string, email: string) {
-      const org = await visibleOr404(actor, id);
-      if (!isMemberOfOrg(actor, id) && !actor.isAdmin) throw forbidden('Only members of the organisation may add members');
-      const user = await users.findByEmail(email);
-      if (!user) throw unprocessable('user_not_found', 'No account has that email; ask them to register first');
-      await organisations.addMember(org.id, user.id);
-      return { organisationId: org.id, userId: user.id, name: user.name, email: user.email };
     },
   };
 }

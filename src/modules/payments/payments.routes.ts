@@ -55,7 +55,7 @@ export const paymentsRoutes: FastifyPluginAsyncZod<{
   invoices: Pick<InvoicesService, 'listPayments'>;
   refunds: Pick<RefundsService, 'listRefunds'>;
 }> = async (app, { checkout, invoices, refunds }) => {
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('onRequest', app.authenticate);
 
   app.post(
     '/bookings/:id/checkout',

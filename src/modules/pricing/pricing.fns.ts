@@ -11,6 +11,7 @@ import { DateTime, type IANAZone } from 'luxon';
 import { z } from 'zod';
 import { TIERS, type Tier } from '../../db/schema/organisations.types';
 import { invalid } from '../../lib/errors';
+import { leadingYearInDomain, YEARS_MESSAGE } from '../../lib/limits';
 import { DAY_MS, ianaZone as zoneOf, instantsAtWallTime as instantsAtWall, toZonedIso } from '../../lib/time';
 
 export { TIERS, type Tier };
@@ -82,8 +83,12 @@ export interface PriceInput {
 }
 
 export const MINIMUM_CHARGE_DESCRIPTION = 'Minimum charge';
-/** A guard against absurd inputs; rooms limit booking length far below this. */
-export const MAX_PRICED_DAYS = 400;
+/**
+ * The longest span priced at all: no room takes a booking longer than 7 days (venues.schemas.ts),
+ * and pricing walks the span day by day and band by band (about 30 ms a day with 20 bands), so a
+ * quote for a year would hold the event loop for seconds (docs/security.md).
+ */
+export const MAX_PRICED_DAYS = 8;
 
 const MINUTE_MS = 60_000;
 
@@ -344,7 +349,7 @@ export const bandSchema = z
 
 export const rateCardSchema = z
   .object({
-    effectiveFrom: z.iso.date().refine(isIsoDate, 'Expected a real date, YYYY-MM-DD'),
+    effectiveFrom: z.iso.date().refine(isIsoDate, 'Expected a real date, YYYY-MM-DD').refine(leadingYearInDomain, YEARS_MESSAGE),
     tiers: tierRates,
     bands: z.array(bandSchema).max(20).optional(),
     minimumChargePence: pence.optional(),

@@ -12,7 +12,7 @@ const cardNote =
   'Append-only: each PUT adds a version (who and when are kept). The version in force on a booking\'s local start date prices it; a room\'s own override, when one is in force, replaces the hub\'s card. effectiveFrom may not be before today (hub time).';
 
 export const pricingRoutes: FastifyPluginAsyncZod<{ pricing: PricingService }> = async (app, { pricing }) => {
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('onRequest', app.authenticate);
 
   app.get(
     '/hubs/:hubId/rate-card',

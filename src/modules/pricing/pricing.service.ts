@@ -58,11 +58,23 @@ export function createPricingService(deps: {
 }) {
   const { pricing, venues, organisations, clock } = deps;
 
-  /** The quote for a tier under the card in force on the booking's local start date; null when no card applies. */
-  async function priceAt(place: PricePlace, tier: Tier, startsAt: Date, endsAt: Date, tx?: DbOrTx): Promise<CardPrice | null> {
+  /**
+   * The quote for a tier under the card in force on the booking's local start date; null when no card applies.
+   * With `memo`, rooms that share a card (a hub's rooms without their own) are priced once.
+   */
+  async function priceAt(
+    place: PricePlace,
+    tier: Tier,
+    startsAt: Date,
+    endsAt: Date,
+    tx?: DbOrTx,
+    memo?: Map<string, ReturnType<typeof priceQuote>>,
+  ): Promise<CardPrice | null> {
     const card = await pricing.inForce(place.hubId, place.roomId, localDateOf(startsAt, place.timezone), tx);
     if (!card) return null;
-    const q = priceQuote({ card: cardInput(card), tier, startsAt, endsAt, timezone: place.timezone });
+    const key = `${card.id}|${place.timezone}`;
+    const q = memo?.get(key) ?? priceQuote({ card: cardInput(card), tier, startsAt, endsAt, timezone: place.timezone });
+    memo?.set(key, q);
     return { ...q, rateCardId: card.id, rateCardEffectiveFrom: card.effectiveFrom, rateCardScope: card.roomId ? ('room' as const) : ('hub' as const) };
   }
 
@@ -168,9 +180,11 @@ export function createPricingService(deps: {
       if (!actor || !org || !(isMemberOfOrg(actor, org.id) || isAnyStaff(actor))) throw notFound('Organisation');
       const standing = tierStanding(org, DateTime.fromJSDate(clock.now(), { zone: NETWORK_ZONE }).toISODate()!);
       const out: (CardPrice | null)[] = [];
+      // One search prices many rooms over one window: each rate card is walked once, not once a room.
+      const memo = new Map<string, ReturnType<typeof priceQuote>>();
       for (const p of places) {
         try {
-          out.push(await priceAt(p, standing.tier, startsAt, endsAt));
+          out.push(await priceAt(p, standing.tier, startsAt, endsAt, undefined, memo));
         } catch {
           out.push(null); // e.g. a window that is not whole minutes: the room is still listed, unpriced
         }

@@ -6,10 +6,11 @@ import { stringify } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
 import { TIERS, type Tier } from '../../db/schema/organisations.types';
 import { invalid } from '../../lib/errors';
+import { LIMITS } from '../../lib/limits';
 import { type Interval, subtractIntervals } from '../../lib/time';
 
 /** The longest period one report covers: a year, leap day included. Keeps one request's work bounded. */
-export const MAX_REPORT_DAYS = 366;
+export const MAX_REPORT_DAYS = LIMITS.reportDays;
 
 export interface LocalPeriod {
   /** Local dates `YYYY-MM-DD`, inclusive. */

@@ -1,5 +1,9 @@
 import { DateTime } from 'luxon';
-import { type Interval, mergeIntervals, subtractIntervals, MINUTE } from '../../lib/time';
+import { invalid } from '../../lib/errors';
+import { DAY_MS, type Interval, mergeIntervals, subtractIntervals, MINUTE } from '../../lib/time';
+
+/** The longest range any caller may walk (the longest legitimate one, a closure, is LIMITS.closureDays). */
+export const MAX_WALK_DAYS = 400;
 import { WEEKDAYS, type HubSettings, type OpeningHours } from './venues.types';
 
 /**
@@ -8,6 +12,8 @@ import { WEEKDAYS, type HubSettings, type OpeningHours } from './venues.types';
  * next local midnight and joins a span opening at 00:00 the next day.
  */
 export function openingIntervals(hours: OpeningHours, zone: string, from: Date, to: Date): Interval[] {
+  // The walk is per day: a caller that forgot to cap its range is refused here, not run for minutes.
+  if (to.getTime() - from.getTime() > MAX_WALK_DAYS * DAY_MS) throw invalid(`A range of opening hours may span at most ${MAX_WALK_DAYS} days`, [{ path: 'to', message: 'range too long' }]);
   const out: Interval[] = [];
   let day = DateTime.fromJSDate(from, { zone }).startOf('day').minus({ days: 1 });
   const last = DateTime.fromJSDate(to, { zone }).startOf('day');

@@ -34,7 +34,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.post(
     '/hubs',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['hubs'], operationId: 'createHub', summary: 'Create a hub (network admin)', security: bearer, body: hubBody, response: { 201: hubView, ...errorResponses(400, 401, 403) } },
     },
     async (req, reply) => reply.status(201).send(await venues.createHub(actorOf(req), req.body)),
@@ -49,7 +49,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.patch(
     '/hubs/:hubId',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['hubs'],
         operationId: 'updateHub',
@@ -74,26 +74,10 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   );
 
   const memberView = z.object({ userId: z.uuid(), email: z.string(), name: z.string(), role: z.enum(['staff', 'volunteer']) });
-  app.post(
-    '/hubs/:hubId/members',
-    {
-      preHandler: app.authenticate,
-      schema: {
-        tags: ['people'],
-        operationId: 'addHubMember',
-        summary: 'Give a registered user a role at this hub (admin or staff of the hub)',
-        security: bearer,
-        params: hubId,
-        body: z.object({ email: z.email(), role: z.enum(['staff', 'volunteer']) }),
-        response: { 201: memberView.extend({ hubId: z.uuid() }), ...errorResponses(400, 401, 403, 404, 422) },
-      },
-    },
-    async (req, reply) => reply.status(201).send(await venues.addMember(actorOf(req), req.params.hubId, req.body)),
-  );
   app.get(
     '/hubs/:hubId/members',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['people'],
         operationId: 'listHubMembers',
@@ -116,7 +100,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.get(
     '/hubs/:hubId/rooms',
     {
-      preHandler: app.identify,
+      onRequest: app.identify,
       schema: {
         tags: ['rooms'],
         operationId: 'listRooms',
@@ -138,7 +122,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.post(
     '/hubs/:hubId/rooms',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['rooms'], operationId: 'createRoom', summary: 'Add a room (staff)', security: bearer, params: hubId, body: roomBody, response: { 201: roomView, ...errorResponses(400, 401, 403, 404) } },
     },
     async (req, reply) => reply.status(201).send(await venues.createRoom(actorOf(req), req.params.hubId, req.body)),
@@ -151,7 +135,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.patch(
     '/rooms/:roomId',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['rooms'], operationId: 'updateRoom', summary: 'Change a room (staff)', security: bearer, params: roomId, body: roomPatch, response: { 200: roomView, ...errorResponses(400, 401, 403, 404) } },
     },
     async (req) => venues.updateRoom(actorOf(req), req.params.roomId, req.body),
@@ -210,7 +194,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
           ...errorResponses(400, 401, 404, 422),
         },
       },
-      preHandler: app.identify,
+      onRequest: app.identify,
     },
     async (req) => venues.search(req.actor, req.query),
   );
@@ -218,7 +202,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.post(
     '/hubs/:hubId/closures',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['hubs'],
         operationId: 'createClosure',
@@ -263,7 +247,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
   app.delete(
     '/closures/:closureId',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['hubs'], operationId: 'deleteClosure', security: bearer, params: z.object({ closureId: z.uuid() }), response: { 204: z.null(), ...errorResponses(401, 403, 404) } },
     },
     async (req, reply) => {

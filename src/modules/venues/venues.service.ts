@@ -2,10 +2,10 @@ import { pageOf, type PageArgs } from '../../db/keyset';
 import type { Clock } from '../../lib/clock';
 import type { Db, DbOrTx } from '../../db/client';
 import { conflict, forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
+import { capRange, LIMITS } from '../../lib/limits';
 import { type Interval, MINUTE, isValidZone, parseHubTime, parseRangeBound, toZonedIso } from '../../lib/time';
 import type { Actor } from '../auth/actor';
 import { isStaffOf } from '../auth/actor';
-import type { AuthRepository } from '../auth/auth.repository';
 import { bookingHorizon, roomAvailability, withinOpeningHours } from './availability.fns';
 import type { HubRow, RoomRow, VenuesRepository } from './venues.repository';
 import { type HubSettings, type HubSettingsPatch, type OpeningHours, type OpeningHoursPatch, hubSettingsSchema, mergePatch, openingHoursSchema } from './venues.types';
@@ -13,7 +13,7 @@ import { type HubSettings, type HubSettingsPatch, type OpeningHours, type Openin
 /** The fields of a patch that were sent (an absent key and an undefined one are the same: not named). */
 const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
-export const MAX_AVAILABILITY_DAYS = 62;
+export const MAX_AVAILABILITY_DAYS = LIMITS.availabilityDays;
 
 export interface HubInput {
   name: string;
@@ -97,12 +97,11 @@ export type SearchQuoter<Q> = (
 export function createVenuesService<Q = unknown, R extends { id: string } = { id: string }, F = unknown>(deps: {
   db: Db;
   venues: VenuesRepository;
-  users: Pick<AuthRepository, 'findByEmail'>;
   clock: Clock;
   quoteRooms?: SearchQuoter<Q>;
   displaced?: DisplacedBookings<R, F>;
 }) {
-  const { venues, users } = deps;
+  const { venues } = deps;
 
   const presentDisplaced = (b: Displaced, zone: string) => ({ id: b.id, roomId: b.roomId, status: b.status, title: b.title, organisationId: b.organisationId, ...iv({ start: b.startsAt.getTime(), end: b.endsAt.getTime() }, zone) });
 
@@ -207,15 +206,6 @@ export function createVenuesService<Q = unknown, R extends { id: string } = { id
       };
     },
 
-    async addMember(actor: Actor, hubId: string, input: { email: string; role: 'staff' | 'volunteer' }) {
-      await hubOr404(hubId);
-      requireStaff(actor, hubId);
-      const user = await users.findByEmail(input.email);
-      if (!user) throw unprocessable('user_not_found', 'No account has that email; ask them to register first');
-      await venues.addMember({ hubId, userId: user.id, role: input.role });
-      return { hubId, userId: user.id, email: user.email, name: user.name, role: input.role };
-    },
-
     async listMembers(actor: Actor, hubId: string, p: PageArgs) {
       await hubOr404(hubId);
       requireStaff(actor, hubId);
@@ -284,6 +274,7 @@ export function createVenuesService<Q = unknown, R extends { id: string } = { id
       const startsAt = parseHubTime(input.startsAt, hub.timezone, 'startsAt');
       const endsAt = parseHubTime(input.endsAt, hub.timezone, 'endsAt');
       if (endsAt <= startsAt) throw invalid('endsAt must be after startsAt', [{ path: 'body.endsAt', message: 'not after startsAt' }]);
+      capRange(startsAt, endsAt, LIMITS.closureDays, 'body.endsAt', 'closure');
       if (input.roomId) {
         const room = await venues.getRoom(input.roomId);
         if (!room || room.hubId !== hubId) throw unprocessable('room_not_in_hub', 'That room is not in this hub');
@@ -328,9 +319,7 @@ export function createVenuesService<Q = unknown, R extends { id: string } = { id
       const from = parseRangeBound(fromRaw, hub.timezone, 'from', 'from');
       const to = parseRangeBound(toRaw, hub.timezone, 'to', 'to');
       if (to <= from) throw invalid('to must be after from', [{ path: 'querystring.to', message: 'not after from' }]);
-      if (to.getTime() - from.getTime() > MAX_AVAILABILITY_DAYS * 24 * 60 * MINUTE) {
-        throw invalid(`Ask for at most ${MAX_AVAILABILITY_DAYS} days at a time`, [{ path: 'querystring.to', message: 'range too long' }]);
-      }
+      capRange(from, to, MAX_AVAILABILITY_DAYS, 'querystring.to', 'availability request');
       const widen = room.bufferMinutes * MINUTE;
       const [bookings, closures] = await Promise.all([
         venues.blockingBookings(roomId, from, new Date(to.getTime() + widen)),
@@ -369,9 +358,7 @@ export function createVenuesService<Q = unknown, R extends { id: string } = { id
       const startsAt = parseHubTime(q.startsAt, zone, 'startsAt');
       const endsAt = parseHubTime(q.endsAt, zone, 'endsAt');
       if (endsAt <= startsAt) throw invalid('endsAt must be after startsAt', [{ path: 'querystring.endsAt', message: 'not after startsAt' }]);
-      if (endsAt.getTime() - startsAt.getTime() > 7 * 24 * 60 * MINUTE) {
-        throw invalid('Search a window of at most 7 days', [{ path: 'querystring.endsAt', message: 'window too long' }]);
-      }
+      capRange(startsAt, endsAt, LIMITS.searchDays, 'querystring.endsAt', 'search window');
       // Only what could be booked: never in the past, and inside each hub's notice (staff of the
       // hub excepted) and advance limits.
       const now = deps.clock.now();
