@@ -17,6 +17,7 @@ import { paymentsRoutes } from './modules/payments/payments.routes';
 import { stripeWebhookRoutes } from './modules/payments/payments.webhooks';
 import { pricingRoutes } from './modules/pricing/pricing.routes';
 import { reportsRoutes } from './modules/reports/reports.routes';
+import { calendarFeedRoutes, rotaRoutes } from './modules/rota/rota.routes';
 import { venuesRoutes } from './modules/venues/venues.routes';
 
 /** Builds the HTTP app around a container. Never listens: server.ts does, tests use inject/supertest. */
@@ -68,6 +69,8 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(stripeWebhookRoutes, { payments: services.payments, constructEvent: container.stripeWebhook });
   await app.register(accessRoutes, { access: services.access });
   await app.register(doorDeviceRoutes, { access: services.access });
+  await app.register(rotaRoutes, { rota: services.rota });
+  await app.register(calendarFeedRoutes, { rota: services.rota });
   await app.register(smsWebhookRoutes, { access: services.access, authToken: config.sms.twilio?.authToken, publicUrl: config.publicUrl });
 
   await app.ready();

@@ -11,6 +11,7 @@ import { createOrganisationsRepository } from './modules/organisations/organisat
 import { createOrganisationsService } from './modules/organisations/organisations.service';
 import { createRecheckService } from './modules/organisations/recheck.service';
 import { createPayments } from './modules/payments/payments.module';
+import { createRota } from './modules/rota/rota.module';
 import { createPricingRepository } from './modules/pricing/pricing.repository';
 import { createPricingService } from './modules/pricing/pricing.service';
 import { createReportsRepository } from './modules/reports/reports.repository';
@@ -47,6 +48,21 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     reports: createReportsRepository(db),
   };
   const selfEntry = createSelfEntry(config, { db, clock, logger, bookings: repos.bookings, venues: repos.venues }, overrides.selfEntry);
+  const access = selfEntry.services.access;
+  const rota = createRota(config, {
+    db,
+    clock,
+    logger,
+    venues: repos.venues,
+    enqueue: (msg, tx) => selfEntry.services.outbox.enqueue(msg, tx),
+    codes: { issue: (input) => access.issueShiftCode(input), revoke: (id, reason) => access.revokeCodeById(id, reason), read: (id) => access.shiftCode(id) },
+    staffPhones: (hubId) => selfEntry.repos.outbox.staffPhones(hubId),
+  });
+  /** After a booking change commits: its door code, then the shifts it needs (triggers already queued them in its transaction). */
+  const bookingChanged = async (id: string) => {
+    await access.bookingChanged(id);
+    await rota.bookingChanged(id);
+  };
   const pricing = createPricingService({ pricing: repos.pricing, venues: repos.venues, organisations: repos.organisations, clock });
   const payments = createPayments(config, {
     db,
@@ -55,7 +71,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     bookings: repos.bookings,
     venues: repos.venues,
     organisations: repos.organisations,
-    bookingChanged: (id) => selfEntry.services.access.bookingChanged(id),
+    bookingChanged,
     alertStaff: (hubId, body, dedupeKey) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey),
   });
 
@@ -78,7 +94,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       venues: repos.venues,
       organisations: repos.organisations,
       clock,
-      access: selfEntry.services.access,
+      access: { bookingChanged },
       pricer: pricing.pricer,
       payments: payments.service.hooks,
       notify: (notice, tx) => selfEntry.services.outbox.enqueue(notice, tx),
@@ -94,6 +110,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       enqueue: (msg) => selfEntry.services.outbox.enqueue(msg),
     }),
     ...selfEntry.services,
+    rota: rota.services,
   };
 
   return {
@@ -101,7 +118,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     database,
     clock,
     logger,
-    repos: { ...repos, ...selfEntry.repos, payments: payments.repo },
+    repos: { ...repos, ...selfEntry.repos, payments: payments.repo, rota: rota.repo },
     /** Verifies a Stripe webhook's signature over its raw body; undefined without STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET. */
     stripeWebhook: payments.constructEvent,
     services,

@@ -3,6 +3,7 @@ import { ACCESS_JOBS } from '../modules/access/access.jobs';
 import { OUTBOX_JOBS } from '../modules/notifications/outbox.jobs';
 import { RECHECK_JOBS } from '../modules/organisations/recheck.service';
 import { PAYMENTS_JOBS } from '../modules/payments/payments.jobs';
+import { ROTA_JOBS } from '../modules/rota/rota.jobs';
 import { withJobLock } from './lock';
 
 /**
@@ -28,6 +29,8 @@ export const JOBS: Job[] = [
   ...RECHECK_JOBS,
   // Codes are issued before the outbox is sent, so `--once` issues and texts in one run.
   ...ACCESS_JOBS,
+  // Shifts follow bookings (and completed bookings) before shift codes and texts are queued.
+  ...ROTA_JOBS,
   ...OUTBOX_JOBS,
 ];
 

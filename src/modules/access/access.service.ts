@@ -604,6 +604,14 @@ export function createAccessService(deps: {
     /** The rota's other half: a dropped shift's code stops working. */
     revokeCodeById: (codeId: string, reason: string) => endCode(codeId, 'revoked', { revokeReason: reason }),
 
+    /** The rota's read of a shift code it issued: its window and state, and the code itself inside the window while active. */
+    async shiftCode(codeId: string) {
+      const c = await access.getCode(codeId);
+      if (!c || c.kind !== 'shift') return undefined;
+      const live = c.status === 'active' && isCodeValidAt(c, clock.now());
+      return { id: c.id, status: c.status, validFrom: c.validFrom, validUntil: c.validUntil, sentAt: c.sentAt, code: live ? cipher.decrypt(c.codeCipher) : undefined };
+    },
+
     /**
      * An inbound text. "CODE" from the phone a live code was sent to gets it again (through the
      * outbox); anything else gets a short help reply. Returns what was queued.
