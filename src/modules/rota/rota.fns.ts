@@ -25,7 +25,7 @@ export interface NeededShift {
   role: ShiftRole;
   startsAt: Date;
   endsAt: Date;
-  /** The bookings it covers, sorted. */
+  /** The bookings it covers (every booking of its chain), sorted. */
   bookingIds: string[];
 }
 
@@ -62,7 +62,7 @@ const overlaps = (a: Interval, b: Interval) => a.start < b.end && b.start < a.en
 /**
  * The shifts a hub needs for these bookings. Each booking is widened by coverBeforeMinutes and
  * coverAfterMinutes; overlapping or touching ones form a chain. The parts of a chain outside
- * staffed hours need a volunteer: with coverRole `caretaker`, one caretaker shift for each such
+ * staffed hours need a volunteer, and each shift lists every booking of its chain: with coverRole `caretaker`, one caretaker shift for each such
  * part; with `opener_closer`, an opener from the chain's start until its first booking begins
  * (when nobody is on site then) and a closer from its last booking's end to the chain's end
  * (likewise). A chain wholly inside staffed hours needs none.
@@ -70,24 +70,24 @@ const overlaps = (a: Interval, b: Interval) => a.start < b.end && b.start < a.en
 export function neededShifts(input: CoverInput): NeededShift[] {
   if (!input.staffedHours) return [];
   const out: NeededShift[] = [];
-  const ids = (c: Cluster, part: Interval) => c.bookings.filter((b) => overlaps(b, part)).map((b) => b.id).sort();
   for (const c of coverClusters(input.bookings, input.rules)) {
+    const bookingIds = c.bookings.map((b) => b.id).sort();
     const staffed = openingIntervals(input.staffedHours, input.zone, new Date(c.start), new Date(c.end));
     const uncovered = subtractIntervals([{ start: c.start, end: c.end }], staffed);
     if (!uncovered.length) continue;
     if (input.rules.coverRole === 'caretaker') {
-      for (const u of uncovered) out.push({ role: 'caretaker', startsAt: new Date(u.start), endsAt: new Date(u.end), bookingIds: ids(c, u) });
+      for (const u of uncovered) out.push({ role: 'caretaker', startsAt: new Date(u.start), endsAt: new Date(u.end), bookingIds });
       continue;
     }
     const first = uncovered[0];
     const last = uncovered[uncovered.length - 1];
     if (first.start === c.start) {
       const part = { start: c.start, end: Math.min(first.end, c.start + input.rules.coverBeforeMinutes * MINUTE) };
-      out.push({ role: 'opener', startsAt: new Date(part.start), endsAt: new Date(part.end), bookingIds: ids(c, part) });
+      out.push({ role: 'opener', startsAt: new Date(part.start), endsAt: new Date(part.end), bookingIds });
     }
     if (last.end === c.end) {
       const part = { start: Math.max(last.start, c.end - input.rules.coverAfterMinutes * MINUTE), end: c.end };
-      out.push({ role: 'closer', startsAt: new Date(part.start), endsAt: new Date(part.end), bookingIds: ids(c, part) });
+      out.push({ role: 'closer', startsAt: new Date(part.start), endsAt: new Date(part.end), bookingIds });
     }
   }
   return out.sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || a.role.localeCompare(b.role));
@@ -113,10 +113,10 @@ export interface Reconciliation {
 const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
 
 /**
- * How existing generated shifts follow what is needed: each needed shift takes over the existing
- * one of its role that shares a booking or overlaps it (the fullest first), which is stretched or
- * shrunk to fit; needed shifts left over are created (a split), existing ones left over are
- * cancelled (a merge, or cover no longer needed).
+ * How existing generated shifts follow what is needed: each needed shift takes over an existing
+ * one of its role that covers a booking of its chain or overlaps it (the fullest first), which is
+ * stretched or shrunk to fit; needed shifts left over are
+ * created (a split), existing ones left over are cancelled (a merge, or cover no longer needed).
  */
 export function reconcileShifts(existing: ExistingGenerated[], needed: NeededShift[]): Reconciliation {
   const used = new Set<string>();

@@ -12,7 +12,8 @@ const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const LIVE = ['confirmed', 'waitlisted'] as const;
 
 /** Places taken on a shift, counted in SQL. */
-const filledOf = sql<number>`(SELECT count(*)::int FROM ${shiftSignups} s WHERE s.shift_id = ${shifts.id} AND s.status = 'confirmed')`;
+// Qualified by hand: drizzle leaves a single-table select's columns unqualified, and inside the subquery a bare "id" would be the signup's.
+const filledOf = sql<number>`(SELECT count(*)::int FROM ${shiftSignups} s WHERE s.shift_id = "shifts"."id" AND s.status = 'confirmed')`;
 
 export interface ShiftFilter {
   hubId: string;
@@ -173,9 +174,9 @@ export function createRotaRepository(db: DbOrTx) {
           trainedRoles: volunteerProfiles.trainedRoles,
           notes: volunteerProfiles.notes,
           noShowsClearedAt: volunteerProfiles.noShowsClearedAt,
-          upcoming: sql<number>`(SELECT count(*)::int FROM ${shiftSignups} s JOIN ${shifts} sh ON sh.id = s.shift_id WHERE s.user_id = ${users.id} AND sh.hub_id = ${hubId} AND s.status = 'confirmed' AND sh.state = 'active' AND sh.ends_at > ${ts(now)})`,
-          attendedMinutes: sql<number>`(SELECT coalesce(sum(s.attended_minutes), 0)::int FROM ${shiftSignups} s JOIN ${shifts} sh ON sh.id = s.shift_id WHERE s.user_id = ${users.id} AND sh.hub_id = ${hubId} AND s.attendance = 'attended')`,
-          noShows: sql<number>`(SELECT count(*)::int FROM ${shiftSignups} s JOIN ${shifts} sh ON sh.id = s.shift_id WHERE s.user_id = ${users.id} AND sh.hub_id = ${hubId} AND s.attendance = 'no_show' AND (${volunteerProfiles.noShowsClearedAt} IS NULL OR s.attendance_at > ${volunteerProfiles.noShowsClearedAt}))`,
+          upcoming: sql<number>`(SELECT count(*)::int FROM ${shiftSignups} s JOIN ${shifts} sh ON sh.id = s.shift_id WHERE s.user_id = "users"."id" AND sh.hub_id = ${hubId} AND s.status = 'confirmed' AND sh.state = 'active' AND sh.ends_at > ${ts(now)})`,
+          attendedMinutes: sql<number>`(SELECT coalesce(sum(s.attended_minutes), 0)::int FROM ${shiftSignups} s JOIN ${shifts} sh ON sh.id = s.shift_id WHERE s.user_id = "users"."id" AND sh.hub_id = ${hubId} AND s.attendance = 'attended')`,
+          noShows: sql<number>`(SELECT count(*)::int FROM ${shiftSignups} s JOIN ${shifts} sh ON sh.id = s.shift_id WHERE s.user_id = "users"."id" AND sh.hub_id = ${hubId} AND s.attendance = 'no_show' AND ("volunteer_profiles"."no_shows_cleared_at" IS NULL OR s.attendance_at > "volunteer_profiles"."no_shows_cleared_at"))`,
         })
         .from(hubMembers)
         .innerJoin(users, eq(users.id, hubMembers.userId))
@@ -196,7 +197,7 @@ export function createRotaRepository(db: DbOrTx) {
             eq(hubMembers.role, 'volunteer'),
             sql`${users.phone} IS NOT NULL`,
             trainedOnly ? sql`${role}::shift_role = ANY(${volunteerProfiles.trainedRoles})` : undefined,
-            sql`NOT EXISTS (SELECT 1 FROM ${shiftSignups} s WHERE s.shift_id = ${shiftId} AND s.user_id = ${users.id} AND s.status IN ('confirmed', 'waitlisted'))`,
+            sql`NOT EXISTS (SELECT 1 FROM ${shiftSignups} s WHERE s.shift_id = ${shiftId} AND s.user_id = "users"."id" AND s.status IN ('confirmed', 'waitlisted'))`,
           ),
         )
         .limit(200),
