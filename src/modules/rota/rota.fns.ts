@@ -180,8 +180,12 @@ export type ShiftStatus = 'open' | 'full' | 'cancelled';
 export const shiftStatus = (s: { state: 'active' | 'cancelled'; volunteersNeeded: number }, filled: number): ShiftStatus =>
   s.state === 'cancelled' ? 'cancelled' : filled >= s.volunteersNeeded ? 'full' : 'open';
 
-/** The calendar feed's SEQUENCE for a row last changed at `updatedAt`: whole seconds since 2025, rising with every change. */
-export const sequenceOf = (...changedAt: Date[]) => Math.max(0, Math.floor((Math.max(...changedAt.map((d) => d.getTime())) - Date.UTC(2025, 0, 1)) / 1000));
+/**
+ * The calendar feed's SEQUENCE for an event made of rows last changed at `changedAt`: the sum of
+ * their whole seconds since 2025, so it rises whenever any of them changes (the rota bumps its own
+ * rows' updated_at by at least a second on every change).
+ */
+export const sequenceOf = (...changedAt: Date[]) => changedAt.reduce((sum, d) => sum + Math.max(0, Math.floor((d.getTime() - Date.UTC(2025, 0, 1)) / 1000)), 0);
 
 /** Minutes of [startsAt, endsAt). */
 export const minutesOf = (s: { startsAt: Date; endsAt: Date }) => Math.round((s.endsAt.getTime() - s.startsAt.getTime()) / MINUTE);

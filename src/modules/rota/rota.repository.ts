@@ -1,4 +1,5 @@
 import { and, asc, count, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../db/client';
 import { keysetAfter, exactTimestamp, type PageArgs } from '../../db/keyset';
 import { bookings, calendarTokens, hubMembers, hubs, organisationMembers, rooms, rotaPending, shiftSeries, shiftSignups, shifts, users, volunteerProfiles } from '../../db/schema';
@@ -10,6 +11,8 @@ export type ProfileRow = typeof volunteerProfiles.$inferSelect;
 
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const LIVE = ['confirmed', 'waitlisted'] as const;
+/** now(), but at least a second after the row's last change: the calendar's SEQUENCE (whole seconds) rises on every change. */
+const risingNow = (col: PgColumn) => sql`greatest(now(), ${col} + interval '1 second')`;
 
 /** Places taken on a shift, counted in SQL. */
 // Qualified by hand: drizzle leaves a single-table select's columns unqualified, and inside the subquery a bare "id" would be the signup's.
@@ -44,7 +47,7 @@ export function createRotaRepository(db: DbOrTx) {
     async updateShift(id: string, values: Partial<typeof shifts.$inferInsert>, tx: DbOrTx = db): Promise<ShiftRow> {
       const [row] = await tx
         .update(shifts)
-        .set({ ...values, sequence: sql`${shifts.sequence} + 1`, updatedAt: sql`now()` })
+        .set({ ...values, sequence: sql`${shifts.sequence} + 1`, updatedAt: risingNow(shifts.updatedAt) })
         .where(eq(shifts.id, id))
         .returning();
       return row;
@@ -97,7 +100,7 @@ export function createRotaRepository(db: DbOrTx) {
     async updatePlace(id: string, values: Partial<typeof shiftSignups.$inferInsert>, tx: DbOrTx = db): Promise<SignupRow> {
       const [row] = await tx
         .update(shiftSignups)
-        .set({ ...values, updatedAt: sql`now()` })
+        .set({ ...values, updatedAt: risingNow(shiftSignups.updatedAt) })
         .where(eq(shiftSignups.id, id))
         .returning();
       return row;
