@@ -28,6 +28,7 @@ import { loadConfig } from '../src/config/env';
 import { createContainer } from '../src/container';
 import { openDatabase } from '../src/db/client';
 import { BOOKING_SLOTS, ZONE, seedNetwork } from './bench/seed';
+import { measureRegeneration, prepareRota, type RegenResult } from './bench/rota';
 import { type LoadResult, type Plan, bindArgs, describePlan, pgLoad, recordPool, replay, toPlan } from './bench/pg-baseline';
 
 const env = process.env;
@@ -49,6 +50,10 @@ const KEEP_DB = env.BENCH_KEEP_DB === '1';
 const REPORT_CONNECTIONS = num('BENCH_REPORT_CONNECTIONS', 4);
 const SCENARIOS = new Set((env.BENCH_SCENARIOS || 'availability,search,booking,report').split(',').map((x) => x.trim()));
 const BENCH_DB = 'hubkey_bench';
+/** The small network the rota's regeneration is compared on (same rooms, 10 k bookings). */
+const SMALL_DB = 'hubkey_bench_small';
+const SMALL_BOOKINGS = 10_000;
+const REGEN_RUNS = num('BENCH_REGEN_RUNS', 100);
 /** Days ahead over which new bookings are spread (hubs take bookings up to 365 days ahead). */
 const SLOT_DAYS = 360;
 /** A hard stop, so the run always ends. */
@@ -73,22 +78,22 @@ const ratio = (a: number, b: number) => {
   return `${r >= 100 ? r.toFixed(0) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
 };
 
-function benchUrls() {
+function benchUrls(name = BENCH_DB) {
   const base = env.BENCH_DATABASE_URL || env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
   const bench = new URL(base);
-  bench.pathname = `/${BENCH_DB}`;
+  bench.pathname = `/${name}`;
   const admin = new URL(base);
-  // Never connect to the database we are about to drop.
-  if (admin.pathname.replace(/^\//, '') === BENCH_DB || admin.pathname === '/' || admin.pathname === '') admin.pathname = '/postgres';
-  return { admin: admin.toString(), bench: bench.toString(), shown: `${bench.host}/${BENCH_DB}` };
+  // Never connect to a database we are about to drop.
+  if ([BENCH_DB, SMALL_DB].includes(admin.pathname.replace(/^\//, '')) || admin.pathname === '/' || admin.pathname === '') admin.pathname = '/postgres';
+  return { admin: admin.toString(), bench: bench.toString(), shown: `${bench.host}/${name}` };
 }
 
-async function recreateDatabase(adminUrl: string, drop: boolean) {
+async function recreateDatabase(adminUrl: string, drop: boolean, name = BENCH_DB) {
   const c = new Client({ connectionString: adminUrl });
   await c.connect();
   try {
-    await c.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    if (!drop) await c.query(`CREATE DATABASE ${BENCH_DB}`);
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (!drop) await c.query(`CREATE DATABASE ${name}`);
   } finally {
     await c.end();
   }
@@ -211,6 +216,8 @@ async function main() {
     const reportFrom = addDays(today, -182);
     const reportTo = addDays(today, 182);
     const hubIds = (await pool.query<{ id: string }>('SELECT id FROM hubs ORDER BY name')).rows.map((h) => h.id);
+    const rota = await prepareRota(pool, container, log);
+    const rotaToken = app.jwt.sign({ sub: rota.staffUserId });
     const rooms = (await pool.query<{ id: string; hubId: string; capacity: number; bufferMinutes: number }>(
       `SELECT id, hub_id AS "hubId", capacity, buffer_minutes AS "bufferMinutes" FROM rooms ORDER BY id`,
     )).rows;
@@ -225,6 +232,8 @@ async function main() {
         seedDays: seed.seedDays,
         slotDays: SLOT_DAYS,
         apiSlot: BOOKING_SLOTS.api,
+        rotaHubs: rota.hubIds,
+        rotaToken,
         searchHours: SEARCH_HOURS,
         searchCapacities: SEARCH_CAPACITIES,
         searchFeatures: SEARCH_FEATURES,
@@ -321,7 +330,15 @@ async function main() {
     // HTTP side a random hub's; the seeded hubs are alike), and the network's year.
     const hubReportPlan = await record('hub report (a year)', {}, () => app.inject({ method: 'GET', url: `/hubs/${hubIds[1]}/reports/usage?from=${reportFrom}&to=${reportTo}`, headers: asAdmin }), 200);
     const networkReportPlan = await record('network report (a year)', {}, () => app.inject({ method: 'GET', url: `/reports/usage?from=${reportFrom}&to=${reportTo}`, headers: asAdmin }), 200);
+    // Months from today inside the seeded bookings (the shifts lie where the bookings are).
+    const shiftsParams = (hub = pick(rota.hubIds), day = addDays(today, int(Math.max(1, Math.floor(seed.seedDays / 2) - 31)))) => ({ hub, from: local(day, '00:00'), to: local(addDays(day, 30), '00:00') });
+    const shiftsPlan = await (async () => {
+      const day = addDays(today, 1);
+      const p = shiftsParams(rota.hubIds[0], day);
+      return record('shifts', p, () => app.inject({ method: 'GET', url: `/hubs/${p.hub}/shifts?from=${day}T00:00&to=${addDays(day, 30)}T00:00&limit=200`, headers: { authorization: `Bearer ${rotaToken}` } }), 200);
+    })();
     // Each plan replays once cleanly before the clock starts.
+    await replay(pool, shiftsPlan, shiftsParams());
     await replay(pool, availPlan, availParams());
     for (const plan of searchPlans) await replay(pool, plan, searchOp().params);
     await replay(pool, bookingPlan, bookingParams());
@@ -385,6 +402,16 @@ async function main() {
       const netPg = await pgRun('network report', () => replay(pool, networkReportPlan, {}), REPORT_CONNECTIONS);
       rows.push({ name: `Network report (a year, ${seed.hubs} hubs, ${REPORT_CONNECTIONS} conn.)`, api: netApi, pg: netPg, note: '' });
     }
+
+    const shiftsApi = await httpRun('shifts', appUrl, 'shifts.cjs');
+    const shiftsPg = await pgRun('shifts', () => replay(pool, shiftsPlan, shiftsParams()));
+    rows.push({ name: "A hub's shifts for a month", api: shiftsApi, pg: shiftsPg, note: '' });
+
+    // ---- The rota following one booking change, on this network and on one of 10 k bookings ----
+    log('\nRegenerating generated shifts after one booking change:');
+    const regenLarge = await measureRegeneration(pool, container, rota.hubIds, REGEN_RUNS);
+    const regenSmall = await smallNetworkRegeneration(config);
+    for (const r of [regenSmall, regenLarge]) log(`  ${r.bookings.toLocaleString('en-GB')} bookings: p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, mean ${fmt(r.mean, 1)} ms over ${r.runs} changes (${r.changesPerRun.toFixed(2)} shifts changed each)`);
 
     // ---- Query plans ----
     const explain = async (plan: Plan, test: (text: string) => boolean, params: Record<string, unknown>) => {
@@ -474,11 +501,34 @@ async function main() {
           `${(r.pg.elu * 100).toFixed(0)}% under pg-only (${((r.pg.elu * 1000) / r.pg.rps).toFixed(2)} ms per op)${r.note ? `; ${r.note}` : ''}.`,
       );
     }
+    log('');
+    log(`Rota: regenerating a hub's generated shifts after one booking change (moved 30 minutes, then back), ${regenLarge.runs} changes each:\n`);
+    log('| Bookings in the network | p50 ms | p99 ms | mean ms | shifts changed per change |');
+    log('| ---: | ---: | ---: | ---: | ---: |');
+    for (const r of [regenSmall, regenLarge]) log(`| ${r.bookings.toLocaleString('en-GB')} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.mean, 1)} | ${r.changesPerRun.toFixed(2)} |`);
+    log(`\nNew staffed hours at ${rota.hubIds.length} hubs (their whole calendars) made ${rota.shifts.toLocaleString('en-GB')} shifts in ${rota.wholeCalendarSeconds.toFixed(1)} s.`);
     log('---- end ----');
   } finally {
     await closeAll().catch((err) => console.error('bench: closing failed', err));
     rmSync(dataFile, { force: true });
     if (!KEEP_DB) await recreateDatabase(urls.admin, true).catch((err) => console.error(`bench: could not drop ${BENCH_DB}`, err));
+  }
+}
+
+/** The same regeneration measurement on a network of the same rooms with 10 k bookings, in a database of its own. */
+async function smallNetworkRegeneration(base: ReturnType<typeof loadConfig>): Promise<RegenResult> {
+  const urls = benchUrls(SMALL_DB);
+  await recreateDatabase(urls.admin, false, SMALL_DB);
+  const database = await openDatabase({ url: urls.bench, poolMax: 5 });
+  try {
+    await database.migrate();
+    await seedNetwork(database.pool!, { rooms: ROOMS, bookings: SMALL_BOOKINGS, today: DateTime.now().setZone(ZONE).toISODate()!, log: () => undefined });
+    const container = await createContainer({ ...base, database: { ...base.database, url: urls.bench } }, { database });
+    const rota = await prepareRota(database.pool!, container, (s) => log(`  (10 k network) ${s}`));
+    return await measureRegeneration(database.pool!, container, rota.hubIds, REGEN_RUNS);
+  } finally {
+    await database.close();
+    await recreateDatabase(urls.admin, true, SMALL_DB).catch((err) => console.error(`bench: could not drop ${SMALL_DB}`, err));
   }
 }
 

@@ -9,8 +9,12 @@ export type ShiftRow = typeof shifts.$inferSelect;
 export type SignupRow = typeof shiftSignups.$inferSelect;
 export type ProfileRow = typeof volunteerProfiles.$inferSelect;
 
+/** Longer than any booking (rooms allow at most 7 days) plus its cover margins. */
+const LOOKBACK_MS = 8 * 24 * 3_600_000;
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const LIVE = ['confirmed', 'waitlisted'] as const;
+/** Ids as one array parameter (one statement shape whatever the count), e.g. a page of shifts' ids. */
+const uuidArray = (ids: string[]) => sql`${`{${ids.join(',')}}`}::uuid[]`;
 /** now(), but at least a second after the row's last change: the calendar's SEQUENCE (whole seconds) rises on every change. */
 const risingNow = (col: PgColumn) => sql`greatest(now(), ${col} + interval '1 second')`;
 
@@ -83,7 +87,7 @@ export function createRotaRepository(db: DbOrTx) {
             .select({ signup: shiftSignups, name: users.name, phone: users.phone })
             .from(shiftSignups)
             .innerJoin(users, eq(users.id, shiftSignups.userId))
-            .where(and(inArray(shiftSignups.shiftId, shiftIds), inArray(shiftSignups.status, [...LIVE])))
+            .where(and(sql`${shiftSignups.shiftId} = ANY(${uuidArray(shiftIds)})`, inArray(shiftSignups.status, [...LIVE])))
             .orderBy(asc(shiftSignups.createdAt), asc(shiftSignups.id))
         : Promise.resolve([]),
     async livePlace(shiftId: string, userId: string, tx: DbOrTx = db): Promise<SignupRow | undefined> {
@@ -231,15 +235,24 @@ export function createRotaRepository(db: DbOrTx) {
       return b?.hubId;
     },
     pendingHubs: async (limit: number) => (await db.selectDistinct({ hubId: rotaPending.hubId }).from(rotaPending).limit(limit)).map((r) => r.hubId),
-    /** Active generated shifts overlapping [from, to]. */
+    /** Active generated shifts overlapping [from, to] (bounded: the rota keeps them only a few years ahead). */
     generatedIn: (hubId: string, from: Date, to: Date, tx: DbOrTx) =>
       tx
         .select({ shift: shifts, filled: filledOf })
         .from(shifts)
-        .where(and(eq(shifts.hubId, hubId), eq(shifts.source, 'booking'), eq(shifts.state, 'active'), lte(shifts.startsAt, to), gte(shifts.endsAt, from)))
-        .orderBy(asc(shifts.startsAt))
-        .limit(10_000),
-    /** Confirmed and completed bookings whose widened time touches [from, to]. */
+        .where(
+          and(
+            eq(shifts.hubId, hubId),
+            eq(shifts.source, 'booking'),
+            eq(shifts.state, 'active'),
+            lte(shifts.startsAt, to),
+            gte(shifts.endsAt, from),
+            // A lower bound on the start keeps the index scan local; a longer chain is reached through its bookings in later rounds.
+            gte(shifts.startsAt, new Date(from.getTime() - LOOKBACK_MS)),
+          ),
+        )
+        .orderBy(asc(shifts.startsAt)),
+    /** Confirmed and completed bookings whose widened time touches [from, to] (bounded by how far ahead a hub takes bookings). */
     coverBookingsIn: (hubId: string, from: Date, to: Date, before: number, after: number, tx: DbOrTx) =>
       tx
         .select({ id: bookings.id, startsAt: bookings.startsAt, endsAt: bookings.endsAt })
@@ -249,11 +262,12 @@ export function createRotaRepository(db: DbOrTx) {
             eq(bookings.hubId, hubId),
             inArray(bookings.status, ['confirmed', 'completed']),
             sql`${bookings.startsAt} <= ${ts(to)} + make_interval(mins => ${before})`,
+            // No booking is longer than a room allows (at most 7 days): the index scan stays local.
+            gte(bookings.startsAt, new Date(from.getTime() - LOOKBACK_MS)),
             sql`${bookings.endsAt} >= ${ts(from)} - make_interval(mins => ${after})`,
           ),
         )
-        .orderBy(asc(bookings.startsAt))
-        .limit(10_000),
+        .orderBy(asc(bookings.startsAt)),
     /** Bookings of the hub in [from, to) that need cover, with whether a full generated shift covers them. */
     bookingsOn: (hubId: string, from: Date, to: Date) =>
       db
