@@ -71,6 +71,18 @@ describe('door codes for places', () => {
   });
 });
 
+describe('issuing a code once', () => {
+  it('the request that took a place and the job racing to issue its code issue one code', async () => {
+    const s = await createShift(t, w.staff, w.hub.id, { role: 'welcome', startsAt: '2026-03-09T18:00:00', endsAt: '2026-03-09T19:00:00' });
+    const place = await t.http.post(`/shifts/${s.body.id}/signup`).set(w.cat.auth).expect(201);
+    t.clock.set('2026-03-08T19:00:00Z');
+    const notices = t.container.services.rota.notices;
+    await Promise.all([notices.placeTaken(place.body.id), notices.issueDueCodes(), notices.placeTaken(place.body.id)]);
+    const rows = await t.container.database.db.select().from(accessCodes).where(eq(accessCodes.shiftRef, s.body.id));
+    expect(rows).toHaveLength(1);
+  });
+});
+
 describe('texts', () => {
   it('one reminder per place, reminderLeadMinutes before the shift', async () => {
     const s = await createShift(t, w.staff, w.hub.id, { role: 'events', startsAt: '2026-03-05T18:00:00', endsAt: '2026-03-05T20:00:00' });

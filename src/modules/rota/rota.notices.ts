@@ -18,6 +18,7 @@ export function createRotaNotices(deps: { rota: RotaRepository; clock: Clock; en
 
   async function issue(row: Awaited<ReturnType<RotaRepository['dueCodes']>>[number]): Promise<boolean> {
     if (!codes) return false;
+    if (!(await rota.claimCode(row.signup.id))) return false;
     try {
       const c = await codes.issue({ hubId: row.shift.hubId, userId: row.signup.userId, shiftRef: row.shift.id, startsAt: row.shift.startsAt, endsAt: row.shift.endsAt, phone: row.phone });
       await rota.updatePlace(row.signup.id, { accessCodeId: c.id, codeState: 'issued' });
@@ -27,6 +28,7 @@ export function createRotaNotices(deps: { rota: RotaRepository; clock: Clock; en
         await rota.updatePlace(row.signup.id, { codeState: 'no_doors' });
         return false;
       }
+      await rota.updatePlace(row.signup.id, { codeState: null });
       deps.logger.warn({ err, signupId: row.signup.id }, 'rota: shift code not issued; will retry');
       return false;
     }

@@ -298,7 +298,7 @@ export function createRotaRepository(db: DbOrTx) {
         .where(
           and(
             eq(shiftSignups.status, 'confirmed'),
-            isNull(shiftSignups.codeState),
+            or(isNull(shiftSignups.codeState), and(eq(shiftSignups.codeState, 'issuing'), sql`${shiftSignups.updatedAt} < now() - interval '5 minutes'`)),
             eq(shifts.state, 'active'),
             gt(shifts.endsAt, now),
             sql`${shifts.startsAt} - make_interval(mins => coalesce((${hubs.settings} ->> 'codeLeadMinutes')::int, 1440)) <= ${ts(now)}`,
@@ -306,6 +306,23 @@ export function createRotaRepository(db: DbOrTx) {
         )
         .orderBy(asc(shifts.startsAt))
         .limit(limit),
+    /**
+     * Claims a place's code for issuing: only one caller (the request that took the place, or the
+     * job) wins; a claim left by a process that died is taken again after five minutes.
+     */
+    async claimCode(placeId: string): Promise<boolean> {
+      const rows = await db
+        .update(shiftSignups)
+        .set({ codeState: 'issuing', updatedAt: risingNow(shiftSignups.updatedAt) })
+        .where(
+          and(
+            eq(shiftSignups.id, placeId),
+            or(isNull(shiftSignups.codeState), and(eq(shiftSignups.codeState, 'issuing'), sql`${shiftSignups.updatedAt} < now() - interval '5 minutes'`)),
+          ),
+        )
+        .returning({ id: shiftSignups.id });
+      return rows.length === 1;
+    },
     staleCodes: (limit: number) =>
       db
         .select({ signup: shiftSignups, shiftState: shifts.state })
