@@ -262,7 +262,10 @@ async function main() {
       return plan;
     };
     // Rooms with a buffer, so the inputs (end, end + buffer) are distinct values in the recording.
-    const buffered = rooms.filter((r) => r.bufferMinutes > 0);
+    // And at a hub without staffed hours: a booking there queues no rota work, so the recorded booking
+    // statements replay the same on every room (the API's bookings at staffed hubs also follow their shifts).
+    const staffedHubs = new Set(rota.hubIds);
+    const buffered = rooms.filter((r) => r.bufferMinutes > 0 && !staffedHubs.has(r.hubId));
 
     const availParams = (r = pick(rooms), from = addDays(seed.seedFirstDay, int(seed.seedDays - 7))) => {
       const to = local(addDays(from, 7), '00:00');
