@@ -9,6 +9,8 @@ export type ShiftRow = typeof shifts.$inferSelect;
 export type SignupRow = typeof shiftSignups.$inferSelect;
 export type ProfileRow = typeof volunteerProfiles.$inferSelect;
 
+/** A place whose code nobody is issuing: none yet, or a claim left by a process that died five minutes ago. */
+const codeClaimable = or(isNull(shiftSignups.codeState), and(eq(shiftSignups.codeState, 'issuing'), sql`${shiftSignups.updatedAt} < now() - interval '5 minutes'`));
 /** Longer than any booking (rooms allow at most 7 days) plus its cover margins. */
 const LOOKBACK_MS = 8 * 24 * 3_600_000;
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
@@ -290,7 +292,7 @@ export function createRotaRepository(db: DbOrTx) {
     /** Confirmed places whose code is due (the shift's code window opens) and not issued yet. */
     dueCodes: (now: Date, limit: number) =>
       db
-        .select({ signup: shiftSignups, shift: shifts, phone: users.phone, codeLeadMinutes: sql<number>`(${hubs.settings} ->> 'codeLeadMinutes')::int` })
+        .select({ signup: shiftSignups, shift: shifts, phone: users.phone })
         .from(shiftSignups)
         .innerJoin(shifts, eq(shifts.id, shiftSignups.shiftId))
         .innerJoin(hubs, eq(hubs.id, shifts.hubId))
@@ -298,7 +300,7 @@ export function createRotaRepository(db: DbOrTx) {
         .where(
           and(
             eq(shiftSignups.status, 'confirmed'),
-            or(isNull(shiftSignups.codeState), and(eq(shiftSignups.codeState, 'issuing'), sql`${shiftSignups.updatedAt} < now() - interval '5 minutes'`)),
+            codeClaimable,
             eq(shifts.state, 'active'),
             gt(shifts.endsAt, now),
             sql`${shifts.startsAt} - make_interval(mins => coalesce((${hubs.settings} ->> 'codeLeadMinutes')::int, 1440)) <= ${ts(now)}`,
@@ -317,7 +319,7 @@ export function createRotaRepository(db: DbOrTx) {
         .where(
           and(
             eq(shiftSignups.id, placeId),
-            or(isNull(shiftSignups.codeState), and(eq(shiftSignups.codeState, 'issuing'), sql`${shiftSignups.updatedAt} < now() - interval '5 minutes'`)),
+            codeClaimable,
           ),
         )
         .returning({ id: shiftSignups.id });
