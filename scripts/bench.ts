@@ -1,6 +1,7 @@
 /**
  * npm run bench: seeds a large network on PostgreSQL and measures room availability, network
- * search and booking creation under concurrent load, next to two baselines from the same run:
+ * search, booking creation and a hub's month of shifts under concurrent load, and how long the
+ * rota takes to follow one booking change, next to two baselines from the same run:
  * a bare Fastify route, and the same SQL sent straight through pg. See docs/performance.md.
  *
  * Environment (all optional):
@@ -13,6 +14,8 @@
  *   BENCH_REPORT_CONNECTIONS (4) concurrent connections for the report scenarios (each request reads a year)
  *   BENCH_SCENARIOS     comma-separated subset of availability,search,booking,report (default: all)
  *   BENCH_KEEP_DB=1     leave hubkey_bench in place afterwards (it is dropped by default)
+ *   BENCH_REGEN_RUNS (100) booking changes timed for the rota's regeneration, on this network and on
+ *                       one of 10 k bookings (database hubkey_bench_small, always dropped)
  */
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
