@@ -203,7 +203,7 @@ export async function seedDemo(db: Db, opts: { today?: Date; seamDeviceId?: stri
     // opener and closer shifts; the demo volunteer has one of them, and hours from past shifts.
     const zone = riverside.timezone;
     const day0 = DateTime.fromJSDate(today, { zone }).startOf('day');
-    const at = (days: number, hhmm: string) => {
+    const localAt = (days: number, hhmm: string) => {
       const [h, m] = hhmm.split(':').map(Number);
       return day0.plus({ days }).set({ hour: h, minute: m }).toJSDate();
     };
@@ -226,9 +226,9 @@ export async function seedDemo(db: Db, opts: { today?: Date; seamDeviceId?: stri
           title: e.title,
           attendees: 8,
           contactPhone: e.org.contactPhone,
-          startsAt: at(e.days, e.from),
-          endsAt: at(e.days, e.to),
-          blockedUntil: new Date(at(e.days, e.to).getTime() + e.room.bufferMinutes * 60_000),
+          startsAt: localAt(e.days, e.from),
+          endsAt: localAt(e.days, e.to),
+          blockedUntil: new Date(localAt(e.days, e.to).getTime() + e.room.bufferMinutes * 60_000),
           status: 'confirmed' as const,
         })),
       )
@@ -250,10 +250,10 @@ export async function seedDemo(db: Db, opts: { today?: Date; seamDeviceId?: stri
     const past = await tx
       .insert(shifts)
       .values(
-        [21, 14, 7].map((ago) => ({ hubId: riverside.id, role: 'caretaker' as const, startsAt: at(-ago, '18:00'), endsAt: at(-ago, '21:30'), volunteersNeeded: 1, source: 'staff' as const, title: 'Evening caretaker', createdBy: u.staff.id })),
+        [21, 14, 7].map((ago) => ({ hubId: riverside.id, role: 'caretaker' as const, startsAt: localAt(-ago, '18:00'), endsAt: localAt(-ago, '21:30'), volunteersNeeded: 1, source: 'staff' as const, title: 'Evening caretaker', createdBy: u.staff.id })),
       )
       .returning();
-    await tx.insert(shifts).values({ hubId: riverside.id, role: 'welcome', startsAt: at(nextWeekday(6, 0), '10:00'), endsAt: at(nextWeekday(6, 0), '12:00'), volunteersNeeded: 2, source: 'staff', title: 'Saturday open morning', createdBy: u.staff.id });
+    await tx.insert(shifts).values({ hubId: riverside.id, role: 'welcome', startsAt: localAt(nextWeekday(6, 0), '10:00'), endsAt: localAt(nextWeekday(6, 0), '12:00'), volunteersNeeded: 2, source: 'staff', title: 'Saturday open morning', createdBy: u.staff.id });
     await tx.insert(volunteerProfiles).values({ hubId: riverside.id, userId: u.volunteer.id, trainedRoles: ['opener', 'closer', 'caretaker', 'welcome'], notes: 'Key holder' });
     const firstCloser = generated.find((g) => g.role === 'closer')!;
     await tx.insert(shiftSignups).values([
