@@ -1,6 +1,7 @@
 /**
  * npm run bench: seeds a large network on PostgreSQL and measures room availability, network
- * search and booking creation under concurrent load, next to two baselines from the same run:
+ * search, booking creation and a hub's month of shifts under concurrent load, and how long the
+ * rota takes to follow one booking change, next to two baselines from the same run:
  * a bare Fastify route, and the same SQL sent straight through pg. See docs/performance.md.
  *
  * Environment (all optional):
@@ -11,9 +12,11 @@
  *   BENCH_CONNECTIONS (20) concurrent HTTP connections, and concurrent pg loops for the baseline
  *   BENCH_POOL (20)     the app's (and the baseline's) pg pool size
  *   BENCH_REPORT_CONNECTIONS (4) concurrent connections for the report scenarios (each request reads a year)
- *   BENCH_SCENARIOS     comma-separated subset of availability,search,booking,report (default: all)
+ *   BENCH_SCENARIOS     comma-separated subset of availability,search,booking,report,rota (default: all)
  *   BENCH_KEEP_DB=1     leave hubkey_bench in place afterwards (it is dropped by default)
  *   BENCH_EMBEDDED_ONLY=1  only the embedded server's memory line (no PostgreSQL needed)
+ *   BENCH_REGEN_RUNS (100) booking changes timed for the rota's regeneration, on this network and on
+ *                       one of 10 k bookings (database hubkey_bench_small, always dropped)
  */
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
@@ -30,6 +33,7 @@ import { createContainer } from '../src/container';
 import { openDatabase } from '../src/db/client';
 import { describeEmbeddedMemory, measureEmbeddedMemory } from './bench/embedded-memory';
 import { BOOKING_SLOTS, ZONE, seedNetwork } from './bench/seed';
+import { measureRegeneration, prepareRota, type RegenResult } from './bench/rota';
 import { type LoadResult, type Plan, bindArgs, describePlan, pgLoad, recordPool, replay, toPlan } from './bench/pg-baseline';
 
 const env = process.env;
@@ -49,8 +53,12 @@ const CONNECTIONS = num('BENCH_CONNECTIONS', 20);
 const POOL = num('BENCH_POOL', 20);
 const KEEP_DB = env.BENCH_KEEP_DB === '1';
 const REPORT_CONNECTIONS = num('BENCH_REPORT_CONNECTIONS', 4);
-const SCENARIOS = new Set((env.BENCH_SCENARIOS || 'availability,search,booking,report').split(',').map((x) => x.trim()));
+const SCENARIOS = new Set((env.BENCH_SCENARIOS || 'availability,search,booking,report,rota').split(',').map((x) => x.trim()));
 const BENCH_DB = 'hubkey_bench';
+/** The small network the rota's regeneration is compared on (same rooms, 10 k bookings). */
+const SMALL_DB = 'hubkey_bench_small';
+const SMALL_BOOKINGS = 10_000;
+const REGEN_RUNS = num('BENCH_REGEN_RUNS', 100);
 /** Days ahead over which new bookings are spread (hubs take bookings up to 365 days ahead). */
 const SLOT_DAYS = 360;
 /** A hard stop, so the run always ends. */
@@ -75,22 +83,22 @@ const ratio = (a: number, b: number) => {
   return `${r >= 100 ? r.toFixed(0) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
 };
 
-function benchUrls() {
+function benchUrls(name = BENCH_DB) {
   const base = env.BENCH_DATABASE_URL || env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
   const bench = new URL(base);
-  bench.pathname = `/${BENCH_DB}`;
+  bench.pathname = `/${name}`;
   const admin = new URL(base);
-  // Never connect to the database we are about to drop.
-  if (admin.pathname.replace(/^\//, '') === BENCH_DB || admin.pathname === '/' || admin.pathname === '') admin.pathname = '/postgres';
-  return { admin: admin.toString(), bench: bench.toString(), shown: `${bench.host}/${BENCH_DB}` };
+  // Never connect to a database we are about to drop.
+  if ([BENCH_DB, SMALL_DB].includes(admin.pathname.replace(/^\//, '')) || admin.pathname === '/' || admin.pathname === '') admin.pathname = '/postgres';
+  return { admin: admin.toString(), bench: bench.toString(), shown: `${bench.host}/${name}` };
 }
 
-async function recreateDatabase(adminUrl: string, drop: boolean) {
+async function recreateDatabase(adminUrl: string, drop: boolean, name = BENCH_DB) {
   const c = new Client({ connectionString: adminUrl });
   await c.connect();
   try {
-    await c.query(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    if (!drop) await c.query(`CREATE DATABASE ${BENCH_DB}`);
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (!drop) await c.query(`CREATE DATABASE ${name}`);
   } finally {
     await c.end();
   }
@@ -217,6 +225,8 @@ async function main() {
     const reportFrom = addDays(today, -182);
     const reportTo = addDays(today, 182);
     const hubIds = (await pool.query<{ id: string }>('SELECT id FROM hubs ORDER BY name')).rows.map((h) => h.id);
+    const rota = await prepareRota(pool, container, log);
+    const rotaToken = app.jwt.sign({ sub: rota.staffUserId });
     const rooms = (await pool.query<{ id: string; hubId: string; capacity: number; bufferMinutes: number }>(
       `SELECT id, hub_id AS "hubId", capacity, buffer_minutes AS "bufferMinutes" FROM rooms ORDER BY id`,
     )).rows;
@@ -231,6 +241,8 @@ async function main() {
         seedDays: seed.seedDays,
         slotDays: SLOT_DAYS,
         apiSlot: BOOKING_SLOTS.api,
+        rotaHubs: rota.hubIds,
+        rotaToken,
         searchHours: SEARCH_HOURS,
         searchCapacities: SEARCH_CAPACITIES,
         searchFeatures: SEARCH_FEATURES,
@@ -259,7 +271,10 @@ async function main() {
       return plan;
     };
     // Rooms with a buffer, so the inputs (end, end + buffer) are distinct values in the recording.
-    const buffered = rooms.filter((r) => r.bufferMinutes > 0);
+    // And at a hub without staffed hours: a booking there queues no rota work, so the recorded booking
+    // statements replay the same on every room (the API's bookings at staffed hubs also follow their shifts).
+    const staffedHubs = new Set(rota.hubIds);
+    const buffered = rooms.filter((r) => r.bufferMinutes > 0 && !staffedHubs.has(r.hubId));
 
     const availParams = (r = pick(rooms), from = addDays(seed.seedFirstDay, int(seed.seedDays - 7))) => {
       const to = local(addDays(from, 7), '00:00');
@@ -327,7 +342,15 @@ async function main() {
     // HTTP side a random hub's; the seeded hubs are alike), and the network's year.
     const hubReportPlan = await record('hub report (a year)', {}, () => app.inject({ method: 'GET', url: `/hubs/${hubIds[1]}/reports/usage?from=${reportFrom}&to=${reportTo}`, headers: asAdmin }), 200);
     const networkReportPlan = await record('network report (a year)', {}, () => app.inject({ method: 'GET', url: `/reports/usage?from=${reportFrom}&to=${reportTo}`, headers: asAdmin }), 200);
+    // Months from today inside the seeded bookings (the shifts lie where the bookings are).
+    const shiftsParams = (hub = pick(rota.hubIds), day = addDays(today, int(Math.max(1, Math.floor(seed.seedDays / 2) - 31)))) => ({ hub, from: local(day, '00:00'), to: local(addDays(day, 30), '00:00') });
+    const shiftsPlan = await (async () => {
+      const day = addDays(today, 1);
+      const p = shiftsParams(rota.hubIds[0], day);
+      return record('shifts', p, () => app.inject({ method: 'GET', url: `/hubs/${p.hub}/shifts?from=${day}T00:00&to=${addDays(day, 30)}T00:00&limit=200`, headers: { authorization: `Bearer ${rotaToken}` } }), 200);
+    })();
     // Each plan replays once cleanly before the clock starts.
+    await replay(pool, shiftsPlan, shiftsParams());
     await replay(pool, availPlan, availParams());
     for (const plan of searchPlans) await replay(pool, plan, searchOp().params);
     await replay(pool, bookingPlan, bookingParams());
@@ -390,6 +413,20 @@ async function main() {
       const netApi = await httpRun('network report', appUrl, 'report-network.cjs', [0, 0], REPORT_CONNECTIONS);
       const netPg = await pgRun('network report', () => replay(pool, networkReportPlan, {}), REPORT_CONNECTIONS);
       rows.push({ name: `Network report (a year, ${seed.hubs} hubs, ${REPORT_CONNECTIONS} conn.)`, api: netApi, pg: netPg, note: '' });
+    }
+
+    let regen: { small: RegenResult; large: RegenResult } | undefined;
+    if (SCENARIOS.has('rota')) {
+      const shiftsApi = await httpRun('shifts', appUrl, 'shifts.cjs');
+      const shiftsPg = await pgRun('shifts', () => replay(pool, shiftsPlan, shiftsParams()));
+      rows.push({ name: "A hub's shifts for a month", api: shiftsApi, pg: shiftsPg, note: '' });
+
+      // The rota following one booking change, on this network and on one of 10 k bookings.
+      log('\nRegenerating generated shifts after one booking change:');
+      const large = await measureRegeneration(pool, container, rota.hubIds, REGEN_RUNS);
+      const small = await smallNetworkRegeneration(config);
+      for (const r of [small, large]) log(`  ${r.bookings.toLocaleString('en-GB')} bookings: p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, mean ${fmt(r.mean, 1)} ms over ${r.runs} changes (${r.changesPerRun.toFixed(2)} shifts changed each)`);
+      regen = { small, large };
     }
 
     // ---- Query plans ----
@@ -481,11 +518,36 @@ async function main() {
           `${(r.pg.elu * 100).toFixed(0)}% under pg-only (${((r.pg.elu * 1000) / r.pg.rps).toFixed(2)} ms per op)${r.note ? `; ${r.note}` : ''}.`,
       );
     }
+    if (regen) {
+      log('');
+      log(`Rota: regenerating a hub's generated shifts after one booking change (moved 30 minutes, then back), ${REGEN_RUNS} changes asked for on each network:\n`);
+      log('| Bookings in the network | p50 ms | p99 ms | mean ms | shifts changed per change |');
+      log('| ---: | ---: | ---: | ---: | ---: |');
+      for (const r of [regen.small, regen.large]) log(`| ${r.bookings.toLocaleString('en-GB')} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.mean, 1)} | ${r.changesPerRun.toFixed(2)} |`);
+    }
+    log(`\nNew staffed hours at ${rota.hubIds.length} hubs (their whole calendars) made ${rota.shifts.toLocaleString('en-GB')} shifts in ${rota.wholeCalendarSeconds.toFixed(1)} s.`);
     log('---- end ----');
   } finally {
     await closeAll().catch((err) => console.error('bench: closing failed', err));
     rmSync(dataFile, { force: true });
     if (!KEEP_DB) await recreateDatabase(urls.admin, true).catch((err) => console.error(`bench: could not drop ${BENCH_DB}`, err));
+  }
+}
+
+/** The same regeneration measurement on a network of the same rooms with 10 k bookings, in a database of its own. */
+async function smallNetworkRegeneration(base: ReturnType<typeof loadConfig>): Promise<RegenResult> {
+  const urls = benchUrls(SMALL_DB);
+  await recreateDatabase(urls.admin, false, SMALL_DB);
+  const database = await openDatabase({ url: urls.bench, poolMax: 5 });
+  try {
+    await database.migrate();
+    await seedNetwork(database.pool!, { rooms: ROOMS, bookings: SMALL_BOOKINGS, today: DateTime.now().setZone(ZONE).toISODate()!, log: () => undefined });
+    const container = await createContainer({ ...base, database: { ...base.database, url: urls.bench } }, { database });
+    const rota = await prepareRota(database.pool!, container, (s) => log(`  (10 k network) ${s}`));
+    return await measureRegeneration(database.pool!, container, rota.hubIds, REGEN_RUNS);
+  } finally {
+    await database.close();
+    await recreateDatabase(urls.admin, true, SMALL_DB).catch((err) => console.error(`bench: could not drop ${SMALL_DB}`, err));
   }
 }
 

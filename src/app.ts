@@ -20,6 +20,7 @@ import { paymentsRoutes } from './modules/payments/payments.routes';
 import { stripeWebhookRoutes } from './modules/payments/payments.webhooks';
 import { pricingRoutes } from './modules/pricing/pricing.routes';
 import { reportsRoutes } from './modules/reports/reports.routes';
+import { calendarFeedRoutes, rotaRoutes } from './modules/rota/rota.routes';
 import { venuesRoutes } from './modules/venues/venues.routes';
 
 /** Believe the nearest `hops` proxies (proxy-addr's hop count, as a function Fastify's types accept). */
@@ -78,6 +79,8 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(stripeWebhookRoutes, { events: services.paymentEvents, constructEvent: container.stripeWebhook });
   await app.register(accessRoutes, { doors: services.doors, bookingAccess: services.bookingAccess, codes: services.accessCodes, keypad: services.keypad });
   await app.register(doorDeviceRoutes, { keypad: services.keypad });
+  await app.register(rotaRoutes, { rota: services.rota });
+  await app.register(calendarFeedRoutes, { rota: services.rota });
   await app.register(smsWebhookRoutes, { inboundSms: services.inboundSms, deliveryReports: services.outbox, authToken: config.sms.twilio?.authToken, publicUrl: config.publicUrl });
 
   await app.ready();

@@ -15,6 +15,7 @@ import { createRecheckService } from './modules/organisations/recheck.service';
 import { createPayments } from './modules/payments/payments.module';
 import { createInvitationsRepository } from './modules/invitations/invitations.repository';
 import { createInvitationsService } from './modules/invitations/invitations.service';
+import { createRota } from './modules/rota/rota.module';
 import { createPricingRepository } from './modules/pricing/pricing.repository';
 import { createPricingService } from './modules/pricing/pricing.service';
 import { createReportsRepository } from './modules/reports/reports.repository';
@@ -57,6 +58,21 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     reports: createReportsRepository(db),
   };
   const selfEntry = createSelfEntry(config, { db, clock, logger, bookings: repos.bookings, venues: repos.venues }, overrides.selfEntry);
+  const access = selfEntry.services.accessCodes;
+  const rota = createRota(config, {
+    db,
+    clock,
+    logger,
+    venues: repos.venues,
+    enqueue: (msg, tx) => selfEntry.services.outbox.enqueue(msg, tx),
+    codes: { issue: (input) => access.issueShiftCode(input), revoke: (id, reason) => access.revokeCodeById(id, reason), read: (id) => access.shiftCode(id) },
+    staffPhones: (hubId) => selfEntry.repos.outbox.staffPhones(hubId),
+  });
+  /** After a booking change commits: its door code, then the shifts it needs (triggers already queued them in its transaction). */
+  const bookingChanged = async (id: string) => {
+    await access.bookingChanged(id);
+    await rota.bookingChanged(id);
+  };
   const pricing = createPricingService({ pricing: repos.pricing, venues: repos.venues, organisations: repos.organisations, clock });
   // Payments asks the bookings service to change a booking's status; that service is made below.
   let bookingsService: ReturnType<typeof createBookingsService> | undefined;
@@ -75,7 +91,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       confirmPaid: (ids, tx) => bookingsLater().confirmPaid(ids, tx),
       releaseHold: (ids, reason, tx) => bookingsLater().releaseHold(ids, reason, tx),
     },
-    bookingChanged: (id) => selfEntry.services.accessCodes.bookingChanged(id),
+    bookingChanged,
     alertStaff: (hubId, body, dedupeKey, tx) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey, tx),
   });
 
@@ -85,7 +101,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     venues: repos.venues,
     organisations: repos.organisations,
     clock,
-    access: selfEntry.services.accessCodes,
+    access: { bookingChanged },
     pricer: pricing.pricer,
     payments: payments.services.payments.hooks,
     notify: (notice, tx) => selfEntry.services.outbox.enqueue(notice, tx),
@@ -147,6 +163,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       hubIds: async () => (await repos.venues.listHubs()).map((h) => h.id),
       alertStaff: (hubId, body, dedupeKey) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey),
     }),
+    rota: rota.services,
   };
   /** Run (last added first) before the database closes: e.g. the embedded server's control socket. */
   const closers: Array<() => Promise<void>> = [];
@@ -156,7 +173,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     database,
     clock,
     logger,
-    repos: { ...repos, ...selfEntry.repos, payments: payments.repo },
+    repos: { ...repos, ...selfEntry.repos, payments: payments.repo, rota: rota.repo },
     /** Verifies a Stripe webhook's signature over its raw body; undefined without STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET. */
     stripeWebhook: payments.parseEvent,
     services,

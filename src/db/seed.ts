@@ -1,8 +1,10 @@
 import { count } from 'drizzle-orm';
 import type { Db } from './client';
 import { generateDeviceKey, hashPassword, hashSecret } from '../lib/crypto';
-import { bookings, doorRooms, doors, hubMembers, hubs, organisationMembers, organisations, rateCards, rooms, tierVerifications, users } from './schema';
+import { DateTime } from 'luxon';
+import { bookings, doorRooms, doors, hubMembers, hubs, organisationMembers, organisations, rateCards, rooms, shiftSignups, shifts, tierVerifications, users, volunteerProfiles } from './schema';
 import { pastBookings } from './seed.history';
+import { neededShifts, rotaRules } from '../modules/rota/rota.fns';
 import type { RateCardInput } from '../modules/pricing/pricing.fns';
 import { hubSettingsSchema, openOn, WEEKDAYS, type OpeningHours } from '../modules/venues/venues.types';
 
@@ -220,7 +222,70 @@ export async function seedDemo(db: Db, opts: { today?: Date; seamDeviceId?: stri
       ...riversideRooms.filter((r) => r.name === 'Meeting Room').map((r) => ({ doorId: meetingDoor.id, roomId: r.id })),
     ]);
 
+    // The rota at Riverside (staffed 09:00-17:00): evening bookings over the next fortnight make
+    // opener and closer shifts; the demo volunteer has one of them, and hours from past shifts.
+    const zone = riverside.timezone;
+    const day0 = DateTime.fromJSDate(today, { zone }).startOf('day');
+    const localAt = (days: number, hhmm: string) => {
+      const [h, m] = hhmm.split(':').map(Number);
+      return day0.plus({ days }).set({ hour: h, minute: m }).toJSDate();
+    };
+    const nextWeekday = (isoWeekday: number, weekOffset: number) => ((isoWeekday - day0.weekday + 7) % 7 || 7) + 7 * weekOffset;
+    const hall = roomRows.find((r) => r.name === 'Main Hall')!;
+    const meeting = roomRows.find((r) => r.name === 'Meeting Room')!;
+    const evenings = [0, 1].flatMap((week) => [
+      { room: hall, org: community, title: 'Evening memory café', days: nextWeekday(2, week), from: '18:30', to: '20:30' },
+      { room: meeting, org: statutory, title: 'Carers drop-in', days: nextWeekday(2, week), from: '20:30', to: '21:30' },
+      { room: hall, org: charity, title: 'Carers Together support group', days: nextWeekday(4, week), from: '19:00', to: '21:00' },
+    ]);
+    const eveningBookings = await tx
+      .insert(bookings)
+      .values(
+        evenings.map((e) => ({
+          roomId: e.room.id,
+          hubId: riverside.id,
+          organisationId: e.org.id,
+          createdBy: u.staff.id,
+          title: e.title,
+          attendees: 8,
+          contactPhone: e.org.contactPhone,
+          startsAt: localAt(e.days, e.from),
+          endsAt: localAt(e.days, e.to),
+          blockedUntil: new Date(localAt(e.days, e.to).getTime() + e.room.bufferMinutes * 60_000),
+          status: 'confirmed' as const,
+        })),
+      )
+      .returning();
+    const generated = await tx
+      .insert(shifts)
+      .values(
+        neededShifts({ bookings: eveningBookings, staffedHours: riverside.settings.staffedHours, zone, rules: rotaRules(riverside.settings) }).map((n) => ({
+          hubId: riverside.id,
+          role: n.role,
+          startsAt: n.startsAt,
+          endsAt: n.endsAt,
+          bookingIds: n.bookingIds,
+          volunteersNeeded: 1,
+          source: 'booking' as const,
+        })),
+      )
+      .returning();
+    const past = await tx
+      .insert(shifts)
+      .values(
+        [21, 14, 7].map((ago) => ({ hubId: riverside.id, role: 'caretaker' as const, startsAt: localAt(-ago, '18:00'), endsAt: localAt(-ago, '21:30'), volunteersNeeded: 1, source: 'staff' as const, title: 'Evening caretaker', createdBy: u.staff.id })),
+      )
+      .returning();
+    await tx.insert(shifts).values({ hubId: riverside.id, role: 'welcome', startsAt: localAt(nextWeekday(6, 0), '10:00'), endsAt: localAt(nextWeekday(6, 0), '12:00'), volunteersNeeded: 2, source: 'staff', title: 'Saturday open morning', createdBy: u.staff.id });
+    await tx.insert(volunteerProfiles).values({ hubId: riverside.id, userId: u.volunteer.id, trainedRoles: ['opener', 'closer', 'caretaker', 'welcome'], notes: 'Key holder' });
+    const firstCloser = generated.find((g) => g.role === 'closer')!;
+    await tx.insert(shiftSignups).values([
+      { shiftId: firstCloser.id, userId: u.volunteer.id, status: 'confirmed' },
+      ...past.map((p) => ({ shiftId: p.id, userId: u.volunteer.id, status: 'confirmed' as const, attendance: 'attended' as const, attendedMinutes: 210, attendanceAt: p.endsAt })),
+    ]);
+
     return {
+      rota: { shifts: generated, signedUp: firstCloser, past },
       hubs: { riverside, northgate },
       doors: { front: { ...frontDoor, deviceKey: frontDeviceKey }, meetingRoom: meetingDoor },
       rooms: Object.fromEntries(roomRows.map((r) => [r.name, r])),

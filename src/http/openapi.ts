@@ -27,6 +27,7 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string, d
         { name: 'payments', description: 'Stripe Checkout, invoices, refunds and the Stripe webhook' },
         { name: 'self-entry', description: 'Doors, door codes, keypad checks, the entry log and the SMS webhook' },
         { name: 'reports', description: 'Usage, income, subsidy, occupancy and volunteer hours for funders and trustees (JSON or CSV)' },
+        { name: 'rota', description: 'Volunteer shifts (also made from bookings outside staffed hours), places, cover, attendance, hours and the calendar feed' },
       ],
     },
     transform: jsonSchemaTransform,

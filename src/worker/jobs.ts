@@ -5,6 +5,7 @@ import { OUTBOX_JOBS } from '../modules/notifications/outbox.jobs';
 import { BOOKINGS_JOBS } from '../modules/bookings/bookings.jobs';
 import { ORGANISATIONS_JOBS } from '../modules/organisations/organisations.jobs';
 import { PAYMENTS_JOBS } from '../modules/payments/payments.jobs';
+import { ROTA_JOBS } from '../modules/rota/rota.jobs';
 import { withJobLock } from './lock';
 
 /**
@@ -26,6 +27,8 @@ export const JOBS: Job[] = [
   ...ORGANISATIONS_JOBS,
   // Codes are issued before the outbox is sent, so `--once` issues and texts in one run.
   ...ACCESS_JOBS,
+  // Shifts follow bookings (and completed bookings) before shift codes and texts are queued.
+  ...ROTA_JOBS,
   ...OUTBOX_JOBS,
   ...BACKUP_JOBS,
 ];

@@ -44,6 +44,21 @@ describe('the demo network', () => {
     expect(tiers[0].verified).toBe(true);
   });
 
+  it('shows the rota working: evening bookings made shifts, the volunteer has one and hours from past shifts', async () => {
+    const auth = await login('volunteer@example.org');
+    const list = await t.http.get(`/hubs/${seed.hubs.riverside.id}/shifts?from=2026-11-23T00:00:00Z&to=2026-12-08T00:00:00Z`).set(auth);
+    const generated = list.body.items.filter((s: { source: string }) => s.source === 'booking');
+    // Two weeks of Tuesday chains (café then drop-in) and Thursday groups: an opener and a closer each.
+    expect(generated.map((s: { role: string }) => s.role)).toEqual(['opener', 'closer', 'opener', 'closer', 'opener', 'closer', 'opener', 'closer']);
+    expect(generated[1].bookingIds).toHaveLength(2);
+    const mine = await t.http.get('/me/shifts').set(auth);
+    expect(mine.body.items.map((i: { shift: { id: string } }) => i.shift.id)).toContain(seed.rota.signedUp.id);
+    const hours = await t.http.get('/me/hours').set(auth);
+    expect(hours.body.totalMinutes).toBe(630);
+    // The triggers queued the seeded bookings; the job finds the shifts already as they should be.
+    expect(await t.container.services.rota.generated.drainPending()).toBe(0);
+  });
+
   it('lets the community group book a room straight away', async () => {
     const auth = await login('community@example.org');
     const res = await t.http

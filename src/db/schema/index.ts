@@ -7,3 +7,4 @@ export * from './notifications';
 export * from './pricing';
 export * from './payments';
 export * from './invitations';
+export * from './rota';

@@ -7,7 +7,7 @@ import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import type { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
 import type { DeliveryReport, OutboxService } from '../notifications/outbox.service';
 import type { VenuesRepository } from '../venues/venues.repository';
-import { codeWindow } from './access.fns';
+import { codeWindow, isCodeValidAt } from './access.fns';
 import { windowText, type CodeMessages } from './access.messages';
 import type { AccessCodeRow, AccessRepository } from './access.repository';
 import type { CodePicker } from './code-picker';
@@ -56,7 +56,7 @@ export function createCodesService(deps: {
   bookings: Pick<BookingsRepository, 'get' | 'getForUpdate'>;
   venues: Pick<VenuesRepository, 'getHub' | 'getRoomWithHub'>;
   outbox: Pick<OutboxService, 'enqueue'>;
-  cipher: Pick<CodeCipher, 'encrypt' | 'lookupHash'>;
+  cipher: Pick<CodeCipher, 'encrypt' | 'decrypt' | 'lookupHash'>;
   picker: CodePicker;
   messages: CodeMessages;
   lockSync: Pick<LockSyncService, 'pushToLocks' | 'removeFromLocks'>;
@@ -258,6 +258,14 @@ export function createCodesService(deps: {
 
     /** The rota's other half: a dropped shift's code stops working. */
     revokeCodeById: (codeId: string, reason: string) => endCode(codeId, 'revoked', { revokeReason: reason }),
+
+    /** The rota's read of a shift code it issued: its window and state, and the code itself inside the window while active. */
+    async shiftCode(codeId: string) {
+      const c = await access.getCode(codeId);
+      if (!c || c.kind !== 'shift') return undefined;
+      const live = c.status === 'active' && isCodeValidAt(c, clock.now());
+      return { id: c.id, status: c.status, validFrom: c.validFrom, validUntil: c.validUntil, sentAt: c.sentAt, code: live ? cipher.decrypt(c.codeCipher) : undefined };
+    },
 
     /** Job: issues codes that are due, re-issues moved bookings' codes, revokes cancelled ones' and sends what a stopped worker left unsent. */
     async issueDue(): Promise<number> {

@@ -74,6 +74,32 @@ export const SETTING_LIMITS = {
   maxRequestedHoursUnderReview: { min: 0, max: 24 * 366 },
 } as const;
 const limited = (name: keyof typeof SETTING_LIMITS) => z.number().int().min(SETTING_LIMITS[name].min).max(SETTING_LIMITS[name].max);
+/** The rota's rules for a hub (see docs/rota.md); every field has a default. */
+export const rotaSettingsSchema = z
+  .object({
+    /** A volunteer may withdraw until this many hours before the start; later they ask for cover. */
+    withdrawHours: z.number().int().min(0).max(24 * 30).default(48),
+    /** Least time between two of a volunteer's shifts (back-to-back shifts are one stint). */
+    minRestHours: z.number().int().min(0).max(48).default(1),
+    /** Most hours of shifts a volunteer takes on one local day. */
+    maxHoursPerDay: z.number().int().min(1).max(24).default(8),
+    /** Unexcused no-shows (since staff last cleared them) that block sign-up. */
+    maxNoShows: z.number().int().min(1).max(50).default(3),
+    /** Volunteers take only the roles staff recorded them as trained for. */
+    trainedRolesOnly: z.boolean().default(false),
+    /** The reminder text goes this long before a shift. */
+    reminderLeadMinutes: z.number().int().min(0).max(60 * 24 * 14).default(60 * 24),
+    /** Staff and eligible volunteers are texted once when a shift is still short this long before it. */
+    unfilledAlertHours: z.number().int().min(0).max(24 * 30).default(48),
+    /** A booking outside staffed hours needs someone this long before it starts... */
+    coverBeforeMinutes: z.number().int().min(5).max(240).default(30),
+    /** ...and this long after it ends. */
+    coverAfterMinutes: z.number().int().min(5).max(240).default(30),
+    /** An opener before and a closer after, or one caretaker throughout. */
+    coverRole: z.enum(['opener_closer', 'caretaker']).default('opener_closer'),
+  })
+  .strict();
+export type RotaSettings = z.infer<typeof rotaSettingsSchema>;
 
 export const hubSettingsSchema = z
   .object({
@@ -103,6 +129,7 @@ export const hubSettingsSchema = z
     staffedHours: openingHoursSchema.optional(),
     /** Funders' reports: what an hour of volunteering is valued at, and the method the hub states. */
     reports: reportSettingsSchema.prefault({}),
+    rota: rotaSettingsSchema.prefault({}),
   })
   .strict();
 export type HubSettings = z.infer<typeof hubSettingsSchema>;
