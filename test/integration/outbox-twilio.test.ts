@@ -126,7 +126,7 @@ describe('door codes in the outbox and their delivery', () => {
 
   it('keeps no code readable in the outbox: first text, resend and inbound CODE reply are rendered only when sent', async () => {
     t.clock.set('2026-03-10T09:00:00Z');
-    const phone = '+447700922010';
+    const phone = '+447400922010';
     const id = await bookFor(phone, '2026-03-10');
     await send();
     const code = /: (\d{6})\./.exec(fake.messages.filter((m) => m.to === phone)[0].body)![1];
@@ -152,22 +152,22 @@ describe('door codes in the outbox and their delivery', () => {
 
   it('shows a code accepted, then delivered or undelivered from signed StatusCallback reports; staff hear once per cause', async () => {
     t.clock.set('2026-03-11T09:00:00Z');
-    const a = await bookFor('+447700922011', '2026-03-11');
+    const a = await bookFor('+447400922011', '2026-03-11');
     expect(await access(a)).toMatchObject({ status: 'active', sentAt: null, deliveryStatus: 'queued' });
     await send();
-    const sidA = fake.messages.find((m) => m.to === '+447700922011')!.sid;
+    const sidA = fake.messages.find((m) => m.to === '+447400922011')!.sid;
     expect(await access(a)).toMatchObject({ sentAt: '2026-03-11T09:00:00+00:00', deliveryStatus: 'accepted', deliveryError: null });
     expect((await report({ MessageSid: sidA, MessageStatus: 'delivered' })).status).toBe(204);
     expect(await access(a)).toMatchObject({ deliveryStatus: 'delivered' });
 
     // Two texts that never arrive for the same reason: both codes show it, staff are told once.
     t.clock.set('2026-03-12T09:00:00Z');
-    const b = await bookFor('+447700922012', '2026-03-12');
-    const c = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: w.room.id, organisationId: orgId, startsAt: '2026-03-12T15:30:00Z', endsAt: '2026-03-12T16:00:00Z', title: 'y', attendees: 3, contactPhone: '+447700922013' });
+    const b = await bookFor('+447400922012', '2026-03-12');
+    const c = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: w.room.id, organisationId: orgId, startsAt: '2026-03-12T15:30:00Z', endsAt: '2026-03-12T16:00:00Z', title: 'y', attendees: 3, contactPhone: '+447400922013' });
     expect(c.status).toBe(201);
     await t.container.services.accessCodes.issueDue();
     await send();
-    for (const to of ['+447700922012', '+447700922013']) {
+    for (const to of ['+447400922012', '+447400922013']) {
       const sid = fake.messages.find((m) => m.to === to)!.sid;
       expect((await report({ MessageSid: sid, MessageStatus: 'undelivered', ErrorCode: '30003' })).status).toBe(204);
     }
@@ -184,8 +184,8 @@ describe('door codes in the outbox and their delivery', () => {
   it('a code text Twilio refuses for good is marked failed on the booking\'s access, and staff are alerted once per cause', async () => {
     t.clock.set('2026-03-13T09:00:00Z');
     await send(); // what earlier tests left queued goes first, so the failures below are these texts'
-    const ids = [await bookFor('+447700922014', '2026-03-13')];
-    const d = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: w.room.id, organisationId: orgId, startsAt: '2026-03-13T15:30:00Z', endsAt: '2026-03-13T16:00:00Z', title: 'y', attendees: 3, contactPhone: '+447700922015' });
+    const ids = [await bookFor('+447400922014', '2026-03-13')];
+    const d = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: w.room.id, organisationId: orgId, startsAt: '2026-03-13T15:30:00Z', endsAt: '2026-03-13T16:00:00Z', title: 'y', attendees: 3, contactPhone: '+447400922015' });
     ids.push(d.body.id);
     await t.container.services.accessCodes.issueDue();
     const before = (await staffAlerts()).length;

@@ -235,7 +235,7 @@ it('survives PostgreSQL restarts and outages, and workers killed mid-send and mi
       const at = phase;
       attempts++;
       try {
-        const res = await book(rooms[i].id, slot, `+4477009${String(10000 + i * 1000 + (slot % 1000)).padStart(5, '0')}`);
+        const res = await book(rooms[i].id, slot, `+4474009${String(10000 + i * 1000 + (slot % 1000)).padStart(5, '0')}`);
         const body = (await res.json()) as { id?: string; code?: string };
         if (res.status === 201 && body.id) created.push(body.id);
         outcomes.push({ phase: at, status: res.status, code: body.code, retryAfter: res.headers.get('retry-after') });
@@ -312,7 +312,7 @@ it('survives PostgreSQL restarts and outages, and workers killed mid-send and mi
 
   // ---- SIGKILL a worker mid-send: Twilio holds its third request; the message never reached Twilio.
   gate.holdAfter(2);
-  for (let slot = 0; slot < 6; slot++) expect((await book(killRoom.id, slot, `+44770092${String(slot).padStart(4, '0')}`)).status).toBe(201);
+  for (let slot = 0; slot < 6; slot++) expect((await book(killRoom.id, slot, `+44740092${String(slot).padStart(4, '0')}`)).status).toBe(201);
   await gate.held();
   await killHard(worker);
   const killMidSend = await replaceDeadWorker('worker-2');
@@ -326,8 +326,8 @@ it('survives PostgreSQL restarts and outages, and workers killed mid-send and mi
   const doorX = await setup.http.post(`/hubs/${hubB.id}/doors`).set(staff.auth).send({ name: 'Door X', provider: 'keypad', roomIds: [roomX.id] });
   const doorY = await setup.http.post(`/hubs/${hubB.id}/doors`).set(staff.auth).send({ name: 'Door Y', provider: 'keypad', roomIds: [roomY.id] });
   expect([doorX.status, doorY.status]).toEqual([201, 201]);
-  for (let slot = 4; slot < 8; slot++) expect((await book(roomX.id, slot, `+44770093${String(slot).padStart(4, '0')}`)).status).toBe(201);
-  for (let slot = 12; slot < 16; slot++) expect((await book(roomY.id, slot, `+44770094${String(slot).padStart(4, '0')}`)).status).toBe(201);
+  for (let slot = 4; slot < 8; slot++) expect((await book(roomX.id, slot, `+44740093${String(slot).padStart(4, '0')}`)).status).toBe(201);
+  for (let slot = 12; slot < 16; slot++) expect((await book(roomY.id, slot, `+44740094${String(slot).padStart(4, '0')}`)).status).toBe(201);
   gate.holdAfter(0); // and mid-send at the same time: nothing reaches Twilio until it dies
   const locker = new Client({ connectionString: cluster.urlFor('hubkey') });
   await locker.connect();
@@ -360,7 +360,7 @@ it('survives PostgreSQL restarts and outages, and workers killed mid-send and mi
 
   // ---- SIGTERM a worker mid-send: it finishes the send in flight, records it, and exits 0.
   gate.holdAfter(0);
-  for (let slot = 6; slot < 8; slot++) expect((await book(killRoom.id, slot, `+44770095${String(slot).padStart(4, '0')}`)).status).toBe(201);
+  for (let slot = 6; slot < 8; slot++) expect((await book(killRoom.id, slot, `+44740095${String(slot).padStart(4, '0')}`)).status).toBe(201);
   await gate.held();
   killedOnPurpose.add(worker);
   worker.child.kill('SIGTERM');
