@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Container } from './container';
 import { authPlugin } from './http/auth';
-import { registerErrorHandling } from './http/errors';
+import { type HtmlErrorPages, registerErrorHandling } from './http/errors';
 import { registerOpenApi } from './http/openapi';
 import { errorResponses } from './http/schemas';
 import { DomainError } from './lib/errors';
@@ -18,6 +18,7 @@ import { stripeWebhookRoutes } from './modules/payments/payments.webhooks';
 import { pricingRoutes } from './modules/pricing/pricing.routes';
 import { reportsRoutes } from './modules/reports/reports.routes';
 import { venuesRoutes } from './modules/venues/venues.routes';
+import { webPlugin } from './web/web.plugin';
 
 /** Builds the HTTP app around a container. Never listens: server.ts does, tests use inject/supertest. */
 export async function buildApp(container: Container, opts: { log?: boolean } = {}) {
@@ -31,7 +32,8 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(app);
+  const errorPages: HtmlErrorPages = {};
+  registerErrorHandling(app, errorPages);
 
   await app.register(rateLimit, { global: false });
   await app.register(authPlugin, {
@@ -69,6 +71,9 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(accessRoutes, { access: services.access });
   await app.register(doorDeviceRoutes, { access: services.access });
   await app.register(smsWebhookRoutes, { access: services.access, authToken: config.sms.twilio?.authToken, publicUrl: config.publicUrl });
+
+  // The web pages: the same services behind HTML, with a session cookie and CSRF (src/web).
+  await app.register(webPlugin, { container, errorPages });
 
   await app.ready();
   return app;

@@ -6,3 +6,4 @@ export * from './access';
 export * from './notifications';
 export * from './pricing';
 export * from './payments';
+export * from './web';
