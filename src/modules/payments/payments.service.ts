@@ -604,6 +604,26 @@ export function createPaymentsService(deps: PaymentsDeps) {
       return { items: rows.map((r) => presentPayment(r.payment, { organisationName: r.organisationName, bookingIds: r.bookingIds })), next };
     },
 
+    /**
+     * What a booking's page shows about money: when its unpaid hold lapses, what was paid by card,
+     * and what cancelling now would refund (the hub's policy; in full when staff cancel).
+     */
+    async forBooking(actor: Actor, bookingId: string) {
+      const b = await bookings.get(bookingId);
+      if (!b || !(isStaffOf(actor, b.hubId) || isMemberOfOrg(actor, b.organisationId))) throw notFound('Booking');
+      const [holds, rows, hub, org] = await Promise.all([repo.holdsOf([b.id]), repo.paymentsOfBookings([b.id]), venues.getHub(b.hubId), organisations.get(b.organisationId)]);
+      const paidPence = rows.filter((x) => x.payment.method === 'card' && x.payment.status === 'paid').reduce((n, x) => n + x.amountPence, 0);
+      const percent = refundPercent(hub?.settings.cancellationPolicy ?? [], b.startsAt.getTime() - clock.now().getTime(), isStaffOf(actor, b.hubId));
+      return {
+        cardPayments: Boolean(stripe),
+        paysByInvoice: Boolean(org?.paysByInvoice),
+        holdExpiresAt: holds[0]?.expiresAt ?? null,
+        paidPence,
+        refundPercent: percent,
+        refundPence: refundAmount(paidPence, percent),
+      };
+    },
+
     /** A page of the hub's refunds, newest first. */
     async listRefunds(actor: Actor, hubId: string, status: RefundStatus[] | undefined, p: PageArgs) {
       if (!isStaffOf(actor, hubId)) throw forbidden('Only staff of this hub may see its refunds');
