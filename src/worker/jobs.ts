@@ -3,6 +3,7 @@ import { ACCESS_JOBS } from '../modules/access/access.jobs';
 import { OUTBOX_JOBS } from '../modules/notifications/outbox.jobs';
 import { RECHECK_JOBS } from '../modules/organisations/recheck.service';
 import { PAYMENTS_JOBS } from '../modules/payments/payments.jobs';
+import { createSessionStore } from '../web/session';
 import { withJobLock } from './lock';
 
 /**
@@ -29,6 +30,11 @@ export const JOBS: Job[] = [
   // Codes are issued before the outbox is sent, so `--once` issues and texts in one run.
   ...ACCESS_JOBS,
   ...OUTBOX_JOBS,
+  {
+    name: 'web.purge-expired-sessions',
+    schedule: '17 * * * *',
+    run: (c) => createSessionStore(c.database.db).purgeExpired(c.clock.now()),
+  },
 ];
 
 /** Runs one job under its lock; returns what it did, or 'skipped' when another worker holds it. */
