@@ -36,121 +36,121 @@ async function signIn(page: Page, email: string) {
   await page.waitForURL((u) => !u.pathname.startsWith('/sign-in'));
 }
 
+/** A page in a browser context of its own for one describe block, signed in when asked. */
+function ownPage(signInAs?: string) {
+  const s = {} as { context: BrowserContext; page: Page };
+  beforeAll(async () => {
+    s.context = await newContext(browser);
+    s.page = await s.context.newPage();
+    if (signInAs) await signIn(s.page, signInAs);
+  });
+  afterAll(() => s.context.close());
+  return s;
+}
+
 async function errorSummary(page: Page): Promise<string> {
   return (await page.locator('.govuk-error-summary').innerText()).replace(/\s+/g, ' ');
 }
 
 describe('find a room', () => {
-  let context: BrowserContext;
-  let page: Page;
-  beforeAll(async () => {
-    context = await newContext(browser);
-    page = await context.newPage();
-  });
-  afterAll(() => context.close());
+  const s = ownPage();
 
   it('asks when, how many and what for, without a JavaScript date picker', async () => {
-    await page.goto(server.url);
-    expect(await page.locator('h1').innerText()).toBe('Find a room');
-    expect(await page.locator('input[type=date]').count()).toBe(0);
-    await check(page, 'Find a room');
-    await screenshot(page, '1-find-a-room');
+    await s.page.goto(server.url);
+    expect(await s.page.locator('h1').innerText()).toBe('Find a room');
+    expect(await s.page.locator('input[type=date]').count()).toBe(0);
+    await check(s.page, 'Find a room');
+    await screenshot(s.page, '1-find-a-room');
   });
 
   it('an empty form says what to enter', async () => {
-    await page.click('button:has-text("Find rooms")');
-    const summary = await errorSummary(page);
+    await s.page.click('button:has-text("Find rooms")');
+    const summary = await errorSummary(s.page);
     expect(summary).toContain('Enter the date you need the room');
     expect(summary).toContain('Choose a start time');
     expect(summary).toContain('Enter how many people will come');
-    expect(await page.title()).toMatch(/^Error: /);
-    await check(page, 'Find a room: empty form');
+    expect(await s.page.title()).toMatch(/^Error: /);
+    await check(s.page, 'Find a room: empty form');
   });
 
   it('a past date is refused', async () => {
-    await fillWhen(page, ['29', '11', '2026'], '10:00', '12:00');
-    await page.fill('#people', '5');
-    await page.click('button:has-text("Find rooms")');
-    expect(await errorSummary(page)).toContain('The date must be today or in the future');
-    await check(page, 'Find a room: past date');
+    await fillWhen(s.page, ['29', '11', '2026'], '10:00', '12:00');
+    await s.page.fill('#people', '5');
+    await s.page.click('button:has-text("Find rooms")');
+    expect(await errorSummary(s.page)).toContain('The date must be today or in the future');
+    await check(s.page, 'Find a room: past date');
   });
 
   it('lists the rooms free then, and asks people to sign in for their price', async () => {
-    await fillWhen(page, ['15', '12', '2026'], '10:00', '12:00');
-    await page.fill('#people', '10');
-    await page.check('input[name=features][value=step_free_access]');
-    await page.click('button:has-text("Find rooms")');
-    expect(await page.locator('#results').innerText()).toMatch(/\d+ rooms? free/);
-    const names = await page.locator('.hk-result h3').allInnerTexts();
+    await fillWhen(s.page, ['15', '12', '2026'], '10:00', '12:00');
+    await s.page.fill('#people', '10');
+    await s.page.check('input[name=features][value=step_free_access]');
+    await s.page.click('button:has-text("Find rooms")');
+    expect(await s.page.locator('#results').innerText()).toMatch(/\d+ rooms? free/);
+    const names = await s.page.locator('.hk-result h3').allInnerTexts();
     expect(names).toEqual(expect.arrayContaining(['Main Hall', 'Meeting Room', 'Community Kitchen', 'Studio']));
     expect(names).not.toContain('Garden Room'); // no step-free access
-    expect(await page.getByText('Sign in to see the price for your group').count()).toBeGreaterThan(0);
-    await check(page, 'Search results (signed out)');
+    expect(await s.page.getByText('Sign in to see the price for your group').count()).toBeGreaterThan(0);
+    await check(s.page, 'Search results (signed out)');
   });
 
   it('too many people for any room finds none, and says what to try', async () => {
-    await page.fill('#people', '500');
-    await page.click('button:has-text("Find rooms")');
-    expect(await page.locator('#results').innerText()).toBe('0 rooms free');
-    expect(await page.getByText('No room is free for that many people').count()).toBe(1);
-    await check(page, 'Search results: over capacity');
+    await s.page.fill('#people', '500');
+    await s.page.click('button:has-text("Find rooms")');
+    expect(await s.page.locator('#results').innerText()).toBe('0 rooms free');
+    expect(await s.page.getByText('No room is free for that many people').count()).toBe(1);
+    await check(s.page, 'Search results: over capacity');
   });
 });
 
 describe('an account and a group', () => {
-  let context: BrowserContext;
-  let page: Page;
-  beforeAll(async () => {
-    context = await newContext(browser);
-    page = await context.newPage();
-  });
-  afterAll(() => context.close());
+  const s = ownPage();
 
   it('registering says what is missing, then signs the person in', async () => {
-    await page.goto(`${server.url}/register`);
-    await check(page, 'Create an account');
-    await page.click('button:has-text("Create account")');
-    const summary = await errorSummary(page);
+    await s.page.goto(`${server.url}/register`);
+    await check(s.page, 'Create an account');
+    await s.page.click('button:has-text("Create account")');
+    const summary = await errorSummary(s.page);
     expect(summary).toContain('Enter your name');
     expect(summary).toContain('Enter your email address');
     expect(summary).toContain('at least 10 characters');
-    await check(page, 'Create an account: empty form');
-    await page.fill('#name', 'Rosa Refugee Drop-in');
-    await page.fill('#email', 'rosa@example.org');
-    await page.fill('#phone', '07700 900555');
-    await page.fill('#password', 'a long enough password');
-    await page.click('button:has-text("Create account")');
-    await page.waitForURL(`${server.url}/account`);
-    expect(await page.locator('.govuk-notification-banner').innerText()).toContain('Your account is ready');
-    await check(page, 'Your account (no group yet)');
+    await check(s.page, 'Create an account: empty form');
+    await s.page.fill('#name', 'Rosa Refugee Drop-in');
+    await s.page.fill('#email', 'rosa@example.org');
+    await s.page.fill('#phone', '07700 900555');
+    await s.page.fill('#password', 'a long enough password');
+    await s.page.click('button:has-text("Create account")');
+    await s.page.waitForURL(`${server.url}/account`);
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('Your account is ready');
+    await check(s.page, 'Your account (no group yet)');
   });
 
   it('adding a group that claims the community rate says plainly that staff will check it', async () => {
-    await page.click('a:has-text("Add a group")');
-    await page.click('button:has-text("Add group")');
-    const summary = await errorSummary(page);
+    await s.page.click('a:has-text("Add a group")');
+    await s.page.click('button:has-text("Add group")');
+    const summary = await errorSummary(s.page);
     expect(summary).toContain('Enter the name of your group');
     expect(summary).toContain('Select what kind of group it is');
     expect(summary).toContain('Enter a phone number for your group');
-    await check(page, 'Add your group: empty form');
-    await page.fill('#name', 'Riverside Refugee Drop-in');
-    await page.check('input[name=claimedTier][value=community]');
-    await page.fill('#contactPhone', '07700 900556');
-    await page.click('button:has-text("Add group")');
-    await page.waitForURL(`${server.url}/account`);
-    expect(await page.locator('.govuk-notification-banner').innerText()).toContain('Staff will check that your group qualifies for the community rate');
-    expect(await page.locator('main').innerText()).toContain('Waiting for staff to check');
-    await check(page, 'Your account (group waiting for a check)');
-    await screenshot(page, '7-account', 1024);
+    await check(s.page, 'Add your group: empty form');
+    await s.page.fill('#name', 'Riverside Refugee Drop-in');
+    await s.page.check('input[name=claimedTier][value=community]');
+    await s.page.fill('#contactPhone', '07700 900556');
+    await s.page.click('button:has-text("Add group")');
+    await s.page.waitForURL(`${server.url}/account`);
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('Staff will check that your group qualifies for the community rate');
+    expect(await s.page.locator('main').innerText()).toContain('Waiting for staff to check');
+    await check(s.page, 'Your account (group waiting for a check)');
+    await screenshot(s.page, '7-account', 1024);
   });
 
   it('signing out ends the session on the server', async () => {
-    const before = await context.cookies();
+    const before = await s.context.cookies();
     const token = before.find((c) => c.name === 'hubkey_session');
     expect(token).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
-    await page.click('button:has-text("Sign out")');
-    await page.waitForURL(`${server.url}/`);
-    expect(await page.locator('a:has-text("Sign in")').count()).toBeGreaterThan(0);
+    await s.page.click('button:has-text("Sign out")');
+    await s.page.waitForURL(`${server.url}/`);
+    expect(await s.page.locator('a:has-text("Sign in")').count()).toBeGreaterThan(0);
     // The old cookie no longer signs anyone in, even if a copy of it was kept.
     const again = await newContext(browser);
     await again.addCookies([{ name: 'hubkey_session', value: token!.value, url: server.url }]);
@@ -310,66 +310,59 @@ async function throughQuestions(page: Page, opts: { weeklyUntil?: [string, strin
 }
 
 describe('clashes: a time taken meanwhile, and a weekly series with dates already booked', () => {
-  let context: BrowserContext;
-  let page: Page;
-  beforeAll(async () => {
-    context = await newContext(browser);
-    page = await context.newPage();
-    await signIn(page, 'community@example.org');
-  });
-  afterAll(() => context.close());
+  const s = ownPage('community@example.org');
 
   it('a time booked by someone else before I confirm is refused with what to do next', async () => {
-    await page.goto(`${server.url}/book/start?room=${server.seed.rooms['Main Hall'].id}&date-day=16&date-month=12&date-year=2026&start=14:00&end=16:00&people=20`);
-    await throughQuestions(page, { title: 'Tea dance' });
+    await s.page.goto(`${server.url}/book/start?room=${server.seed.rooms['Main Hall'].id}&date-day=16&date-month=12&date-year=2026&start=14:00&end=16:00&people=20`);
+    await throughQuestions(s.page, { title: 'Tea dance' });
     await bookAsStatutory('Main Hall', '2026-12-16T14:00', '2026-12-16T16:00');
-    await page.click('button:has-text("Book Main Hall")');
-    expect(await errorSummary(page)).toContain('The room is already booked at that time. Choose another time or find another room');
-    await check(page, 'Book: clash');
-    await screenshot(page, '10-clash', 640);
+    await s.page.click('button:has-text("Book Main Hall")');
+    expect(await errorSummary(s.page)).toContain('The room is already booked at that time. Choose another time or find another room');
+    await check(s.page, 'Book: clash');
+    await screenshot(s.page, '10-clash', 640);
   });
 
   it('a weekly series lists the dates that are not free and offers to book the rest', async () => {
     await bookAsStatutory('Meeting Room', '2026-12-22T18:00', '2026-12-22T20:00');
-    await page.goto(`${server.url}/book/start?room=${server.seed.rooms['Meeting Room'].id}&date-day=8&date-month=12&date-year=2026&start=18:00&end=20:00&people=8`);
-    await page.waitForURL(`${server.url}/book/when`);
-    await page.click('button:has-text("Continue")');
-    await page.check('input[name=repeat][value=weekly]');
-    await page.click('button:has-text("Continue")');
-    await page.waitForURL(`${server.url}/book/until`);
-    await page.click('button:has-text("Continue")');
-    expect(await errorSummary(page)).toContain('Enter the date of the last week');
-    await check(page, 'Book: until when (empty)');
-    await page.fill('#until-day', '29');
-    await page.fill('#until-month', '12');
-    await page.fill('#until-year', '2026');
-    await page.click('button:has-text("Continue")');
-    await page.fill('#title', 'Carers evening');
-    await page.click('button:has-text("Continue")');
-    await page.waitForURL(`${server.url}/book/check`);
-    expect(await page.locator('.govuk-summary-list').innerText()).toContain('Every Tuesday until 29 December 2026 (4 dates)');
-    await page.click('button:has-text("Book Meeting Room")');
-    await page.waitForURL(`${server.url}/book/conflicts`);
-    const table = await page.locator('table').innerText();
+    await s.page.goto(`${server.url}/book/start?room=${server.seed.rooms['Meeting Room'].id}&date-day=8&date-month=12&date-year=2026&start=18:00&end=20:00&people=8`);
+    await s.page.waitForURL(`${server.url}/book/when`);
+    await s.page.click('button:has-text("Continue")');
+    await s.page.check('input[name=repeat][value=weekly]');
+    await s.page.click('button:has-text("Continue")');
+    await s.page.waitForURL(`${server.url}/book/until`);
+    await s.page.click('button:has-text("Continue")');
+    expect(await errorSummary(s.page)).toContain('Enter the date of the last week');
+    await check(s.page, 'Book: until when (empty)');
+    await s.page.fill('#until-day', '29');
+    await s.page.fill('#until-month', '12');
+    await s.page.fill('#until-year', '2026');
+    await s.page.click('button:has-text("Continue")');
+    await s.page.fill('#title', 'Carers evening');
+    await s.page.click('button:has-text("Continue")');
+    await s.page.waitForURL(`${server.url}/book/check`);
+    expect(await s.page.locator('.govuk-summary-list').innerText()).toContain('Every Tuesday until 29 December 2026 (4 dates)');
+    await s.page.click('button:has-text("Book Meeting Room")');
+    await s.page.waitForURL(`${server.url}/book/conflicts`);
+    const table = await s.page.locator('table').innerText();
     expect(table).toContain('22 December 2026');
     expect(table).toContain('The room is already booked at that time');
-    await check(page, 'Book: series conflicts');
-    await screenshot(page, '11-series-conflicts', 640);
-    await page.click('button:has-text("Book the other 3 dates")');
-    await page.waitForURL(/\/bookings\/[0-9a-f-]{36}$/);
-    const main = await page.locator('main').innerText();
+    await check(s.page, 'Book: series conflicts');
+    await screenshot(s.page, '11-series-conflicts', 640);
+    await s.page.click('button:has-text("Book the other 3 dates")');
+    await s.page.waitForURL(/\/bookings\/[0-9a-f-]{36}$/);
+    const main = await s.page.locator('main').innerText();
     expect(main).toContain('3 bookings made');
     expect(main).toContain('1 date was not booked');
     expect(main).toContain('Tuesday 8 December, 6pm to 8pm');
   });
 
   it('my bookings lists them, soonest first', async () => {
-    await page.goto(`${server.url}/bookings`);
-    const rows = await page.locator('tbody tr').allInnerTexts();
+    await s.page.goto(`${server.url}/bookings`);
+    const rows = await s.page.locator('tbody tr').allInnerTexts();
     expect(rows.filter((r) => r.includes('Carers evening'))).toHaveLength(3);
     expect(rows[0]).toContain('Tuesday 8 December');
-    await check(page, 'My bookings');
-    await screenshot(page, '9-my-bookings');
+    await check(s.page, 'My bookings');
+    await screenshot(s.page, '9-my-bookings');
   });
 });
 
@@ -435,34 +428,28 @@ describe('getting in, and moving a booking', () => {
 });
 
 describe('error pages are pages; the API keeps problem+json', () => {
-  let context: BrowserContext;
-  let page: Page;
-  beforeAll(async () => {
-    context = await newContext(browser);
-    page = await context.newPage();
-  });
-  afterAll(() => context.close());
+  const s = ownPage();
 
-  it('404 for a page that does not exist, and for a booking that is not mine', async () => {
-    const res = await page.goto(`${server.url}/no-such-page`);
+  it('404 for a s.page that does not exist, and for a booking that is not mine', async () => {
+    const res = await s.page.goto(`${server.url}/no-such-s.page`);
     expect(res!.status()).toBe(404);
-    expect(await page.locator('h1').innerText()).toBe('Page not found');
-    await check(page, 'Error 404');
-    await screenshot(page, '13-not-found', 640);
-    const api = await page.request.get(`${server.url}/no-such-page`, { headers: { accept: 'application/json' } });
+    expect(await s.page.locator('h1').innerText()).toBe('Page not found');
+    await check(s.page, 'Error 404');
+    await screenshot(s.page, '13-not-found', 640);
+    const api = await s.page.request.get(`${server.url}/no-such-s.page`, { headers: { accept: 'application/json' } });
     expect(api.headers()['content-type']).toContain('application/problem+json');
-    await signIn(page, 'private@example.org');
+    await signIn(s.page, 'private@example.org');
     const theirs = await bookAsStatutory('Studio', '2026-12-03T10:00', '2026-12-03T12:00');
-    expect((await page.goto(`${server.url}/bookings/${(theirs as { id: string }).id}`))!.status()).toBe(404);
+    expect((await s.page.goto(`${server.url}/bookings/${(theirs as { id: string }).id}`))!.status()).toBe(404);
   });
 
   it('403 when a form comes back without its CSRF token', async () => {
-    await page.goto(`${server.url}/account/organisations/new`);
-    await page.locator('main input[name=_csrf]').evaluate((el, v) => el.setAttribute('value', v), 'forged');
-    await page.fill('#name', 'Forged group');
-    await page.click('button:has-text("Add group")');
-    expect(await page.locator('h1').innerText()).toBe('This form has expired');
-    await check(page, 'Error 403 (CSRF)');
+    await s.page.goto(`${server.url}/account/organisations/new`);
+    await s.page.locator('main input[name=_csrf]').evaluate((el, v) => el.setAttribute('value', v), 'forged');
+    await s.page.fill('#name', 'Forged group');
+    await s.page.click('button:has-text("Add group")');
+    expect(await s.page.locator('h1').innerText()).toBe('This form has expired');
+    await check(s.page, 'Error 403 (CSRF)');
     expect((await server.container.services.auth.me(server.seed.users.private.id)).organisations.map((o) => o.name)).not.toContain('Forged group');
   });
 
@@ -473,23 +460,23 @@ describe('error pages are pages; the API keeps problem+json', () => {
       venues.listHubs = async () => {
         throw new Error('boom');
       };
-      expect((await page.goto(server.url))!.status()).toBe(500);
-      expect(await page.locator('h1').innerText()).toBe('Sorry, there is a problem with the service');
-      expect(await page.locator('main').innerText()).not.toContain('boom');
-      await check(page, 'Error 500');
+      expect((await s.page.goto(server.url))!.status()).toBe(500);
+      expect(await s.page.locator('h1').innerText()).toBe('Sorry, there is a problem with the service');
+      expect(await s.page.locator('main').innerText()).not.toContain('boom');
+      await check(s.page, 'Error 500');
       venues.listHubs = async () => {
         throw new DomainError('unavailable', 'not_ready', 'The database is not reachable');
       };
-      expect((await page.goto(server.url))!.status()).toBe(503);
-      expect(await page.locator('h1').innerText()).toBe('Sorry, the service is unavailable');
-      await check(page, 'Error 503');
+      expect((await s.page.goto(server.url))!.status()).toBe(503);
+      expect(await s.page.locator('h1').innerText()).toBe('Sorry, the service is unavailable');
+      await check(s.page, 'Error 503');
     } finally {
       venues.listHubs = listHubs;
     }
   });
 });
 
-/** Runs in the page: '' when the focused element shows a visible focus indicator, else what lacks one. */
+/** Runs in the s.page: '' when the focused element shows a visible focus indicator, else what lacks one. */
 const FOCUS_VISIBLE = `(() => {
   const el = document.activeElement;
   if (!el || el === document.body) return 'nothing is focused';
