@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { OPENAPI_FILE, openApiDocument } from '../../scripts/openapi';
 
+// Each test opens a cold embedded database and builds the whole app (API and web pages); on a
+// loaded two-core machine that has taken more than jest's 30 s.
+const BUILD_TIMEOUT = 90_000;
+
 describe('docs/openapi.json', () => {
   it('is the document the server generates (run `npm run openapi` after changing a route)', async () => {
     const committed = JSON.parse(readFileSync(OPENAPI_FILE, 'utf8'));
     expect(committed).toEqual(await openApiDocument());
-  });
+  }, BUILD_TIMEOUT);
 
   it('gives every operation an id and a tag', async () => {
     const doc = (await openApiDocument()) as { paths: Record<string, Record<string, { operationId?: string; tags?: string[] }>> };
@@ -13,5 +17,5 @@ describe('docs/openapi.json', () => {
       .filter(([path]) => !path.startsWith('/docs'))
       .flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => !op.operationId || !op.tags?.length).map(([m]) => `${m.toUpperCase()} ${path}`));
     expect(missing).toEqual([]);
-  });
+  }, BUILD_TIMEOUT);
 });
