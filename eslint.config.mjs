@@ -12,5 +12,7 @@ export default tseslint.config(
     },
   },
   { files: ['src/config/**', 'scripts/**', 'test/**', 'drizzle.config.ts', 'jest.config.js'], rules: { 'no-restricted-properties': 'off' } },
+  // The pages' own browser scripts.
+  { files: ['src/web/assets/**/*.mjs'], languageOptions: { globals: { document: 'readonly', window: 'readonly' } } },
   { files: ['**/*.js', '**/*.cjs'], languageOptions: { globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

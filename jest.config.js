@@ -3,7 +3,8 @@ const shared = {
   testEnvironment: 'node',
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.[cm]?[tj]sx?$': ['@swc/jest'] },
-  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie|@electric-sql/pglite)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie|@fastify/cookie|@electric-sql/pglite)/)'],
+  // @fastify/cookie loads cookie 2 (ESM) with import(): let swc turn that into require() too.
   // jest's 5 s default is too short for a cold PGlite.
   testTimeout: 30000,
 };

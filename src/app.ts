@@ -6,9 +6,9 @@ import { z } from 'zod';
 import type { Container } from './container';
 import { authPlugin } from './http/auth';
 import { acceptEmptyBodies } from './http/empty-body';
-import { registerErrorHandling } from './http/errors';
+import { type HtmlErrorPages, registerErrorHandling } from './http/errors';
 import { registerOpenApi } from './http/openapi';
-import { securityPlugin } from './http/security';
+import { checkoutOrigins, securityPlugin } from './http/security';
 import { errorResponses } from './http/schemas';
 import { databaseUnavailable } from './lib/errors';
 import { accessRoutes, doorDeviceRoutes, smsWebhookRoutes } from './modules/access/access.routes';
@@ -22,6 +22,7 @@ import { pricingRoutes } from './modules/pricing/pricing.routes';
 import { reportsRoutes } from './modules/reports/reports.routes';
 import { calendarFeedRoutes, rotaRoutes } from './modules/rota/rota.routes';
 import { venuesRoutes } from './modules/venues/venues.routes';
+import { webPlugin } from './web/web.plugin';
 
 /** Believe the nearest `hops` proxies (proxy-addr's hop count, as a function Fastify's types accept). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
@@ -38,11 +39,12 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(app);
+  const errorPages: HtmlErrorPages = {};
+  registerErrorHandling(app, errorPages);
   // Sets the (zod) validator compiler too, so that an absent body is "no body".
   acceptEmptyBodies(app);
 
-  await app.register(securityPlugin, { hsts: config.hsts });
+  await app.register(securityPlugin, { hsts: config.hsts, formActions: checkoutOrigins(config.stripe) });
   await app.register(rateLimit, { global: false });
   await app.register(authPlugin, {
     secret: config.jwt.secret,
@@ -82,6 +84,9 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(rotaRoutes, { rota: services.rota });
   await app.register(calendarFeedRoutes, { rota: services.rota });
   await app.register(smsWebhookRoutes, { inboundSms: services.inboundSms, deliveryReports: services.outbox, authToken: config.sms.twilio?.authToken, publicUrl: config.publicUrl });
+
+  // The web pages: the same services behind HTML, with a session cookie and CSRF (src/web).
+  await app.register(webPlugin, { container, errorPages });
 
   await app.ready();
   return app;

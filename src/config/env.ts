@@ -89,7 +89,7 @@ export const envSchema = z
     // The embedded database (DATABASE_URL unset) is a supported production home for a small hub (docs/operations.md).
     if (!isLocalDemo(env)) {
       for (const key of ['JWT_SECRET', 'ACCESS_CODE_KEY'] as const) {
-        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required unless this is the local demo (no DATABASE_URL, HOST=127.0.0.1)' });
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required unless this is the local demo (the embedded database, HOST=127.0.0.1)' });
       }
     }
     if (env.NODE_ENV === 'production') {

@@ -68,12 +68,25 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Pro
 }
 
 /**
+ * Error pages for people: the web plugin sets `render` once its views are ready, and a browser
+ * asking for a page that does not exist gets the 404 page instead of a problem document.
+ */
+export interface HtmlErrorPages {
+  render?: (request: FastifyRequest, reply: FastifyReply, status: number) => unknown;
+}
+
+const wantsHtml = (request: FastifyRequest) =>
+  (request.method === 'GET' || request.method === 'HEAD') && (request.headers.accept ?? '').includes('text/html');
+
+/**
  * Maps every error to problem+json. An unreachable database is 503 `database_unavailable`;
  * unexpected errors are logged and answered with a bare 500.
  */
-export function registerErrorHandling(app: FastifyInstance) {
+export function registerErrorHandling(app: FastifyInstance, pages: HtmlErrorPages = {}) {
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, { status: 404, code: 'route_not_found', detail: `No route ${request.method} ${request.url.split('?')[0]}` }),
+    pages.render && wantsHtml(request)
+      ? pages.render(request, reply, 404)
+      : sendProblem(request, reply, { status: 404, code: 'route_not_found', detail: `No route ${request.method} ${request.url.split('?')[0]}` }),
   );
 
   app.setErrorHandler((error: FastifyError | DomainError | Error, request, reply) => {

@@ -24,6 +24,18 @@ export const CONTENT_SECURITY_POLICY: Record<string, string[]> = {
 export interface SecurityOptions {
   /** Send Strict-Transport-Security (production: the service is only reached over HTTPS). */
   hsts: boolean;
+  /** Origins a form may also submit (or be redirected) to: the card payment page's, when card payments are on. */
+  formActions?: string[];
+}
+
+/**
+ * Where the pay button's answer redirects: Stripe's hosted Checkout, or the origin of
+ * STRIPE_API_BASE when it points elsewhere (a local stand-in). Empty without card payments.
+ */
+export function checkoutOrigins(stripe: { enabled: boolean; apiBase: string }): string[] {
+  if (!stripe.enabled) return [];
+  const api = new URL(stripe.apiBase).origin;
+  return api === 'https://api.stripe.com' ? ['https://checkout.stripe.com'] : ['https://checkout.stripe.com', api];
 }
 
 /** Depth and count bounds keep the scan itself cheap on a hostile body (which is at most bodyLimit anyway). */
@@ -61,7 +73,10 @@ export function findNul(value: unknown, path: string, depth = 0): string | undef
 export const securityPlugin = fp(async (app: FastifyInstance, opts: SecurityOptions) => {
   await app.register(helmet, {
     global: true,
-    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { ...CONTENT_SECURITY_POLICY, 'form-action': [...CONTENT_SECURITY_POLICY['form-action'], ...(opts.formActions ?? [])] },
+    },
     hsts: opts.hsts ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginEmbedderPolicy: false,
   });

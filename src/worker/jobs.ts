@@ -6,6 +6,7 @@ import { BOOKINGS_JOBS } from '../modules/bookings/bookings.jobs';
 import { ORGANISATIONS_JOBS } from '../modules/organisations/organisations.jobs';
 import { PAYMENTS_JOBS } from '../modules/payments/payments.jobs';
 import { ROTA_JOBS } from '../modules/rota/rota.jobs';
+import { createSessionStore } from '../web/session';
 import { withJobLock } from './lock';
 
 /**
@@ -31,6 +32,11 @@ export const JOBS: Job[] = [
   ...ROTA_JOBS,
   ...OUTBOX_JOBS,
   ...BACKUP_JOBS,
+  {
+    name: 'web.purge-expired-sessions',
+    schedule: '17 * * * *',
+    run: (c) => createSessionStore(c.database.db).purgeExpired(c.clock.now()),
+  },
 ];
 
 /** Runs one job under its lock; returns what it did, or 'skipped' when another worker holds it. */

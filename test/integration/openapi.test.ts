@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { OPENAPI_FILE, openApiDocument } from '../../scripts/openapi';
 
+// Each test opens a cold embedded database and builds the whole app (API and web pages); on a
+// loaded two-core machine that has taken more than jest's 30 s.
+const BUILD_TIMEOUT = 90_000;
+
 describe('docs/openapi.json', () => {
   // Generating the document starts a cold embedded database: do it once for both tests, with room
   // for a loaded CI machine.
@@ -20,5 +24,5 @@ describe('docs/openapi.json', () => {
       .filter(([path]) => !path.startsWith('/docs'))
       .flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => !op.operationId || !op.tags?.length).map(([m]) => `${m.toUpperCase()} ${path}`));
     expect(missing).toEqual([]);
-  });
+  }, BUILD_TIMEOUT);
 });

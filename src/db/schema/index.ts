@@ -8,3 +8,4 @@ export * from './pricing';
 export * from './payments';
 export * from './invitations';
 export * from './rota';
+export * from './web';

@@ -7,6 +7,8 @@ import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import type { BookingsRepository } from '../bookings/bookings.repository';
 import { priceOf } from '../bookings/bookings.fns';
 import type { VenuesRepository } from '../venues/venues.repository';
+import type { OrganisationsRepository } from '../organisations/organisations.repository';
+import { refundAmount, refundPercent } from './payments.fns';
 import type { PaymentsRepository } from './payments.repository';
 import { errText } from './refunds.service';
 
@@ -25,7 +27,8 @@ export function createCheckoutService(deps: {
   db: Pick<Db, 'transaction'>;
   payments: Pick<PaymentsRepository, 'seriesAwaiting' | 'holdsOf' | 'paymentsOfBookings' | 'insertPayment' | 'updatePayment'>;
   bookings: Pick<BookingsRepository, 'get' | 'getForUpdate'>;
-  venues: Pick<VenuesRepository, 'getRoomWithHub'>;
+  venues: Pick<VenuesRepository, 'getRoomWithHub' | 'getHub'>;
+  organisations: Pick<OrganisationsRepository, 'get'>;
   clock: Clock;
   provider?: Pick<PaymentProvider, 'createCheckout'>;
   publicUrl: string;
@@ -35,6 +38,26 @@ export function createCheckoutService(deps: {
   const onError = deps.onError ?? (() => undefined);
 
   return {
+    /**
+     * What a booking's page shows about money: when its unpaid hold lapses, what was paid by card,
+     * and what cancelling now would refund (the hub's policy from the refund basis; in full when staff cancel).
+     */
+    async forBooking(actor: Actor, bookingId: string) {
+      const b = await bookings.get(bookingId);
+      if (!b || !(isStaffOf(actor, b.hubId) || isMemberOfOrg(actor, b.organisationId))) throw notFound('Booking');
+      const [holds, rows, row, org] = await Promise.all([repo.holdsOf([b.id]), repo.paymentsOfBookings([b.id]), venues.getRoomWithHub(b.roomId), deps.organisations.get(b.organisationId)]);
+      const paidPence = rows.filter((x) => x.payment.method === 'card' && x.payment.status === 'paid').reduce((n, x) => n + x.amountPence, 0);
+      const percent = refundPercent(row?.hub.settings.cancellationPolicy ?? [], (b.refundBasisAt ?? b.startsAt).getTime() - clock.now().getTime(), isStaffOf(actor, b.hubId));
+      return {
+        cardPayments: Boolean(provider),
+        paysByInvoice: Boolean(org?.paysByInvoice),
+        holdExpiresAt: holds[0]?.expiresAt ?? null,
+        paidPence,
+        refundPercent: percent,
+        refundPence: refundAmount(paidPence, percent),
+      };
+    },
+
     /** An open session for the same booking is given again rather than a second one made. */
     async checkout(actor: Actor, bookingId: string, scope: 'booking' | 'series') {
       const b = await bookings.get(bookingId);

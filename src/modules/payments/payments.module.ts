@@ -50,7 +50,7 @@ export function createPayments(
   const invoices = createInvoicesService({ payments: repo, venues: deps.venues, organisations: deps.organisations, clock, provider, alertStaff: deps.alertStaff, onError });
   const events = createPaymentEventsService({ db, payments: repo, bookingStatus, refunds, clock, bookingChanged, onError });
   const holds = createHoldsService({ db, payments: repo, bookingStatus, events, clock, provider, bookingChanged, onError });
-  const checkout = createCheckoutService({ db, payments: repo, bookings: deps.bookings, venues: deps.venues, clock, provider, publicUrl: config.publicUrl, onError });
+  const checkout = createCheckoutService({ db, payments: repo, bookings: deps.bookings, venues: deps.venues, organisations: deps.organisations, clock, provider, publicUrl: config.publicUrl, onError });
   const payments = createPaymentsService({ payments: repo, holds, invoices, refunds, onError });
 
   const parseEvent: ((raw: Buffer, signature: string) => PaymentEvent) | undefined = stripe && webhookSecret ? createStripeEventVerifier(stripe, webhookSecret) : undefined;

@@ -1,0 +1,28 @@
+import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { users } from './people';
+
+/** What a web session carries besides who is signed in: the CSRF secret, a one-off message, a booking in progress. */
+export interface WebSessionData {
+  /** @fastify/csrf-protection's secret (its `sessionKey`). */
+  _csrf?: string;
+  /** A message shown once on the next page (after a redirect). */
+  flash?: { kind: 'success' | 'info'; title: string; body?: string };
+  /** The booking being made, question by question. */
+  draft?: Record<string, unknown>;
+}
+
+/**
+ * Server-side sessions of the web pages. The cookie holds a random token; only its SHA-256 is
+ * stored, so a copy of this table signs nobody in. Signing out deletes the row.
+ */
+export const webSessions = pgTable(
+  'web_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    data: jsonb('data').$type<WebSessionData>().notNull().default({}),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('web_sessions_user_idx').on(t.userId), index('web_sessions_expires_idx').on(t.expiresAt)],
+);

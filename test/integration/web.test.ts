@@ -1,0 +1,112 @@
+import { count, eq } from 'drizzle-orm';
+import { webSessions } from '../../src/db/schema';
+import { JOBS, runJob } from '../../src/worker/jobs';
+import { createTestApp, type TestApp } from '../helpers/app';
+import { PASSWORD, expectProblem, makeHub, makeRoom, makeUser } from '../helpers/factories';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+const HTML = { accept: 'text/html,application/xhtml+xml' };
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
+const cookieOf = (res: { headers: Record<string, unknown> }) => ((res.headers['set-cookie'] as string[] | undefined) ?? []).map((c) => c.split(';')[0]).join('; ');
+const sessionsOf = async (userId: string) => (await t.container.database.db.select({ n: count() }).from(webSessions).where(eq(webSessions.userId, userId)))[0].n;
+
+describe('pages and the API share paths by what the client accepts', () => {
+  it('a browser gets the page; an API client gets JSON or problem+json as before', async () => {
+    const hub = await makeHub(t);
+    const room = await makeRoom(t, hub.id, { name: 'Blue Room' });
+    const page = await t.http.get(`/rooms/${room.id}`).set(HTML);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.text).toContain('Blue Room');
+    const api = await t.http.get(`/rooms/${room.id}`).set('accept', 'application/json');
+    expect(api.status).toBe(200);
+    expect(api.body).toMatchObject({ id: room.id, name: 'Blue Room' });
+    expectProblem(await t.http.get('/nothing-here').set('accept', 'application/json'), 404, 'route_not_found');
+    const missing = await t.http.get('/nothing-here').set(HTML);
+    expect(missing.status).toBe(404);
+    expect(missing.text).toContain('Page not found');
+  });
+
+  it('my bookings: an API call without a token is 401, a browser without a session is sent to sign in', async () => {
+    expectProblem(await t.http.get('/bookings'), 401, 'unauthenticated');
+    const page = await t.http.get('/bookings').set(HTML);
+    expect(page.status).toBe(303);
+    expect(page.headers.location).toBe('/sign-in?next=%2Fbookings');
+  });
+
+  it('a page for something that does not exist is the 404 page, never a 500', async () => {
+    for (const path of ['/rooms/not-a-uuid', '/rooms/00000000-0000-4000-8000-000000000000']) {
+      const res = await t.http.get(path).set(HTML);
+      expect(res.status).toBe(404);
+      expect(res.text).toContain('Page not found');
+    }
+  });
+});
+
+describe('sessions and CSRF', () => {
+  it('signing in needs the form’s CSRF token, and makes an HttpOnly SameSite=Lax session that signing out deletes', async () => {
+    const user = await makeUser(t);
+    const form = await t.http.get('/sign-in').set(HTML);
+    const cookie = cookieOf(form);
+    const token = csrfOf(form.text);
+    const body = { email: user.email, password: PASSWORD, _csrf: token };
+
+    // No token, a forged one, or no session: refused, nobody signed in.
+    for (const [c, b] of [
+      [cookie, { ...body, _csrf: undefined }],
+      [cookie, { ...body, _csrf: 'forged' }],
+      ['', body],
+    ] as const) {
+      const res = await t.http.post('/sign-in').set(HTML).set('cookie', c).type('form').send(b);
+      expect(res.status).toBe(403);
+      expect(res.text).toContain('This form has expired');
+    }
+    expect(await sessionsOf(user.id)).toBe(0);
+
+    const wrong = await t.http.post('/sign-in').set(HTML).set('cookie', cookie).type('form').send({ ...body, password: 'not it' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.text).toContain('The email address or password is not right');
+    expect(await sessionsOf(user.id)).toBe(0);
+
+    const ok = await t.http.post('/sign-in').set(HTML).set('cookie', cookie).type('form').send({ ...body, next: '//evil.example' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).toBe('/');
+    const setCookie = (ok.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('hubkey_session='))!;
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Lax/);
+    expect(setCookie).not.toMatch(/Secure/); // only in production
+    const signedIn = cookieOf(ok);
+    expect(signedIn).not.toBe(cookie); // a new token at sign-in
+    expect(await sessionsOf(user.id)).toBe(1);
+    const account = await t.http.get('/account').set(HTML).set('cookie', signedIn);
+    expect(account.status).toBe(200);
+    expect(account.text).toContain(user.email);
+
+    const out = await t.http.post('/sign-out').set(HTML).set('cookie', signedIn).type('form').send({ _csrf: csrfOf(account.text) });
+    expect(out.status).toBe(303);
+    expect(await sessionsOf(user.id)).toBe(0);
+    const after = await t.http.get('/account').set(HTML).set('cookie', signedIn);
+    expect(after.status).toBe(303);
+  });
+
+  it('a visitor who only looks gets no session row; expired sessions are purged by the worker', async () => {
+    const before = (await t.container.database.db.select({ n: count() }).from(webSessions))[0].n;
+    const res = await t.http.get('/').set(HTML);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect((await t.container.database.db.select({ n: count() }).from(webSessions))[0].n).toBe(before);
+
+    const user = await makeUser(t);
+    await t.container.database.db.insert(webSessions).values([
+      { idHash: `old-${user.id}`, userId: user.id, expiresAt: new Date(t.clock.now().getTime() - 1000) },
+      { idHash: `live-${user.id}`, userId: user.id, expiresAt: new Date(t.clock.now().getTime() + 60_000) },
+    ]);
+    expect(await runJob(t.container, JOBS.find((j) => j.name === 'web.purge-expired-sessions')!)).toBeGreaterThanOrEqual(1);
+    const left = await t.container.database.db.select({ idHash: webSessions.idHash }).from(webSessions).where(eq(webSessions.userId, user.id));
+    expect(left.map((r) => r.idHash)).toEqual([`live-${user.id}`]);
+  });
+});
