@@ -32,6 +32,7 @@ const CHANGED: Record<string, unknown> = {
   cancellationPolicy: [{ minNoticeHours: 24, refundPercent: 100 }],
   staffedHours: openOn('09:00', '17:00'),
   reports: { volunteerHourValuePence: 1500 },
+  rota: { withdrawHours: 12 },
 };
 
 describe('PATCH /hubs/:id settings', () => {

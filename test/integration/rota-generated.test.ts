@@ -138,7 +138,7 @@ describe('shifts made from bookings', () => {
     await job('rota.regenerate-shifts');
     expect((await generated('2026-03-17T00:00:00Z', '2026-03-18T00:00:00Z')).filter((s) => s.status !== 'cancelled')).toEqual([]);
     // Back as they were, for any later test.
-    await t.http.patch(`/hubs/${w.hub.id}`).set(w.staff.auth).send({ settings: { staffedHours: openOn('09:00', '17:00'), rota: {} } }).expect(200);
+    await t.http.patch(`/hubs/${w.hub.id}`).set(w.staff.auth).send({ settings: { staffedHours: openOn('09:00', '17:00'), rota: { coverRole: 'opener_closer' } } }).expect(200);
     await job('rota.regenerate-shifts');
     expect(brief((await generated('2026-03-17T00:00:00Z', '2026-03-18T00:00:00Z')).filter((s) => s.status !== 'cancelled'))).toEqual(openerAndCloser);
     const active = await t.container.database.db.select().from(shifts).where(and(eq(shifts.hubId, w.hub.id), eq(shifts.state, 'active'), eq(shifts.source, 'booking')));

@@ -9,7 +9,7 @@ import { BackupError, humanBytes } from './backups.fns';
 import { prepareSchema } from './backups.logical';
 import { currentMigration } from './backups.migrations';
 import { type BackupResult, createBackupService } from './backups.service';
-import { type TableSum, anyRows, inTransaction, insertRows, migrationState, tableRows, tableSums, tablesInLoadOrder } from './backups.sql';
+import { type TableSum, anyRows, inTransaction, insertRows, migrationState, tableRows, tableSums, tablesInLoadOrder, withUserTriggersOff } from './backups.sql';
 
 /**
  * The commands behind `npm run backup`, `npm run restore` and `npm run move-to-postgres`. They
@@ -148,9 +148,11 @@ export async function moveToPostgres(config: Config, to: string, out: Out): Prom
           const missing = names.filter((n) => !targetNames.includes(n));
           if (missing.length) throw new BackupError(`the PostgreSQL database lacks tables: ${missing.join(', ')}`, 'refused');
           if (await anyRows(dst, targetNames)) throw new BackupError('the PostgreSQL database already has data; it must be empty', 'refused');
-          for (const name of names) {
-            for await (const rows of tableRows(src, name)) await insertRows(dst, name, rows);
-          }
+          await withUserTriggersOff(dst, names, async () => {
+            for (const name of names) {
+              for await (const rows of tableRows(src, name)) await insertRows(dst, name, rows);
+            }
+          });
           const want = await tableSums(src, names);
           const got = await tableSums(dst, names);
           const checked = want.map((w, i) => ({ ...w, ok: got[i].rows === w.rows && got[i].checksum === w.checksum }));

@@ -18,6 +18,7 @@ import {
   migrationState,
   tableRows,
   tableSums,
+  withUserTriggersOff,
   tablesInLoadOrder,
 } from './backups.sql';
 
@@ -138,7 +139,7 @@ export async function loadLogicalBackup(database: Database, file: string, opts: 
       if (!opts.force) throw new BackupError('the database already has data; restore refused (add --force to replace everything in it)', 'refused');
       await q.query(`TRUNCATE ${tables.map(ident).join(', ')} CASCADE`);
     }
-    await streamRowsInto(q, file);
+    await withUserTriggersOff(q, tables, () => streamRowsInto(q, file));
     const sums = await tableSums(q, expected);
     const bad = sums.filter((s, i) => s.rows !== header.tables[i].rows || s.checksum !== header.tables[i].checksum);
     if (bad.length) throw new BackupError(`restored rows differ from the backup in: ${bad.map((b) => b.name).join(', ')}; nothing was restored`);

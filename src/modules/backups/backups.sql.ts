@@ -42,6 +42,19 @@ export async function inTransaction<T>(database: Database, mode: 'snapshot' | 'w
 
 export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/**
+ * Runs `fn` with the tables' own triggers off (ALTER TABLE … DISABLE TRIGGER USER; foreign keys,
+ * which are system triggers, stay on), inside the caller's transaction. Restoring or copying rows
+ * must reproduce them exactly: the triggers that queue work for changes (the rota's rota_pending)
+ * would otherwise add rows the backup never had.
+ */
+export async function withUserTriggersOff<T>(q: Sql, tables: string[], fn: () => Promise<T>): Promise<T> {
+  for (const t of tables) await q.query(`ALTER TABLE ${ident(t)} DISABLE TRIGGER USER`);
+  const out = await fn();
+  for (const t of tables) await q.query(`ALTER TABLE ${ident(t)} ENABLE TRIGGER USER`);
+  return out;
+}
+
 /** The schema's tables (schema `public`), parents before children, so rows load without breaking a foreign key. */
 export async function tablesInLoadOrder(q: Sql): Promise<string[]> {
   const tables = (await q.query<{ name: string }>(

@@ -123,7 +123,7 @@ async function settled(): Promise<boolean> {
       (SELECT count(*) FROM bookings b JOIN hubs h ON h.id = b.hub_id
         WHERE b.status = 'confirmed' AND b.starts_at - make_interval(mins => (h.settings->>'codeLeadMinutes')::int) <= now()
           AND NOT EXISTS (SELECT 1 FROM access_codes c WHERE c.booking_id = b.id AND c.status = 'active')) AS uncoded,
-      (SELECT count(*) FROM access_codes WHERE status = 'active' AND sent_at IS NULL) AS unqueued,
+      (SELECT count(*) FROM access_codes WHERE status = 'active' AND queued_at IS NULL) AS unqueued,
       (SELECT count(*) FROM bookings b JOIN hubs h ON h.id = b.hub_id
         WHERE b.status = 'confirmed' AND b.starts_at > now() AND b.contact_phone IS NOT NULL
           AND b.starts_at - make_interval(mins => (h.settings->>'reminderLeadMinutes')::int) <= now()
