@@ -122,7 +122,7 @@ export function demoBanner(config: Config, seeded: boolean, keypad?: SeededDoor)
   const lines = [
     '',
     `Hubkey is listening on ${config.publicUrl}`,
-    `  Website (find and book a room; staff and volunteers sign in there too): ${config.publicUrl}/`,
+    `  Website (find and book a room): ${config.publicUrl}/`,
     config.docsEnabled ? `  API docs (Swagger UI): ${config.publicUrl}/docs   OpenAPI JSON: ${config.publicUrl}/docs/json` : '  API docs: off (DOCS_ENABLED=false)',
     `  Database: ${config.database.embedded ? `embedded PGlite in ${config.database.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
   ];
