@@ -19,7 +19,7 @@ import { createRota } from './modules/rota/rota.module';
 import { createPricingRepository } from './modules/pricing/pricing.repository';
 import { createPricingService } from './modules/pricing/pricing.service';
 import { createReportsRepository } from './modules/reports/reports.repository';
-import { createReportsService, noVolunteerHours, type VolunteerHoursSource } from './modules/reports/reports.service';
+import { createReportsService, type VolunteerHoursSource } from './modules/reports/reports.service';
 import { createVenuesRepository } from './modules/venues/venues.repository';
 import { createVenuesService } from './modules/venues/venues.service';
 
@@ -145,8 +145,8 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     }),
     pricing,
     ...payments.services,
-    // Volunteer hours: wire the rota module's source here once it records attended shifts.
-    reports: createReportsService({ reports: repos.reports, clock, volunteerHours: overrides.volunteerHours ?? noVolunteerHours }),
+    // Volunteer hours: attended rota shifts, counted in SQL by the rota's repository.
+    reports: createReportsService({ reports: repos.reports, clock, volunteerHours: overrides.volunteerHours ?? ((windows) => rota.repo.volunteerHours(windows)) }),
     tierRechecks: createRecheckService({
       organisations: repos.organisations,
       clock,

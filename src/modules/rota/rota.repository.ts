@@ -418,6 +418,7 @@ export function createRotaRepository(db: DbOrTx) {
 
     // ---- hours (also for the reports module)
     attendedMinutesByHubRoleMonth,
+    volunteerHours,
   };
   return repo;
 
@@ -456,5 +457,38 @@ export function createRotaRepository(db: DbOrTx) {
       .orderBy(asc(hubs.name), asc(shifts.hubId), asc(month), asc(shifts.role));
     return rows.map((r) => ({ ...r, minutes: Number(r.minutes) }));
   }
+  /**
+   * The reports' volunteer hours: for each hub's window (its report period in its own zone),
+   * attended minutes by role and local month (the part of each shift inside the window, in
+   * proportion), and distinct volunteers over the whole window per role and per hub. Two
+   * statements for any number of hubs; the windows travel as one JSON parameter.
+   */
+  async function volunteerHours(windows: { hubId: string; fromUtc: Date; toUtc: Date }[], tx: DbOrTx = db) {
+    if (windows.length === 0) return { rows: [], totals: [] };
+    const w = JSON.stringify(windows.map((x) => ({ hub_id: x.hubId, f: x.fromUtc.toISOString(), t: x.toUtc.toISOString() })));
+    const from = sql`jsonb_to_recordset(${w}::jsonb) AS w(hub_id uuid, f timestamptz, t timestamptz)
+      JOIN ${shifts} ON ${shifts.hubId} = w.hub_id AND ${shifts.startsAt} < w.t AND ${shifts.endsAt} > w.f
+      JOIN ${shiftSignups} ON ${shiftSignups.shiftId} = ${shifts.id} AND ${shiftSignups.attendance} = 'attended'
+      JOIN ${hubs} ON ${hubs.id} = ${shifts.hubId}`;
+    const inside = sql`greatest(0, extract(epoch FROM (least(${shifts.endsAt}, w.t) - greatest(${shifts.startsAt}, w.f))))`;
+    const whole = sql`extract(epoch FROM (${shifts.endsAt} - ${shifts.startsAt}))`;
+    const month = sql`to_char(${shifts.startsAt} AT TIME ZONE ${hubs.timezone}, 'YYYY-MM')`;
+    const rows = await tx.execute(
+      sql`SELECT ${shifts.hubId} AS hub_id, ${shifts.role}::text AS role, ${month} AS month,
+            round(sum(coalesce(${shiftSignups.attendedMinutes}, 0) * ${inside} / ${whole}))::text AS minutes,
+            count(DISTINCT ${shiftSignups.userId})::int AS volunteers
+          FROM ${from} GROUP BY 1, 2, 3 ORDER BY 1, 3, 2`,
+    );
+    const totals = await tx.execute(
+      sql`SELECT ${shifts.hubId} AS hub_id, ${shifts.role}::text AS role, count(DISTINCT ${shiftSignups.userId})::int AS volunteers
+          FROM ${from} GROUP BY GROUPING SETS ((${shifts.hubId}, ${shifts.role}), (${shifts.hubId}))`,
+    );
+    return {
+      rows: rowsOf<{ hub_id: string; role: string; month: string; minutes: string; volunteers: number }>(rows).map((r) => ({ hubId: r.hub_id, role: r.role, month: r.month, minutes: Number(r.minutes), volunteers: Number(r.volunteers) })),
+      totals: rowsOf<{ hub_id: string; role: string | null; volunteers: number }>(totals).map((r) => ({ hubId: r.hub_id, role: r.role, volunteers: Number(r.volunteers) })),
+    };
+  }
 }
+/** Both drivers answer `execute` with `{ rows }`. */
+const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 export type RotaRepository = ReturnType<typeof createRotaRepository>;
