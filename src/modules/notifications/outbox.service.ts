@@ -1,5 +1,5 @@
 import type { SmsSender } from '../../adapters/sms/sms';
-import { type DbOrTx, retryWhileUnavailable } from '../../db/client';
+import { type DbOrTx, isDatabaseUnavailable, retryWhileUnavailable } from '../../db/client';
 import type { Clock } from '../../lib/clock';
 import { MINUTE } from '../../lib/time';
 import type { NewOutboxRow, OutboxRepository, OutboxRow } from './outbox.repository';
@@ -87,7 +87,11 @@ export function createOutboxService(deps: {
   async function sendOne(row: OutboxRow, leaseEnds: number): Promise<'sent' | 'retry' | 'failed'> {
     const finish = (values: Parameters<OutboxRepository['finish']>[2]) => retryWhileUnavailable(() => outbox.finish(row.id, row.attempts, values), leaseEnds);
     // A code that can no longer be read (gone, or a rotated key) is never sent with the placeholder in.
-    const body = await render(row).catch(() => undefined);
+    // A database that is away while the code is read is not that: the row waits out its lease and is sent later.
+    const body = await render(row).catch((err: unknown) => {
+      if (isDatabaseUnavailable(err)) throw err;
+      return undefined;
+    });
     if (body === undefined) {
       await finish({ status: 'failed', lastError: 'the door code this text carried is gone' });
       return 'failed';

@@ -59,6 +59,31 @@ describe('outbox service', () => {
     expect(w.reports).toEqual([{ codeId: 'code-1', report: { status: 'accepted', at: w.clock.now() } }]);
   });
 
+  it('a database away while a code is read leaves the text to be sent later, never failed; a code that is gone fails it', async () => {
+    const sent: string[] = [];
+    const clock = new FixedClock('2026-03-02T09:00:00Z');
+    const repo = memoryOutbox();
+    let reading: 'down' | 'gone' = 'down';
+    const svc = createOutboxService({
+      outbox: repo as never,
+      sms: { send: async (m) => (sent.push(m.body), { providerId: 'SM1', status: 'queued' }) },
+      clock,
+      renderBody: async () => {
+        if (reading === 'down') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        return undefined;
+      },
+    });
+    await svc.enqueue(codeText(1));
+    await expect(svc.sendDue()).rejects.toThrow(/ECONNREFUSED/);
+    expect(repo.rows[0].status).toBe('sending');
+    expect(sent).toEqual([]);
+    reading = 'gone';
+    Object.assign(repo.rows[0], { status: 'pending' }); // its lease ran out
+    await svc.sendDue();
+    expect(repo.rows[0]).toMatchObject({ status: 'failed', lastError: 'the door code this text carried is gone' });
+    expect(sent).toEqual([]);
+  });
+
   it('a permanent failure marks the code failed; two failures of one cause alert staff once', async () => {
     const w = wire({
       send: async () => {
