@@ -648,7 +648,7 @@ export function createBookingsService(deps: {
       const byStaff = isStaffOf(actor, hub.id);
       const { startsAt, endsAt } = parseWindow(hub, input.startsAt, input.endsAt);
       enforceRules(room, hub, startsAt, endsAt, b.attendees, byStaff);
-      const { updated, before } = await inTx(async (tx) => {
+      const updated = await inTx(async (tx) => {
         // Lock both rooms in id order so two moves between the same rooms cannot deadlock.
         for (const rid of [...new Set([b.roomId, room.id])].sort()) await venues.lockRoom(rid, tx);
         await holdHubRules(hub, tx);
@@ -680,10 +680,10 @@ export function createBookingsService(deps: {
         if (row.status === 'awaiting_payment' && current.status !== 'awaiting_payment') await payments?.hold([row.id], holdUntil(hub), tx);
         // A move that newly confirms a priced booking of an invoice payer records its invoice here (a job issues it).
         if (row.status === 'confirmed' && (current.status !== 'confirmed' || priceOf(current) === 0)) await recordInvoice([row], org, actor.userId, tx);
-        return { updated: row, before: current };
+        return row;
       });
+      // After commit: its door code and the shifts it needs, once (the invoice was recorded in the transaction).
       await deps.access?.bookingChanged(id);
-      if (updated.status === 'confirmed' && (before.status !== 'confirmed' || priceOf(before) === 0)) await afterCommit([updated]);
       return view(updated);
     },
 
