@@ -14,6 +14,7 @@ import { packageRoot } from '../lib/paths';
 import { featureName, formatDate, formatDuration, formatLocalDate, formatMoney, formatTime, formatWhen, listInWords, plural, tierName } from './format';
 import { hirerPages } from './hirer/hirer.pages';
 import { createSessionStore, registerSessionHooks } from './session';
+import { isDatabaseUnavailable } from '../db/client';
 
 export interface WebPluginOptions {
   container: Container;
@@ -153,9 +154,13 @@ export async function webPlugin(app: FastifyInstance, opts: WebPluginOptions) {
     if (fe.statusCode === 429) return renderError(reply, 403, { title: 'Too many attempts', body: 'Wait a minute, then try again.' });
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return renderError(reply, 404);
     if (error instanceof DomainError && error.kind === 'unavailable') return renderError(reply, 503);
+    // The one definition of "the database is away" (db/client), as the JSON API's error handler uses.
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'page answered 503: database unavailable');
+      return renderError(reply, 503);
+    }
     request.log.error({ err: error }, 'page failed');
-    const dbDown = /ECONNREFUSED|terminating connection|Connection terminated|connect ETIMEDOUT/i.test(String((error as Error).message ?? ''));
-    return renderError(reply, dbDown ? 503 : 500);
+    return renderError(reply, 500);
   });
 
   await app.register(hirerPages, { container });
