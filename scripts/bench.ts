@@ -13,7 +13,8 @@
  *   BENCH_POOL (20)     the app's (and the baseline's) pg pool size
  *   BENCH_REPORT_CONNECTIONS (4) concurrent connections for the report scenarios (each request reads a year)
  *   BENCH_SCENARIOS     comma-separated subset of availability,search,booking,report,rota (default: all)
- *   BENCH_KEEP_DB=1     leave hubkey_bench in place afterwards (it is dropped by default)
+ *   BENCH_DB_NAME (hubkey_bench) the database dropped and recreated (and <name>_small); lets two benches share a server
+ *   BENCH_KEEP_DB=1     leave the bench database in place afterwards (it is dropped by default)
  *   BENCH_EMBEDDED_ONLY=1  only the embedded server's memory line (no PostgreSQL needed)
  *   BENCH_REGEN_RUNS (100) booking changes timed for the rota's regeneration, on this network and on
  *                       one of 10 k bookings (database hubkey_bench_small, always dropped)
@@ -54,9 +55,9 @@ const POOL = num('BENCH_POOL', 20);
 const KEEP_DB = env.BENCH_KEEP_DB === '1';
 const REPORT_CONNECTIONS = num('BENCH_REPORT_CONNECTIONS', 4);
 const SCENARIOS = new Set((env.BENCH_SCENARIOS || 'availability,search,booking,report,rota').split(',').map((x) => x.trim()));
-const BENCH_DB = 'hubkey_bench';
+const BENCH_DB = env.BENCH_DB_NAME || 'hubkey_bench';
 /** The small network the rota's regeneration is compared on (same rooms, 10 k bookings). */
-const SMALL_DB = 'hubkey_bench_small';
+const SMALL_DB = `${BENCH_DB}_small`;
 const SMALL_BOOKINGS = 10_000;
 const REGEN_RUNS = num('BENCH_REGEN_RUNS', 100);
 /** Days ahead over which new bookings are spread (hubs take bookings up to 365 days ahead). */
