@@ -2,11 +2,16 @@ import { DateTime } from 'luxon';
 import {
   codeLengthFor,
   codeWindow,
-  DEFAULT_LOCKOUT,
+  chanceOfOpening,
+  codeSpace,
+  DEFAULT_THROTTLE,
+  delayAfterFailure,
   generateCode,
   isCodeValidAt,
   isWeakCode,
-  lockoutState,
+  simulateGuesses,
+  throttleSince,
+  throttleState,
 } from '../../src/modules/access/access.fns';
 import { DomainError } from '../../src/lib/errors';
 
@@ -339,73 +344,72 @@ describe('generateCode', () => {
   });
 });
 
-describe('lockoutState', () => {
+describe('door throttle (escalating delays after wrong codes)', () => {
   const t0 = utc('2026-05-12T10:00:00Z').getTime();
   const at = (ms: number) => new Date(t0 + ms);
   const seconds = (...s: number[]) => s.map((x) => at(x * 1000));
+  const HOUR = 60 * MIN;
 
-  it('defaults to 5 failures in 5 minutes locking for 15', () => {
-    expect(DEFAULT_LOCKOUT).toEqual({ maxFailures: 5, windowMinutes: 5, lockMinutes: 15 });
+  it('defaults to 5 free wrong codes in 24 hours, then 30 s doubling to 5 min, and to 1 hour past 20', () => {
+    expect(DEFAULT_THROTTLE).toEqual({ freeFailures: 5, baseDelaySeconds: 30, maxDelaySeconds: 300, heavyAfter: 20, heavyMaxDelaySeconds: 3600, windowHours: 24 });
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 20, 21, 22, 23, 24, 1000].map((n) => delayAfterFailure(n))).toEqual([0, 0, 0, 0, 30, 60, 120, 240, 300, 300, 600, 1200, 2400, 3600, 3600]);
   });
 
-  it('is open with no failures', () => {
-    expect(lockoutState([], at(0))).toEqual({ locked: false });
+  it('is open with no failures and after 4', () => {
+    expect(throttleState([], at(0))).toEqual({ failures: 0, throttled: false });
+    expect(throttleState(seconds(0, 1, 2, 3), at(4000))).toEqual({ failures: 4, throttled: false });
   });
 
-  it('is open after 4 quick failures', () => {
-    expect(lockoutState(seconds(0, 1, 2, 3), at(4000))).toEqual({ locked: false });
-  });
-
-  it('locks at the 5th failure within the window, until 15 minutes after it', () => {
-    const failures = seconds(0, 30, 60, 90, 120);
-    expect(lockoutState(failures, at(120_000))).toEqual({ locked: true, until: at(120_000 + 15 * MIN) });
-  });
-
-  it('trips when the 5 failures span 4:59.999 but not exactly 5:00', () => {
-    const just = [at(0), at(MIN), at(2 * MIN), at(3 * MIN), at(5 * MIN - 1)];
-    expect(lockoutState(just, at(5 * MIN)).locked).toBe(true);
-    const exactly = [at(0), at(MIN), at(2 * MIN), at(3 * MIN), at(5 * MIN)];
-    expect(lockoutState(exactly, at(5 * MIN))).toEqual({ locked: false });
-  });
-
-  it('unlocks exactly at `until` (half-open lock)', () => {
+  it('waits 30 s after the 5th wrong code, half-open: checks again exactly at `until`', () => {
     const failures = seconds(0, 1, 2, 3, 4);
-    const until = t0 + 4000 + 15 * MIN;
-    expect(lockoutState(failures, new Date(until - 1))).toEqual({ locked: true, until: new Date(until) });
-    expect(lockoutState(failures, new Date(until))).toEqual({ locked: false });
+    expect(throttleState(failures, at(4000))).toEqual({ failures: 5, throttled: true, until: at(34_000) });
+    expect(throttleState(failures, at(33_999)).throttled).toBe(true);
+    expect(throttleState(failures, at(34_000))).toEqual({ failures: 5, throttled: false });
   });
 
-  it('ignores failures recorded after now', () => {
+  it('counts from the latest wrong code, whatever order they come in', () => {
+    expect(throttleState(seconds(5, 0, 3, 1, 2, 4), at(10_000))).toEqual({ failures: 6, throttled: true, until: at(65_000) });
+  });
+
+  it('ignores wrong codes after now, older than the window, and before a clear', () => {
     const failures = seconds(0, 1, 2, 3, 4);
-    expect(lockoutState(failures, at(3500))).toEqual({ locked: false });
+    expect(throttleState(failures, at(3500)).failures).toBe(4);
+    expect(throttleState(failures, at(24 * HOUR + 1500)).failures).toBe(3);
+    expect(throttleState(failures, at(5000), DEFAULT_THROTTLE, at(2500))).toEqual({ failures: 2, throttled: false });
+    expect(throttleSince(at(0), null)).toEqual(at(-24 * HOUR));
+    expect(throttleSince(at(0), at(-HOUR))).toEqual(at(-HOUR));
+    expect(throttleSince(at(0), at(-48 * HOUR))).toEqual(at(-24 * HOUR));
   });
 
-  it('does not depend on the order failures are given in', () => {
-    const failures = seconds(4, 0, 3, 1, 2);
-    expect(lockoutState(failures, at(10_000))).toEqual({ locked: true, until: at(4000 + 15 * MIN) });
+  it('lets someone who walks away after a few wrong codes shut the door for at most 5 minutes', () => {
+    const failures = Array.from({ length: 20 }, (_, i) => at(i * 1000));
+    expect(throttleState(failures, at(19_000))).toEqual({ failures: 20, throttled: true, until: at(19_000 + 5 * MIN) });
   });
 
-  it('slides: old failures outside the window do not count toward a new lock', () => {
-    // Three failures long ago, two now: never five within five minutes.
-    const failures = [...seconds(0, 10, 20), at(30 * MIN), at(30 * MIN + 1000)];
-    expect(lockoutState(failures, at(30 * MIN + 2000))).toEqual({ locked: false });
+  it('bounds the codes checked: 45 on the first day and about 24 a day after, for someone guessing non-stop', () => {
+    expect(simulateGuesses(1)).toBe(45);
+    const year = simulateGuesses(365);
+    expect(year).toBeGreaterThan(24 * 365);
+    expect(year).toBeLessThan(25 * 365);
   });
 
-  it('continued guessing while locked extends the lock', () => {
-    const first = seconds(0, 10, 20, 30, 40); // trips at 0:40, until 15:40
-    const more = [14, 14.1, 14.2, 14.3, 14.4].map((m) => at(m * MIN)); // trips again at 14:24
-    const state = lockoutState([...first, ...more], at(20 * MIN));
-    expect(state).toEqual({ locked: true, until: at(14.4 * MIN + 15 * MIN) });
-  });
-
-  it('honours a custom policy', () => {
-    const policy = { maxFailures: 3, windowMinutes: 1, lockMinutes: 2 };
-    expect(lockoutState(seconds(0, 20, 40), at(41_000), policy)).toEqual({ locked: true, until: at(40_000 + 2 * MIN) });
-    expect(lockoutState(seconds(0, 30, 60), at(61_000), policy)).toEqual({ locked: false });
+  it('works out the chance of opening a door from the guesses and the live codes', () => {
+    // 4 digits: 100 'abab' (the 10 'aaaa' among them) and 20 runs up or down are weak.
+    expect(codeSpace(4)).toBe(10_000 - 100 - 20);
+    // 6 digits: 1000 'abcabc', 100 'ababab' (10 'aaaaaa' in both) and 20 runs.
+    expect(codeSpace(6)).toBe(1_000_000 - (1000 + 100 - 10) - 20);
+    expect(chanceOfOpening(0, 365, 3, 1e6)).toBe(0);
+    expect(chanceOfOpening(1, 1, 1, 1)).toBe(1);
+    expect(chanceOfOpening(10, 1, 1, 100)).toBeCloseTo(1 - 0.99 ** 10, 12);
+    expect(() => chanceOfOpening(1, 1, 1, 0)).toThrow(RangeError);
   });
 
   it('rejects a nonsensical policy', () => {
-    expect(() => lockoutState([], at(0), { maxFailures: 0, windowMinutes: 5, lockMinutes: 15 })).toThrow(RangeError);
-    expect(() => lockoutState([], at(0), { maxFailures: 5, windowMinutes: -1, lockMinutes: 15 })).toThrow(RangeError);
+    const p = DEFAULT_THROTTLE;
+    expect(() => throttleState([], at(0), { ...p, freeFailures: 0 })).toThrow(RangeError);
+    expect(() => throttleState([], at(0), { ...p, maxDelaySeconds: 1 })).toThrow(RangeError);
+    expect(() => throttleState([], at(0), { ...p, heavyAfter: 2 })).toThrow(RangeError);
+    expect(() => throttleState([], at(0), { ...p, windowHours: 0 })).toThrow(RangeError);
+    expect(() => delayAfterFailure(0)).toThrow(RangeError);
   });
 });

@@ -22,9 +22,12 @@ export const doors = pgTable(
     /** Exact code lengths the lock takes, when it reported them. */
     codeLengths: integer('code_lengths').array(),
     active: boolean('active').notNull().default(true),
+    /** When staff last cleared the door's wrong-code count: only wrong codes after it slow the door down. */
+    lockoutClearedAt: timestamp('lockout_cleared_at', { withTimezone: true }),
+    lockoutClearedBy: uuid('lockout_cleared_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('doors_hub_idx').on(t.hubId)],
+  (t) => [index('doors_hub_idx').on(t.hubId), index('doors_lockout_cleared_by_idx').on(t.lockoutClearedBy)],
 );
 
 /** Which rooms a door leads to. */
@@ -135,7 +138,7 @@ export const accessCodeDoors = pgTable(
   ],
 );
 
-export const entryResult = pgEnum('entry_result', ['granted', 'unknown_code', 'outside_window', 'revoked', 'locked_out']);
+export const entryResult = pgEnum('entry_result', ['granted', 'unknown_code', 'outside_window', 'revoked', 'locked_out', 'expired']);
 
 /** Every keypad attempt. A wrong code is kept only as its keyed hash, never readable. */
 export const doorEntries = pgTable(

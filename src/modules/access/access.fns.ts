@@ -6,7 +6,7 @@
  * `startsAt`/`endsAt` are already absolute instants (the booking service turned the hub's local
  * 10:00 into an instant), so "15 minutes before" is 15 real minutes even across a clock change.
  */
-import { DateTime, Duration } from 'luxon';
+import { DateTime } from 'luxon';
 import { conflict, invalid, unprocessable } from '../../lib/errors';
 import { SETTING_LIMITS } from '../venues/venues.types';
 
@@ -209,50 +209,125 @@ export function generateCode(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Lockout after repeated wrong codes
+// Slowing down guessing: escalating delays per door after wrong codes
 
-export interface LockoutPolicy {
-  /** Wrong codes that trip the lock... */
-  maxFailures: number;
-  /** ...when they all fall within this many minutes (first to last strictly less than this apart)... */
-  windowMinutes: number;
-  /** ...after which the door refuses every code for this long, counted from the tripping failure. */
-  lockMinutes: number;
+/**
+ * How a door slows down someone guessing codes. Wrong codes are counted per door over the last
+ * `windowHours` (and only since staff last cleared the door). The first `freeFailures` cost
+ * nothing; from then on, after the n-th wrong code the door checks no code at all for a delay that
+ * doubles from `baseDelaySeconds` up to `maxDelaySeconds`, and past `heavyAfter` wrong codes keeps
+ * doubling up to `heavyMaxDelaySeconds`. Attempts made while it waits are refused unchecked and not
+ * counted, so hammering the keypad does not lengthen the wait; the first code entered once it is
+ * over is checked, and a valid one opens.
+ *
+ * Every check of a wrong code is one guess, whoever makes it; the delays bound the guesses per day
+ * (see simulateGuesses and docs/security.md). Someone who enters a few wrong codes and walks away
+ * shuts the door for at most `maxDelaySeconds`; staff can clear the count at any time.
+ */
+export interface ThrottlePolicy {
+  freeFailures: number;
+  baseDelaySeconds: number;
+  maxDelaySeconds: number;
+  heavyAfter: number;
+  heavyMaxDelaySeconds: number;
+  windowHours: number;
 }
 
-export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, windowMinutes: 5, lockMinutes: 15 };
+export const DEFAULT_THROTTLE: ThrottlePolicy = { freeFailures: 5, baseDelaySeconds: 30, maxDelaySeconds: 300, heavyAfter: 20, heavyMaxDelaySeconds: 3600, windowHours: 24 };
 
-export interface LockoutState {
-  locked: boolean;
-  /** When locked: the first instant codes are listened to again. */
+export interface ThrottleState {
+  /** Wrong codes counted (inside the window, since the last clear). */
+  failures: number;
+  /** True while the door checks no code. */
+  throttled: boolean;
+  /** When throttled: the first instant a code is checked again. */
   until?: Date;
 }
 
+function checkThrottlePolicy(p: ThrottlePolicy) {
+  if (!Number.isInteger(p.freeFailures) || p.freeFailures < 1) throw new RangeError('freeFailures must be a positive integer');
+  if (!Number.isInteger(p.heavyAfter) || p.heavyAfter < p.freeFailures) throw new RangeError('heavyAfter must be an integer >= freeFailures');
+  if (!(p.baseDelaySeconds > 0) || !(p.maxDelaySeconds >= p.baseDelaySeconds) || !(p.heavyMaxDelaySeconds >= p.maxDelaySeconds)) {
+    throw new RangeError('delays must be > 0 and non-decreasing: base <= max <= heavyMax');
+  }
+  if (!(p.windowHours > 0)) throw new RangeError('windowHours must be > 0');
+}
+
+/** Seconds the door waits after the n-th wrong code (n counted from 1) before it checks another code. */
+export function delayAfterFailure(n: number, policy: ThrottlePolicy = DEFAULT_THROTTLE): number {
+  checkThrottlePolicy(policy);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError('n must be a positive integer');
+  if (n < policy.freeFailures) return 0;
+  // 2^k grows past any cap quickly; stop before it overflows into Infinity.
+  if (n <= policy.heavyAfter) return Math.min(policy.baseDelaySeconds * 2 ** Math.min(n - policy.freeFailures, 40), policy.maxDelaySeconds);
+  return Math.min(policy.maxDelaySeconds * 2 ** Math.min(n - policy.heavyAfter, 40), policy.heavyMaxDelaySeconds);
+}
+
+/** The first instant wrong codes are counted from: the window's start, or the last clear if later. */
+export function throttleSince(now: Date, clearedAt: Date | null | undefined, policy: ThrottlePolicy = DEFAULT_THROTTLE): Date {
+  const windowStart = new Date(now.getTime() - policy.windowHours * 3_600_000);
+  return clearedAt && clearedAt > windowStart ? clearedAt : windowStart;
+}
+
 /**
- * Whether a door (or whatever scope the caller counts failures for) is locked out at `now`.
- *
- * The lock trips at the failure that makes `maxFailures` failures within a span shorter than
- * `windowMinutes`, and holds for [trip, trip + lockMinutes). Failures recorded while locked count
- * too, so continued guessing keeps the door locked. Failures after `now` are ignored.
+ * Whether a door is waiting at `now`, given the times of its wrong codes (those after `now`, before
+ * the window or before `clearedAt` are ignored).
  */
-export function lockoutState(failures: readonly Date[], now: Date, policy: LockoutPolicy = DEFAULT_LOCKOUT): LockoutState {
-  const { maxFailures, windowMinutes, lockMinutes } = policy;
-  if (!Number.isInteger(maxFailures) || maxFailures < 1) throw new RangeError('maxFailures must be a positive integer');
-  if (!(windowMinutes >= 0) || !(lockMinutes >= 0)) throw new RangeError('windowMinutes and lockMinutes must be >= 0');
-  const windowMs = Duration.fromObject({ minutes: windowMinutes }).as('milliseconds');
+export function throttleState(failures: readonly Date[], now: Date, policy: ThrottlePolicy = DEFAULT_THROTTLE, clearedAt?: Date | null): ThrottleState {
+  checkThrottlePolicy(policy);
   const t = now.getTime();
+  const since = throttleSince(now, clearedAt, policy).getTime();
   const times = failures
     .map((f) => f.getTime())
-    .filter((x) => !Number.isNaN(x) && x <= t)
+    .filter((x) => !Number.isNaN(x) && x <= t && x >= since)
     .sort((a, b) => a - b);
+  const n = times.length;
+  if (n === 0) return { failures: 0, throttled: false };
+  const until = times[n - 1] + delayAfterFailure(n, policy) * 1000;
+  return t < until ? { failures: n, throttled: true, until: new Date(until) } : { failures: n, throttled: false };
+}
 
-  let until: number | null = null;
-  for (let i = maxFailures - 1; i < times.length; i++) {
-    if (times[i] - times[i - maxFailures + 1] < windowMs) {
-      const end = plusMinutes(new Date(times[i]), lockMinutes).getTime();
-      if (until === null || end > until) until = end;
+/**
+ * The most wrong codes a door checks in `days` for someone who, from the start, enters one the
+ * moment each wait ends (the worst case: nobody clears the door, no second spent typing). Used for
+ * the numbers in docs/security.md.
+ */
+export function simulateGuesses(days: number, policy: ThrottlePolicy = DEFAULT_THROTTLE): number {
+  checkThrottlePolicy(policy);
+  const end = days * 86_400_000;
+  const windowMs = policy.windowHours * 3_600_000;
+  const times: number[] = [];
+  let first = 0; // the oldest failure still counted
+  let t = 0;
+  while (t < end) {
+    times.push(t);
+    // The earliest x with x >= last + delay(count at x): the count only falls as old failures leave the window.
+    const last = t;
+    let x = last + Math.max(delayAfterFailure(times.length - first, policy) * 1000, 1); // even a free guess takes a millisecond
+    while (first < times.length - 1 && times[first] + windowMs + 1 < x) {
+      first++;
+      x = Math.max(times[first - 1] + windowMs + 1, Math.min(x, last + Math.max(delayAfterFailure(times.length - first, policy) * 1000, 1)));
     }
+    t = x;
   }
-  if (until !== null && t < until) return { locked: true, until: new Date(until) };
-  return { locked: false };
+  return times.length;
+}
+
+/**
+ * The chance that someone guessing at `perDay` codes a day for `days` opens the door, when
+ * `liveCodes` codes work on it at every moment, out of `space` possible codes.
+ */
+export function chanceOfOpening(perDay: number, days: number, liveCodes: number, space: number): number {
+  if (!(space > 0) || liveCodes < 0 || perDay < 0 || days < 0) throw new RangeError('bad arguments');
+  const p = Math.min(liveCodes / space, 1);
+  return 1 - Math.pow(1 - p, perDay * days);
+}
+
+/** How many codes of `length` digits isWeakCode allows (the space a guesser draws from). */
+export function codeSpace(length: number): number {
+  if (!Number.isInteger(length) || length < MIN_CODE_LENGTH || length > 8) throw new RangeError('length must be 4 to 8 (counted exhaustively)');
+  let n = 0;
+  const total = 10 ** length;
+  for (let i = 0; i < total; i++) if (!isWeakCode(String(i).padStart(length, '0'))) n++;
+  return n;
 }

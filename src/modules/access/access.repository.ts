@@ -31,6 +31,10 @@ export function createAccessRepository(db: DbOrTx) {
       const [door] = await tx.update(doors).set(values).where(eq(doors.id, id)).returning();
       return door;
     },
+    /** Staff cleared the door's wrong codes: only later ones count. */
+    async clearLockout(id: string, at: Date, by: string, tx: DbOrTx = db) {
+      await tx.update(doors).set({ lockoutClearedAt: at, lockoutClearedBy: by }).where(eq(doors.id, id));
+    },
     async getDoor(id: string, tx: DbOrTx = db): Promise<DoorRow | undefined> {
       const [row] = await tx.select().from(doors).where(eq(doors.id, id));
       return row;

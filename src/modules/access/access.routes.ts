@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { validateTwilioSignature } from '../../adapters/sms/sms';
@@ -10,7 +11,8 @@ import type { DoorsService } from './doors.service';
 import type { InboundSmsService } from './inbound-sms.service';
 import type { KeypadService } from './keypad.service';
 import type { OutboxService } from '../notifications/outbox.service';
-import { accessView, doorBody, doorCreatedView, doorView, entryView, revokeView, verifyBody, verifyView } from './access.schemas';
+import type { DoorRow } from './access.repository';
+import { accessView, doorBody, doorCreatedView, doorView, entryView, lockoutClearView, revokeView, verifyBody, verifyView } from './access.schemas';
 
 const bearer = [{ bearer: [] }];
 const hubIdParam = z.object({ hubId: z.uuid() });
@@ -21,8 +23,8 @@ const doorIdParam = z.object({ doorId: z.uuid() });
 export interface AccessRouteServices {
   doors: Pick<DoorsService, 'listDoors' | 'createDoor' | 'updateDoor' | 'rotateDeviceKey'>;
   bookingAccess: Pick<BookingAccessService, 'getBookingAccess' | 'resend'>;
-  codes: Pick<CodesService, 'revoke'>;
-  keypad: Pick<KeypadService, 'listEntries'>;
+  codes: Pick<CodesService, 'revoke' | 'reissue'>;
+  keypad: Pick<KeypadService, 'listEntries' | 'clearLockout'>;
 }
 
 export const accessRoutes: FastifyPluginAsyncZod<AccessRouteServices> = async (app, { doors, bookingAccess, codes, keypad }) => {
@@ -99,6 +101,22 @@ export const accessRoutes: FastifyPluginAsyncZod<AccessRouteServices> = async (a
     },
   );
 
+  app.post(
+    '/doors/:doorId/lockout/clear',
+    {
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'clearDoorLockout',
+        summary: "Forget a door's wrong codes so far, so it checks the next code at once (staff of the hub, admins)",
+        description: 'For a door slowed down by wrong codes (docs/security.md): only wrong codes after this count from now on. Answers what was cleared.',
+        security: bearer,
+        params: doorIdParam,
+        response: { 200: lockoutClearView, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (req) => keypad.clearLockout(actorOf(req), req.params.doorId),
+  );
+
   app.get(
     '/bookings/:id/access',
     {
@@ -148,6 +166,24 @@ export const accessRoutes: FastifyPluginAsyncZod<AccessRouteServices> = async (a
     async (req) => codes.revoke(actorOf(req), req.params.id, req.body.reason),
   );
 
+  app.post(
+    '/access-codes/:id/reissue',
+    {
+      schema: {
+        tags: ['self-entry'],
+        operationId: 'reissueAccessCode',
+        summary: "Give a booking a new code after staff revoked its last one (staff of the hub)",
+        description:
+          'New digits (the revoked ones may be known to someone), on the doors of the booking\'s room, texted to the contact when due; the hirer can then get it again with POST /bookings/:id/access/resend. ' +
+          'Only for a revoked code of a confirmed booking whose window has not closed. Answers the booking\'s access.',
+        security: bearer,
+        params: idParam,
+        response: { 200: accessView, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (req, reply) => reply.header('cache-control', 'no-store').send(await bookingAccess.getBookingAccess(actorOf(req), await codes.reissue(actorOf(req), req.params.id))),
+  );
+
   app.get(
     '/hubs/:hubId/entries',
     {
@@ -170,17 +206,45 @@ export const accessRoutes: FastifyPluginAsyncZod<AccessRouteServices> = async (a
   );
 };
 
-/** Door controllers: `X-Device-Key` instead of a person's token. */
-export const doorDeviceRoutes: FastifyPluginAsyncZod<{ keypad: Pick<KeypadService, 'verify'> }> = async (app, { keypad }) => {
+/** Calls with no device key, or a wrong one, may come from anyone: a client address gets this many a minute. */
+export const VERIFY_UNAUTHENTICATED_PER_MINUTE = 30;
+/** A door's own controller (right key) gets this many a minute, counted for that door alone. */
+export const VERIFY_DEVICE_PER_MINUTE = 120;
+
+/**
+ * Door controllers: `X-Device-Key` instead of a person's token. The key is checked first, so the
+ * rate limit counts the real controller's calls apart from everyone else's: calls without the
+ * right key are counted per client address and can never use up the door's own allowance.
+ */
+export const doorDeviceRoutes: FastifyPluginAsyncZod<{ keypad: Pick<KeypadService, 'authenticateDevice' | 'verifyAt' | 'invalidDeviceKey'> }> = async (app, { keypad }) => {
+  const devices = new WeakMap<object, DoorRow>();
+  const doorKey = (doorId: string) => `verify:door:${doorId}`;
   app.post(
     '/doors/:doorId/verify',
     {
-      config: { rateLimit: { max: 120, timeWindow: '1 minute', keyGenerator: (req) => `verify:${(req.params as { doorId?: string }).doorId ?? ''}` } },
+      config: {
+        rateLimit: {
+          max: (_req: unknown, key: string) => (key.startsWith('verify:door:') ? VERIFY_DEVICE_PER_MINUTE : VERIFY_UNAUTHENTICATED_PER_MINUTE),
+          timeWindow: '1 minute',
+          keyGenerator: async (req: FastifyRequest) => {
+            const doorId = (req.params as { doorId?: string }).doorId ?? '';
+            const key = req.headers['x-device-key'];
+            const door = z.uuid().safeParse(doorId).success ? await keypad.authenticateDevice(doorId, typeof key === 'string' ? key : undefined) : undefined;
+            if (!door) return `verify:anonymous:${req.ip}`;
+            devices.set(req, door);
+            return doorKey(door.id);
+          },
+        },
+      },
       schema: {
         tags: ['self-entry'],
         operationId: 'verifyDoorCode',
         summary: 'Whether a code opens this door now (door controllers)',
-        description: 'Granted only for a code valid now on this door. Five wrong codes within five minutes lock the door out for a while (reason `locked_out`) and alert staff.',
+        description:
+          'Granted only for a code valid now on this door. The device key is checked first: calls without it are limited per client address ' +
+          `(${VERIFY_UNAUTHENTICATED_PER_MINUTE} a minute) and never count against the door's own controller (${VERIFY_DEVICE_PER_MINUTE} a minute). ` +
+          'After five wrong codes in 24 hours the door waits between codes (30 s doubling to 5 min; up to 1 hour after 20): while it waits it checks nothing and answers `locked_out` with `retryAfter`. ' +
+          'Staff are alerted once and can clear the count (POST /doors/:doorId/lockout/clear). A code past its window is `expired`; one staff ended or replaced is `revoked`.',
         security: [{ deviceKey: [] }],
         params: z.object({ doorId: z.uuid() }),
         body: verifyBody,
@@ -188,9 +252,10 @@ export const doorDeviceRoutes: FastifyPluginAsyncZod<{ keypad: Pick<KeypadServic
       },
     },
     async (req, reply) => {
-      const key = req.headers['x-device-key'];
       reply.header('cache-control', 'no-store');
-      return keypad.verify(req.params.doorId, typeof key === 'string' ? key : undefined, req.body.code);
+      const door = devices.get(req);
+      if (!door) throw keypad.invalidDeviceKey();
+      return keypad.verifyAt(door, req.body.code);
     },
   );
 };

@@ -48,8 +48,10 @@ export const accessView = z.object({
 export const verifyBody = z.object({ code: z.string().regex(/^\d{4,12}$/, '4 to 12 digits') }).strict();
 export const verifyView = z.object({
   granted: z.boolean(),
-  reason: z.enum(['granted', 'unknown_code', 'outside_window', 'revoked', 'locked_out']),
-  retryAfter: z.string().optional(),
+  reason: z
+    .enum(['granted', 'unknown_code', 'outside_window', 'revoked', 'expired', 'locked_out'])
+    .describe('outside_window: a known code whose window has not opened; expired: its window is over; revoked: staff ended it or it was replaced; locked_out: the door is waiting after wrong codes (or retired) and checked nothing'),
+  retryAfter: z.string().optional().describe('when the door checks codes again (it is waiting after wrong codes)'),
 });
 
 export const revokeView = z.object({ id: z.uuid(), status: z.string(), revokedAt: z.string(), bookingId: z.uuid().nullable() });
@@ -60,8 +62,15 @@ export const entryView = z.object({
   doorName: z.string(),
   at: z.string(),
   granted: z.boolean(),
-  result: z.enum(['granted', 'unknown_code', 'outside_window', 'revoked', 'locked_out']),
+  result: z.enum(['granted', 'unknown_code', 'outside_window', 'revoked', 'expired', 'locked_out']),
   accessCodeId: z.uuid().nullable(),
   bookingId: z.uuid().nullable(),
   kind: z.enum(['booking', 'shift']).nullable(),
+});
+
+export const lockoutClearView = z.object({
+  doorId: z.uuid(),
+  clearedAt: z.string(),
+  failuresCleared: z.number().int().describe('wrong codes that were counting against the door'),
+  wasWaitingUntil: z.string().nullable().describe('when the door would have checked codes again; null if it was not waiting'),
 });

@@ -47,7 +47,9 @@ export function createBookingAccessService(deps: {
     const doorsOut = current
       ? (await access.codeDoors(current.id)).map((l) => ({ id: l.door.id, name: l.door.name, provider: l.door.provider, works: l.link.active && LIVE_LOCK_STATES.includes(l.link.lockState), lockStatus: l.link.lockState }))
       : roomDoors.map((d) => ({ id: d.id, name: d.name, provider: d.provider, works: false, lockStatus: 'none' as LockState }));
-    const status: AccessStatus = current ? current.status : b.status === 'confirmed' && roomDoors.length ? (now < w.issueAt ? 'scheduled' : 'pending') : 'none';
+    // A code past its window is expired even before the job marks it so.
+    const codeStatus = current && current.status === 'active' && now >= current.validUntil ? 'expired' : current?.status;
+    const status: AccessStatus = codeStatus ?? (b.status === 'confirmed' && roomDoors.length ? (now < w.issueAt ? 'scheduled' : 'pending') : 'none');
     const validFrom = current?.validFrom ?? w.validFrom;
     const validUntil = current?.validUntil ?? w.validUntil;
     const showCode = Boolean(current && current.status === 'active' && isMemberOfOrg(actor, b.organisationId) && isCodeValidAt({ validFrom, validUntil }, now));

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { Db, DbOrTx } from '../../db/client';
 import type { Clock } from '../../lib/clock';
 import type { CodeCipher } from '../../lib/crypto';
-import { forbidden, notFound, unprocessable } from '../../lib/errors';
+import { conflict, forbidden, notFound, unprocessable } from '../../lib/errors';
 import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import type { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
 import type { DeliveryReport, OutboxService } from '../notifications/outbox.service';
@@ -219,6 +219,36 @@ export function createCodesService(deps: {
       }
       const after = (await access.getCode(c.id))!;
       return { id: after.id, status: after.status, revokedAt: after.revokedAt!.toISOString(), bookingId: after.bookingId };
+    },
+
+    /**
+     * Staff give a booking a new code after its last one was revoked: the revoked code becomes
+     * `replaced` (so it no longer holds the booking back) and a new one, with new digits, is issued
+     * now if it is due (and texted), else by the job at its time. Returns the booking's id.
+     */
+    async reissue(actor: Actor, codeId: string): Promise<string> {
+      const c = await access.getCode(codeId);
+      if (!c) throw notFound('Access code');
+      const b = c.bookingId ? await bookings.get(c.bookingId) : undefined;
+      if (!isStaffOf(actor, c.hubId)) {
+        if ((b && isMemberOfOrg(actor, b.organisationId)) || c.userId === actor.userId) throw forbidden('Only staff of the hub may re-issue codes');
+        throw notFound('Access code');
+      }
+      if (c.kind !== 'booking' || !b) throw unprocessable('not_a_booking_code', "A shift's code is re-issued from the rota");
+      if (c.status !== 'revoked') throw unprocessable('code_not_revoked', `This code is ${c.status}; only a revoked code is re-issued`);
+      await db.transaction(async (tx) => {
+        const locked = await bookings.getForUpdate(b.id, tx);
+        if (!locked || locked.status !== 'confirmed') throw unprocessable('booking_not_confirmed', `The booking is ${locked?.status ?? 'gone'}`);
+        const hub = await venues.getHub(locked.hubId, tx);
+        if (hub && clock.now() >= codeWindow({ startsAt: locked.startsAt, endsAt: locked.endsAt, ...hub.settings }).validUntil) {
+          throw unprocessable('code_window_closed', "The booking's code window has closed");
+        }
+        const latest = (await access.codesForBooking(b.id, tx))[0];
+        if (!latest || latest.id !== c.id) throw conflict('code_superseded', 'The booking has a newer code than this one');
+        await access.updateCode(c.id, { status: 'replaced' }, tx);
+      });
+      await reconcileBooking(b.id);
+      return b.id;
     },
 
     /**

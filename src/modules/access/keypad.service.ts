@@ -2,60 +2,120 @@ import { DateTime } from 'luxon';
 import type { Clock } from '../../lib/clock';
 import { type CodeCipher, verifySecret } from '../../lib/crypto';
 import { DomainError, forbidden, invalid, notFound } from '../../lib/errors';
-import { MINUTE, parseHubTime, toZonedIso } from '../../lib/time';
+import { parseHubTime, toZonedIso } from '../../lib/time';
 import { type Actor, isStaffOf } from '../auth/actor';
 import type { OutboxService } from '../notifications/outbox.service';
 import type { VenuesRepository } from '../venues/venues.repository';
-import { DEFAULT_LOCKOUT, isCodeValidAt, lockoutState } from './access.fns';
-import type { AccessRepository } from './access.repository';
+import { DEFAULT_THROTTLE, isCodeValidAt, throttleSince, throttleState } from './access.fns';
+import type { AccessRepository, DoorRow } from './access.repository';
 
-/** The keypad's side: a door asks whether a code opens it (with lockout after wrong guesses); staff read the entry log. */
+export type VerifyReason = 'granted' | 'unknown_code' | 'outside_window' | 'revoked' | 'expired' | 'locked_out';
+export interface VerifyAnswer {
+  granted: boolean;
+  reason: VerifyReason;
+  retryAfter?: string;
+}
+
+const invalidDeviceKey = () => new DomainError('unauthenticated', 'invalid_device_key', "Send this door's device key in X-Device-Key");
+
+/**
+ * The keypad's side: a door asks whether a code opens it, and slows down after wrong codes
+ * (escalating delays, DEFAULT_THROTTLE); staff read the entry log and clear a door's count.
+ */
 export function createKeypadService(deps: {
-  access: Pick<AccessRepository, 'getDoor' | 'failuresSince' | 'insertEntry' | 'findByHash' | 'listEntries'>;
+  access: Pick<AccessRepository, 'getDoor' | 'failuresSince' | 'insertEntry' | 'findByHash' | 'listEntries' | 'clearLockout'>;
   venues: Pick<VenuesRepository, 'getHub'>;
   outbox: Pick<OutboxService, 'alertStaff'>;
   cipher: Pick<CodeCipher, 'lookupHash'>;
   clock: Clock;
 }) {
   const { access, venues, outbox, cipher, clock } = deps;
+  const policy = DEFAULT_THROTTLE;
+
+  /** The door whose device key this is, or undefined (a missing door and a wrong key look the same). */
+  async function authenticateDevice(doorId: string, deviceKey: string | undefined): Promise<DoorRow | undefined> {
+    if (!deviceKey) return undefined;
+    const door = await access.getDoor(doorId);
+    if (!door || door.provider !== 'keypad' || !door.deviceKeyHash || !verifySecret(deviceKey, door.deviceKeyHash)) return undefined;
+    return door;
+  }
+
+  /** Wrong codes counted now, and whether the door is waiting. */
+  async function throttleOf(door: DoorRow, now: Date) {
+    const since = throttleSince(now, door.lockoutClearedAt, policy);
+    const failures = await access.failuresSince(door.id, since);
+    return { failures, state: throttleState(failures, now, policy, door.lockoutClearedAt) };
+  }
+
+  /** Whether a code opens an authenticated door now. Checks nothing while the door waits after wrong codes. */
+  async function verifyAt(door: DoorRow, code: string): Promise<VerifyAnswer> {
+    const now = clock.now();
+    const codeHash = cipher.lookupHash(door.id, code);
+    if (!door.active) {
+      await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result: 'locked_out', codeHash });
+      return { granted: false, reason: 'locked_out' };
+    }
+    const before = await throttleOf(door, now);
+    if (before.state.throttled) {
+      // Unchecked and not counted: pressing on while the door waits neither guesses nor lengthens the wait.
+      await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result: 'locked_out', codeHash });
+      return { granted: false, reason: 'locked_out', retryAfter: before.state.until!.toISOString() };
+    }
+    const matches = await access.findByHash(door.id, codeHash);
+    const live = matches.find((m) => m.link.active && m.code.status === 'active' && isCodeValidAt(m.link, now));
+    if (live) {
+      await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: true, result: 'granted', accessCodeId: live.code.id });
+      return { granted: true, reason: 'granted' };
+    }
+    const known = matches[0];
+    if (known) {
+      const result = knownCodeResult(known, now);
+      await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result, accessCodeId: known.code.id });
+      return { granted: false, reason: result };
+    }
+    await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result: 'unknown_code', codeHash });
+    const after = throttleState([...before.failures, now], now, policy, door.lockoutClearedAt);
+    if (after.failures === policy.freeFailures) await alertUnderAttack(door, [...before.failures, now][0]);
+    return after.throttled ? { granted: false, reason: 'unknown_code', retryAfter: after.until!.toISOString() } : { granted: false, reason: 'unknown_code' };
+  }
+
+  /** Staff hear once per spell of wrong codes (the first counted one names it), not per code. */
+  async function alertUnderAttack(door: DoorRow, firstFailure: Date) {
+    const zone = (await venues.getHub(door.hubId))?.timezone ?? 'UTC';
+    await outbox.alertStaff(
+      door.hubId,
+      `Hubkey: ${policy.freeFailures} wrong codes on ${door.name} since ${DateTime.fromJSDate(firstFailure, { zone }).toFormat('HH:mm')}. It now waits between codes (up to ${policy.maxDelaySeconds / 60} min, 1 hour if it goes on); a valid code opens once a wait ends. Clear it in Hubkey to let people in at once.`,
+      `lockout:${door.id}:${firstFailure.toISOString()}`,
+    );
+  }
+
   return {
-    async verify(doorId: string, deviceKey: string | undefined, code: string) {
+    authenticateDevice,
+    verifyAt,
+
+    /** Device key check, then verifyAt. */
+    async verify(doorId: string, deviceKey: string | undefined, code: string): Promise<VerifyAnswer> {
+      const door = await authenticateDevice(doorId, deviceKey);
+      if (!door) throw invalidDeviceKey();
+      return verifyAt(door, code);
+    },
+
+    invalidDeviceKey,
+
+    /** Staff (of the door's hub, or an admin) forget the door's wrong codes so far: it checks the next code at once. */
+    async clearLockout(actor: Actor, doorId: string) {
       const door = await access.getDoor(doorId);
-      // One answer for a missing door and a wrong key: a device learns nothing about other doors.
-      if (!door || door.provider !== 'keypad' || !door.deviceKeyHash || !deviceKey || !verifySecret(deviceKey, door.deviceKeyHash)) {
-        throw new DomainError('unauthenticated', 'invalid_device_key', 'Send this door\'s device key in X-Device-Key');
-      }
+      if (!door || !isStaffOf(actor, door.hubId)) throw notFound('Door');
+      const hub = await venues.getHub(door.hubId);
       const now = clock.now();
-      const codeHash = cipher.lookupHash(door.id, code);
-      const since = new Date(now.getTime() - (DEFAULT_LOCKOUT.windowMinutes + DEFAULT_LOCKOUT.lockMinutes) * MINUTE * 4);
-      const lock = lockoutState(await access.failuresSince(door.id, since), now);
-      if (lock.locked || !door.active) {
-        await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result: 'locked_out', codeHash });
-        return { granted: false, reason: 'locked_out' as const, retryAfter: lock.until?.toISOString() };
-      }
-      const matches = await access.findByHash(door.id, codeHash);
-      const live = matches.find((m) => m.link.active && m.code.status === 'active' && isCodeValidAt(m.link, now));
-      if (live) {
-        await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: true, result: 'granted', accessCodeId: live.code.id });
-        return { granted: true, reason: 'granted' as const };
-      }
-      const known = matches[0];
-      if (known) {
-        const result = known.code.status === 'active' && known.link.active ? ('outside_window' as const) : ('revoked' as const);
-        await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result, accessCodeId: known.code.id });
-        return { granted: false, reason: result };
-      }
-      await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result: 'unknown_code', codeHash });
-      const after = lockoutState(await access.failuresSince(door.id, since), now);
-      if (after.locked) {
-        await outbox.alertStaff(
-          door.hubId,
-          `Hubkey: ${DEFAULT_LOCKOUT.maxFailures} wrong codes in ${DEFAULT_LOCKOUT.windowMinutes} minutes on ${door.name}. It refuses all codes until ${DateTime.fromJSDate(after.until!, { zone: (await venues.getHub(door.hubId))?.timezone ?? 'UTC' }).toFormat('HH:mm')}.`,
-          `lockout:${door.id}:${after.until!.toISOString()}`,
-        );
-        return { granted: false, reason: 'locked_out' as const, retryAfter: after.until!.toISOString() };
-      }
-      return { granted: false, reason: 'unknown_code' as const };
+      const before = (await throttleOf(door, now)).state;
+      await access.clearLockout(door.id, now, actor.userId);
+      return {
+        doorId: door.id,
+        clearedAt: toZonedIso(now, hub?.timezone ?? 'UTC'),
+        failuresCleared: before.failures,
+        wasWaitingUntil: before.throttled ? toZonedIso(before.until!, hub?.timezone ?? 'UTC') : null,
+      };
     },
 
     async listEntries(actor: Actor, hubId: string, q: { from?: string; to?: string; limit: number; after?: { at: Date; id: string } }) {
@@ -86,3 +146,17 @@ export function createKeypadService(deps: {
   };
 }
 export type KeypadService = ReturnType<typeof createKeypadService>;
+
+/**
+ * Why a code the door knows does not open it now: staff ended it or it was replaced (`revoked`),
+ * its window is over (`expired`, whether or not the job has marked it yet), or not open yet.
+ */
+export function knownCodeResult(
+  m: { code: { status: 'active' | 'replaced' | 'revoked' | 'expired' }; link: { active: boolean; validUntil: Date } },
+  now: Date,
+): 'revoked' | 'expired' | 'outside_window' {
+  if (m.code.status === 'revoked' || m.code.status === 'replaced') return 'revoked';
+  if (m.code.status === 'expired' || now.getTime() >= m.link.validUntil.getTime()) return 'expired';
+  if (!m.link.active) return 'revoked';
+  return 'outside_window';
+}
