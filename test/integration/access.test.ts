@@ -286,8 +286,8 @@ describe('POST /doors/:doorId/verify', () => {
       t.clock.advance(30_000);
     }
     const fifth = await verify(side.id, side.deviceKey, wrong);
-    expect(fifth.body).toEqual({ granted: false, reason: 'unknown_code', retryAfter: '2026-03-14T14:02:30.000Z' });
-    expect((await verify(side.id, side.deviceKey, code)).body).toEqual({ granted: false, reason: 'locked_out', retryAfter: '2026-03-14T14:02:30.000Z' });
+    expect(fifth.body).toEqual({ granted: false, reason: 'unknown_code', retryAfter: '2026-03-14T14:02:30+00:00' });
+    expect((await verify(side.id, side.deviceKey, code)).body).toEqual({ granted: false, reason: 'locked_out', retryAfter: '2026-03-14T14:02:30+00:00' });
     // Another door is not affected.
     expect((await verify(front.id, front.deviceKey, code)).body.granted).toBe(true);
     const alerts = (await messagesTo('+447700900500')).filter((m) => m.kind === 'staff_alert' && m.body.includes('Side door'));

@@ -271,15 +271,16 @@ export function throttleSince(now: Date, clearedAt: Date | null | undefined, pol
 
 /**
  * Whether a door is waiting at `now`, given the times of its wrong codes (those after `now`, before
- * the window or before `clearedAt` are ignored).
+ * the window, or at or before `clearedAt` are ignored).
  */
 export function throttleState(failures: readonly Date[], now: Date, policy: ThrottlePolicy = DEFAULT_THROTTLE, clearedAt?: Date | null): ThrottleState {
   checkThrottlePolicy(policy);
   const t = now.getTime();
-  const since = throttleSince(now, clearedAt, policy).getTime();
+  const windowStart = t - policy.windowHours * 3_600_000;
+  const cleared = clearedAt ? clearedAt.getTime() : -Infinity;
   const times = failures
     .map((f) => f.getTime())
-    .filter((x) => !Number.isNaN(x) && x <= t && x >= since)
+    .filter((x) => !Number.isNaN(x) && x <= t && x >= windowStart && x > cleared)
     .sort((a, b) => a - b);
   const n = times.length;
   if (n === 0) return { failures: 0, throttled: false };

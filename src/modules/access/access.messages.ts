@@ -40,7 +40,10 @@ export function createCodeMessages(deps: { venues: Pick<VenuesRepository, 'getHu
         return { body: `Shift door code for ${hub.name}: ${code}. Works ${when} on: ${doorNames.join(', ') || 'no door'}.`, moved: false };
       }
       const room = c.roomId ? await venues.getRoomWithHub(c.roomId) : undefined;
-      const moved = c.bookingId ? (await access.codesForBooking(c.bookingId)).some((x) => x.status === 'replaced') : false;
+      // Moved: the code this one follows was replaced because the booking moved (not one staff revoked and re-issued).
+      const rows = c.bookingId ? await access.codesForBooking(c.bookingId) : [];
+      const previous = rows[rows.findIndex((x) => x.id === c.id) + 1];
+      const moved = Boolean(previous && rows.some((x) => x.id === c.id) && previous.status === 'replaced' && previous.revokeReason === 'booking_moved');
       const doors = doorNames.length ? doorNames : ['no working door: call the hub'];
       return {
         body: `${moved ? 'Your booking has moved. New door' : 'Door'} code for ${room?.room.name ?? 'your room'}, ${hub.name}: ${code}. Works ${when} on: ${doors.join(', ')}. Text CODE to get it again.`,

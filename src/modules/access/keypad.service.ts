@@ -43,7 +43,8 @@ export function createKeypadService(deps: {
   /** Wrong codes counted now, and whether the door is waiting. */
   async function throttleOf(door: DoorRow, now: Date) {
     const since = throttleSince(now, door.lockoutClearedAt, policy);
-    const failures = await access.failuresSince(door.id, since);
+    const cleared = door.lockoutClearedAt?.getTime() ?? -Infinity;
+    const failures = (await access.failuresSince(door.id, since)).filter((f) => f.getTime() > cleared);
     return { failures, state: throttleState(failures, now, policy, door.lockoutClearedAt) };
   }
 
@@ -59,7 +60,7 @@ export function createKeypadService(deps: {
     if (before.state.throttled) {
       // Unchecked and not counted: pressing on while the door waits neither guesses nor lengthens the wait.
       await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result: 'locked_out', codeHash });
-      return { granted: false, reason: 'locked_out', retryAfter: before.state.until!.toISOString() };
+      return { granted: false, reason: 'locked_out', retryAfter: await zoned(door, before.state.until!) };
     }
     const matches = await access.findByHash(door.id, codeHash);
     const live = matches.find((m) => m.link.active && m.code.status === 'active' && isCodeValidAt(m.link, now));
@@ -76,7 +77,13 @@ export function createKeypadService(deps: {
     await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result: 'unknown_code', codeHash });
     const after = throttleState([...before.failures, now], now, policy, door.lockoutClearedAt);
     if (after.failures === policy.freeFailures) await alertUnderAttack(door, [...before.failures, now][0]);
-    return after.throttled ? { granted: false, reason: 'unknown_code', retryAfter: after.until!.toISOString() } : { granted: false, reason: 'unknown_code' };
+    return after.throttled ? { granted: false, reason: 'unknown_code', retryAfter: await zoned(door, after.until!) } : { granted: false, reason: 'unknown_code' };
+  }
+
+  /** An instant in the door's hub's offset, to the second (rounded up, so a controller that waits until then is never early). */
+  async function zoned(door: DoorRow, at: Date) {
+    const zone = (await venues.getHub(door.hubId))?.timezone ?? 'UTC';
+    return toZonedIso(new Date(Math.ceil(at.getTime() / 1000) * 1000), zone);
   }
 
   /** Staff hear once per spell of wrong codes (the first counted one names it), not per code. */
