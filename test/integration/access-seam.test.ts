@@ -2,7 +2,7 @@ import { createFake, type Fake, type Seed } from '@seamapi/fake-seam-connect';
 import { eq } from 'drizzle-orm';
 import { accessCodeDoors, users } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { expectProblem, makeOrg, makeWorld } from '../helpers/factories';
+import { expectProblem, makeOrg, makeRoom, makeWorld } from '../helpers/factories';
 
 let fake: Fake;
 let seed: Seed;
@@ -97,5 +97,29 @@ describe('seam doors', () => {
     } finally {
       fake.database.updateDevice({ device_id: seed.august_device_2, properties: { online: true } });
     }
+  });
+
+  it('pushes codes to a smart lock when its door gains a room (PATCH roomIds), and takes them off when it loses it', async () => {
+    const annex = await makeRoom(t, w.hub.id, { name: 'Annex', capacity: 10 });
+    await t.http.post(`/hubs/${w.hub.id}/doors`).set(w.staff.auth).send({ name: 'Annex keypad', provider: 'keypad', roomIds: [annex.id] }).expect(201);
+    const lock = await t.http.post(`/hubs/${w.hub.id}/doors`).set(w.staff.auth).send({ name: 'Annex lock', provider: 'seam', roomIds: [], providerDeviceId: seed.august_device_2 });
+    expect(lock.status).toBe(201);
+    t.clock.set('2026-03-05T09:00:00Z');
+    await book('2026-03-05', annex.id, '+447700900934');
+    const code = /: (\d{6})\./.exec((await sentText('+447700900934')).body)![1];
+    const onDevice2 = () => fake.database.access_codes.filter((c) => c.code === code && c.device_id === seed.august_device_2);
+    expect(onDevice2()).toHaveLength(0);
+
+    const gained = await t.http.patch(`/doors/${lock.body.id}`).set(w.staff.auth).send({ roomIds: [annex.id] });
+    expect(gained.status).toBe(200);
+    expect(onDevice2()).toHaveLength(1);
+    expect(onDevice2()[0]).toMatchObject({ starts_at: '2026-03-05T13:45:00.000Z', ends_at: '2026-03-05T15:15:00.000Z' });
+    const links = await t.container.database.db.select().from(accessCodeDoors).where(eq(accessCodeDoors.doorId, lock.body.id));
+    expect(links).toEqual([expect.objectContaining({ active: true, providerCodeId: onDevice2()[0].access_code_id })]);
+
+    expect((await t.http.patch(`/doors/${lock.body.id}`).set(w.staff.auth).send({ roomIds: [] })).status).toBe(200);
+    expect(onDevice2()).toHaveLength(0);
+    const after = await t.container.database.db.select().from(accessCodeDoors).where(eq(accessCodeDoors.doorId, lock.body.id));
+    expect(after).toEqual([expect.objectContaining({ active: false, lockState: 'removed' })]);
   });
 });

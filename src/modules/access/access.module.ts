@@ -87,7 +87,7 @@ export function createSelfEntry(
     /** Codes over their life; also the bookings module's `bookingChanged` hook and the rota's shift codes. */
     accessCodes,
     lockSync,
-    doors: createDoorsService({ db, access, venues: deps.venues, clock, locks }),
+    doors: createDoorsService({ db, access, venues: deps.venues, clock, locks, onDoorChanged: (id) => accessCodes.doorRoomsChanged(id) }),
     keypad: createKeypadService({ access, venues: deps.venues, outbox, cipher, clock }),
     bookingAccess: createBookingAccessService({ db, access, bookings: deps.bookings, venues: deps.venues, outbox, codes: accessCodes, messages, cipher, clock }),
     inboundSms: createInboundSmsService({ access, outbox, messages, clock }),

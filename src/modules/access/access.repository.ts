@@ -31,6 +31,29 @@ export function createAccessRepository(db: DbOrTx) {
       const [door] = await tx.update(doors).set(values).where(eq(doors.id, id)).returning();
       return door;
     },
+    /** Makes the door lead to exactly these rooms. */
+    async setDoorRooms(doorId: string, roomIds: string[], tx: DbOrTx = db) {
+      await tx.delete(doorRooms).where(and(eq(doorRooms.doorId, doorId), roomIds.length ? sql`${doorRooms.roomId} NOT IN (${sql.join(roomIds.map((r) => sql`${r}::uuid`), sql`, `)})` : undefined));
+      if (roomIds.length) await tx.insert(doorRooms).values(roomIds.map((roomId) => ({ doorId, roomId }))).onConflictDoNothing();
+    },
+    /** Active booking codes, still of use, that work on the door now or are for a booking in one of these rooms. */
+    bookingCodesForDoorOrRooms: (doorId: string, roomIds: string[], now: Date, tx: DbOrTx = db) =>
+      tx
+        .select()
+        .from(accessCodes)
+        .where(
+          and(
+            eq(accessCodes.kind, 'booking'),
+            eq(accessCodes.status, 'active'),
+            gt(accessCodes.validUntil, now),
+            or(
+              roomIds.length ? inArray(accessCodes.roomId, roomIds) : undefined,
+              sql`EXISTS (SELECT 1 FROM ${accessCodeDoors} l WHERE l.access_code_id = ${accessCodes.id} AND l.door_id = ${doorId} AND l.active)`,
+            ),
+          ),
+        )
+        .orderBy(asc(accessCodes.validFrom), asc(accessCodes.id))
+        .limit(1000),
     /** Staff cleared the door's wrong codes: only later ones count. */
     async clearLockout(id: string, at: Date, by: string, tx: DbOrTx = db) {
       await tx.update(doors).set({ lockoutClearedAt: at, lockoutClearedBy: by }).where(eq(doors.id, id));
@@ -94,7 +117,8 @@ export function createAccessRepository(db: DbOrTx) {
       return code;
     },
     async addCodeDoor(row: typeof accessCodeDoors.$inferInsert, tx: DbOrTx = db) {
-      await namingConstraints(() => tx.insert(accessCodeDoors).values(row).onConflictDoNothing(), CODE_CONSTRAINTS);
+      // The conflict target is the primary key only: without one, ON CONFLICT DO NOTHING also swallows the no-clash exclusion constraint.
+      await namingConstraints(() => tx.insert(accessCodeDoors).values(row).onConflictDoNothing({ target: [accessCodeDoors.accessCodeId, accessCodeDoors.doorId] }), CODE_CONSTRAINTS);
     },
     async getCode(id: string, tx: DbOrTx = db): Promise<AccessCodeRow | undefined> {
       const [row] = await tx.select().from(accessCodes).where(eq(accessCodes.id, id));
@@ -147,7 +171,7 @@ export function createAccessRepository(db: DbOrTx) {
      * still of use (the window has not closed), in a room behind a lock, with no active code and
      * no code staff revoked.
      */
-    dueBookings: (now: Date, limit: number, tx: DbOrTx = db) =>
+    dueBookings: (now: Date, limit: number, tx: DbOrTx = db, roomIds?: string[]) =>
       tx
         .select({ id: bookings.id })
         .from(bookings)
@@ -155,6 +179,7 @@ export function createAccessRepository(db: DbOrTx) {
         .where(
           and(
             eq(bookings.status, 'confirmed'),
+            roomIds ? (roomIds.length ? inArray(bookings.roomId, roomIds) : sql`false`) : undefined,
             sql`${bookings.startsAt} - make_interval(mins => coalesce((${hubs.settings}->>'codeLeadMinutes')::int, 1440)) <= ${iso(now)}`,
             sql`${bookings.endsAt} + make_interval(mins => coalesce((${hubs.settings}->>'lateExitMinutes')::int, 15)) > ${iso(now)}`,
             sql`EXISTS (SELECT 1 FROM ${doorRooms} dr JOIN ${doors} d ON d.id = dr.door_id WHERE dr.room_id = ${bookings.roomId} AND d.active AND d.provider <> 'none')`,

@@ -69,15 +69,18 @@ export const accessRoutes: FastifyPluginAsyncZod<AccessRouteServices> = async (a
       schema: {
         tags: ['self-entry'],
         operationId: 'updateDoor',
-        summary: 'Rename a door, or retire it with active: false (staff)',
+        summary: 'Rename a door, change the rooms it leads to, or retire it with active: false (staff of the hub, admins)',
+        description:
+          'roomIds replaces the rooms (all of the door\'s hub). Codes follow at once: codes of bookings in rooms added now open the door (pushed to a smart lock), ' +
+          'codes only for rooms taken off stop opening it (taken off a smart lock); a code whose digits clash with another on this door gets new digits, texted.',
         security: bearer,
         params: doorIdParam,
         body: z
-          .object({ name: z.string().trim().min(1).max(100), active: z.boolean() })
+          .object({ name: z.string().trim().min(1).max(100), active: z.boolean(), roomIds: z.array(z.uuid()).max(100) })
           .partial()
           .strict()
-          .refine((p) => Object.keys(p).length > 0, 'send name or active'),
-        response: { 200: doorView, ...errorResponses(400, 401, 404) },
+          .refine((p) => Object.keys(p).length > 0, 'send name, active or roomIds'),
+        response: { 200: doorView, ...errorResponses(400, 401, 404, 422) },
       },
     },
     async (req) => doors.updateDoor(actorOf(req), req.params.doorId, req.body),

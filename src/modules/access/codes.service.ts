@@ -2,14 +2,14 @@ import { DateTime } from 'luxon';
 import type { Db, DbOrTx } from '../../db/client';
 import type { Clock } from '../../lib/clock';
 import type { CodeCipher } from '../../lib/crypto';
-import { conflict, forbidden, notFound, unprocessable } from '../../lib/errors';
+import { conflict, DomainError, forbidden, notFound, unprocessable } from '../../lib/errors';
 import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import type { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
 import type { DeliveryReport, OutboxService } from '../notifications/outbox.service';
 import type { VenuesRepository } from '../venues/venues.repository';
 import { codeWindow, isCodeValidAt } from './access.fns';
 import { windowText, type CodeMessages } from './access.messages';
-import type { AccessCodeRow, AccessRepository } from './access.repository';
+import { DOOR_CODE_CLASH, type AccessCodeRow, type AccessRepository } from './access.repository';
 import type { CodePicker } from './code-picker';
 import type { LockSyncService } from './lock-sync.service';
 
@@ -52,6 +52,12 @@ export function createCodesService(deps: {
     | 'staleBookingCodes'
     | 'dueBookings'
     | 'unsentCodes'
+    | 'getDoor'
+    | 'roomIdsByDoor'
+    | 'bookingCodesForDoorOrRooms'
+    | 'codeDoors'
+    | 'addCodeDoor'
+    | 'updateCodeDoor'
   >;
   bookings: Pick<BookingsRepository, 'get' | 'getForUpdate'>;
   venues: Pick<VenuesRepository, 'getHub' | 'getRoomWithHub'>;
@@ -59,7 +65,7 @@ export function createCodesService(deps: {
   cipher: Pick<CodeCipher, 'encrypt' | 'decrypt' | 'lookupHash'>;
   picker: CodePicker;
   messages: CodeMessages;
-  lockSync: Pick<LockSyncService, 'pushToLocks' | 'removeFromLocks'>;
+  lockSync: Pick<LockSyncService, 'pushToLocks' | 'removeFromLocks' | 'removeFromDoor'>;
   clock: Clock;
   /** Told about failures that a later job run retries; never about codes. */
   onError?: (err: unknown, context: string) => void;
@@ -191,10 +197,59 @@ export function createCodesService(deps: {
     });
   }
 
+  /**
+   * After a door's rooms (or its being in service) changed: codes of bookings in rooms it now leads
+   * to open it too (the same digits; pushed to a smart lock), codes only for rooms it no longer leads
+   * to stop opening it (taken off a smart lock). A code whose digits are taken on the door by
+   * someone else's is replaced by a new one, texted. Bookings that had no door and are due get their code.
+   */
+  async function doorRoomsChanged(doorId: string): Promise<void> {
+    const door = await access.getDoor(doorId);
+    if (!door) return;
+    const rooms = (await access.roomIdsByDoor([door.id])).get(door.id) ?? [];
+    const now = clock.now();
+    const serves = door.active && door.provider !== 'none';
+    for (const c of await access.bookingCodesForDoorOrRooms(door.id, rooms, now)) {
+      const link = (await access.codeDoors(c.id)).find((l) => l.door.id === door.id)?.link;
+      const shouldOpen = serves && c.roomId !== null && rooms.includes(c.roomId);
+      if (shouldOpen && !link?.active) {
+        const code = cipher.decrypt(c.codeCipher);
+        const lockState = door.provider === 'seam' ? ('pending' as const) : ('none' as const);
+        try {
+          await db.transaction(async (tx) => {
+            await access.lockDoors([door.id], tx);
+            const values = { codeHash: cipher.lookupHash(door.id, code), validFrom: c.validFrom, validUntil: c.validUntil, active: true, lockState, providerCodeId: null, lockError: null };
+            if (link) await access.updateCodeDoor(c.id, door.id, values, tx);
+            else await access.addCodeDoor({ accessCodeId: c.id, doorId: door.id, ...values }, tx);
+          });
+        } catch (err) {
+          if (!(err instanceof DomainError && err.code === DOOR_CODE_CLASH)) throw err;
+          // Someone else's code has these digits on this door: the booking gets new digits for all its doors.
+          await endCode(c.id, 'replaced', { revokeReason: 'door_changed' });
+          if (c.bookingId) await issueForBooking(c.bookingId);
+          continue;
+        }
+        if (door.provider === 'seam') await lockSync.pushToLocks(c.id);
+      } else if (!shouldOpen && link?.active) {
+        await access.updateCodeDoor(c.id, door.id, { active: false });
+        if (door.provider === 'seam') await lockSync.removeFromDoor(c.id, door.id);
+      }
+    }
+    if (!serves) return;
+    for (const b of await access.dueBookings(now, 1000, undefined, rooms)) {
+      try {
+        await issueForBooking(b.id);
+      } catch (err) {
+        report(err, `issue code for booking ${b.id}`);
+      }
+    }
+  }
+
   return {
     issueForBooking,
     reconcileBooking,
     deliver,
+    doorRoomsChanged,
 
     /** The bookings service's hook: brings codes in line after a confirm, move or cancel. Never throws; the jobs catch up. */
     async bookingChanged(bookingId: string): Promise<void> {

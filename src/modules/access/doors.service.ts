@@ -32,13 +32,26 @@ const presentDoor = (d: DoorRow, roomIds: string[]) => ({
 /** Door admin for a hub's staff: doors, the rooms they open, their lock and device keys. */
 export function createDoorsService(deps: {
   db: Pick<Db, 'transaction'>;
-  access: Pick<AccessRepository, 'insertDoor' | 'getDoor' | 'updateDoor' | 'roomIdsByDoor' | 'listDoors'>;
+  access: Pick<AccessRepository, 'insertDoor' | 'getDoor' | 'updateDoor' | 'roomIdsByDoor' | 'listDoors' | 'setDoorRooms'>;
   venues: Pick<VenuesRepository, 'getHub' | 'listRooms'>;
   clock: Clock;
   /** Smart locks (Seam), asked for a new seam door's device; absent when none is configured. */
   locks?: Pick<LockProvider, 'getDevice'>;
+  /** Brings codes in line with a door whose rooms or service changed (codes.doorRoomsChanged). */
+  onDoorChanged?: (doorId: string) => Promise<void>;
 }) {
   const { db, access, venues, clock, locks } = deps;
+
+  /** The rooms, de-duplicated, all of this hub's; 422 naming the others. */
+  async function hubRoomsOr422(hubId: string, ids: string[]) {
+    const roomIds = [...new Set(ids)];
+    const hubRooms = new Set((await venues.listRooms(hubId)).map((r) => r.id));
+    const foreign = roomIds.filter((r) => !hubRooms.has(r));
+    if (foreign.length) {
+      throw new DomainError('unprocessable', 'room_not_in_hub', 'Every room must belong to this hub', { roomIds: foreign }, foreign.map(() => ({ path: 'body.roomIds', message: 'not a room of this hub' })));
+    }
+    return roomIds;
+  }
 
   async function staffHubOr404(actor: Actor, hubId: string) {
     const hub = await venues.getHub(hubId);
@@ -50,12 +63,7 @@ export function createDoorsService(deps: {
   return {
     async createDoor(actor: Actor, hubId: string, input: DoorInput) {
       const hub = await staffHubOr404(actor, hubId);
-      const roomIds = [...new Set(input.roomIds)];
-      const hubRooms = new Set((await venues.listRooms(hub.id)).map((r) => r.id));
-      const foreign = roomIds.filter((r) => !hubRooms.has(r));
-      if (foreign.length) {
-        throw new DomainError('unprocessable', 'room_not_in_hub', 'Every room must belong to this hub', { roomIds: foreign }, foreign.map(() => ({ path: 'body.roomIds', message: 'not a room of this hub' })));
-      }
+      const roomIds = await hubRoomsOr422(hub.id, input.roomIds);
       let codeLengths: number[] | null = null;
       if (input.provider === 'seam') {
         if (!input.providerDeviceId) throw invalid('A seam door needs providerDeviceId', [{ path: 'body.providerDeviceId', message: 'required for seam doors' }]);
@@ -82,11 +90,20 @@ export function createDoorsService(deps: {
       return { ...presentDoor(door, roomIds.sort()), ...(deviceKey ? { deviceKey } : {}) };
     },
 
-    /** Renames a door or retires it (active: false): a retired door grants nothing and gets no new codes. */
-    async updateDoor(actor: Actor, doorId: string, patch: { name?: string; active?: boolean }) {
+    /**
+     * Renames a door, retires it (active: false: it grants nothing and gets no new codes) or changes
+     * the rooms it leads to; codes are brought in line at once (see codes.doorRoomsChanged).
+     */
+    async updateDoor(actor: Actor, doorId: string, patch: { name?: string; active?: boolean; roomIds?: string[] }) {
       const door = await access.getDoor(doorId);
       if (!door || !isStaffOf(actor, door.hubId)) throw notFound('Door');
-      const updated = await access.updateDoor(door.id, { name: patch.name, active: patch.active });
+      const roomIds = patch.roomIds ? await hubRoomsOr422(door.hubId, patch.roomIds) : undefined;
+      const updated = await db.transaction(async (tx) => {
+        const row = patch.name !== undefined || patch.active !== undefined ? await access.updateDoor(door.id, { name: patch.name, active: patch.active }, tx) : door;
+        if (roomIds) await access.setDoorRooms(door.id, roomIds, tx);
+        return row;
+      });
+      if ((roomIds || (patch.active !== undefined && patch.active !== door.active)) && deps.onDoorChanged) await deps.onDoorChanged(door.id);
       const rooms = await access.roomIdsByDoor([door.id]);
       return presentDoor(updated, rooms.get(door.id) ?? []);
     },

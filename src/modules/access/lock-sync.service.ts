@@ -177,6 +177,19 @@ export function createLockSyncService(deps: {
   return {
     pushToLocks,
 
+    /** Takes a code off one door's smart lock (the door no longer leads to its room); failures wait for removeExpired. */
+    async removeFromDoor(codeId: string, doorId: string) {
+      if (!locks) return;
+      const l = (await access.codeDoors(codeId)).find((x) => x.door.id === doorId);
+      if (!l?.link.providerCodeId || l.link.lockState === 'removed') return;
+      try {
+        await locks.deleteCode({ providerCodeId: l.link.providerCodeId });
+        await access.updateCodeDoor(codeId, doorId, { lockState: 'removed', active: false, lockCheckedAt: clock.now() });
+      } catch (err) {
+        report(err, `remove code ${codeId} from ${doorId}`);
+      }
+    },
+
     /** Takes an ended code off every smart lock it was set on; failures wait for removeExpired. */
     async removeFromLocks(codeId: string) {
       if (!locks) return;
