@@ -1,6 +1,6 @@
 import { createTestApp, type TestApp } from '../helpers/app';
 import { expectProblem, makeHub, makeUser, addRole, makeOrg } from '../helpers/factories';
-import { eq } from 'drizzle-orm';
+import { eq, like } from 'drizzle-orm';
 import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import { users } from '../../src/db/schema';
 
@@ -123,6 +123,29 @@ describe('login rate limit', () => {
     try {
       for (let i = 0; i < 3; i++) expect((await limited.http.post('/auth/login').send({ email: 'x@y.example', password: 'nope nope' })).status).toBe(401);
       expectProblem(await limited.http.post('/auth/login').send({ email: 'x@y.example', password: 'nope nope' }), 429, 'rate_limited');
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('register rate limit', () => {
+  it('limits registering per client like signing in, so testing which emails have an account is slow (docs/security.md)', async () => {
+    const limited = await createTestApp({ env: { LOGIN_RATE_LIMIT: '3' } });
+    try {
+      const body = (email: string) => ({ email, password: 'a fine long password', name: 'Probe' });
+      const taken = `taken-${Date.now()}@example.org`;
+      expect((await limited.http.post('/auth/register').send(body(taken))).status).toBe(201);
+      expectProblem(await limited.http.post('/auth/register').send(body(taken)), 409, 'email_taken');
+      expectProblem(await limited.http.post('/auth/register').send({ email: 'not-an-email', password: 'x', name: '' }), 400, 'validation_failed');
+      // The fourth call from this client in the minute: refused before anything is looked up.
+      const fourth = await limited.http.post('/auth/register').send(body(`new-${taken}`));
+      expectProblem(fourth, 429, 'rate_limited');
+      expect(fourth.headers['retry-after']).toBeDefined();
+      const rows = await limited.container.database.db.select({ email: users.email }).from(users).where(like(users.email, `%${taken}`));
+      expect(rows.map((u) => u.email)).toEqual([taken]);
+      // Signing in has its own allowance.
+      expect((await limited.http.post('/auth/login').send({ email: taken, password: 'a fine long password' })).status).toBe(200);
     } finally {
       await limited.close();
     }

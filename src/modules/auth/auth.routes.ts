@@ -17,6 +17,9 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLim
         tags: ['people'],
         operationId: 'register',
         summary: 'Create an account',
+        description:
+          'Limited per client address like signing in (LOGIN_RATE_LIMIT a minute). Answers 409 `email_taken` for an email that has an account: ' +
+          'Hubkey sends no confirmation email, so the answer cannot be neutral; the trade-off is written in docs/security.md.',
         body: z.object({
           email: z.email().max(254),
           password: z.string().min(PASSWORD_MIN, `at least ${PASSWORD_MIN} characters`).max(PASSWORD_MAX).describe('At least 8 characters, any you like; common passwords are refused (docs/security.md)'),
