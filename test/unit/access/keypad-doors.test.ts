@@ -2,7 +2,7 @@ import { FixedClock } from '../../../src/lib/clock';
 import { hashSecret } from '../../../src/lib/crypto';
 import { DomainError } from '../../../src/lib/errors';
 import { createDoorsService } from '../../../src/modules/access/doors.service';
-import { createKeypadService } from '../../../src/modules/access/keypad.service';
+import { createKeypadService, knownCodeResult } from '../../../src/modules/access/keypad.service';
 import { actor, cipher, code, db, door, HUB, outbox } from './fakes';
 
 const clock = new FixedClock('2026-03-03T10:00:00Z');
@@ -50,6 +50,25 @@ describe('keypad service', () => {
     expect(k.ob.alerts).toHaveLength(1);
     clock.advance(30_000);
     expect(await k.svc.verify('door-1', k.key, '123456')).toEqual({ granted: true, reason: 'granted' });
+  });
+});
+
+describe('knownCodeResult', () => {
+  const until = new Date('2026-03-03T12:00:00Z');
+  const before = new Date('2026-03-03T09:00:00Z');
+  const after = new Date('2026-03-03T12:00:00Z');
+  const m = (status: 'active' | 'replaced' | 'revoked' | 'expired', active = true) => ({ code: { status }, link: { active, validUntil: until } });
+  it.each([
+    ['active', true, before, 'outside_window'],
+    ['active', true, after, 'expired'],
+    ['expired', true, after, 'expired'],
+    ['expired', false, after, 'expired'],
+    ['revoked', false, before, 'revoked'],
+    ['revoked', false, after, 'revoked'],
+    ['replaced', false, before, 'revoked'],
+    ['active', false, before, 'revoked'],
+  ] as const)('a %s code (door link active: %s) at %s is %s', (status, active, now, result) => {
+    expect(knownCodeResult(m(status, active), now)).toBe(result);
   });
 });
 
