@@ -104,3 +104,225 @@ describe('an admin switches hubs', () => {
     await check(s.page, 'Staff: today, after switching hub');
   });
 });
+
+/** A new organisation claiming the community rate (not checked yet), whose bookings wait for approval. */
+async function claimingGroup(name: string) {
+  const hirer = (await server.container.repos.users.loadActor(server.seed.users.private.id))!;
+  const org = await server.container.services.organisations.create(hirer, { name, claimedTier: 'community', contactPhone: '+447700900321' });
+  const actor = (await server.container.repos.users.loadActor(server.seed.users.private.id))!;
+  const book = (roomName: string, startsAt: string, endsAt: string, title: string, recurrence?: { weekdays: number[]; count: number }) =>
+    server.container.services.bookings.create(actor, { roomId: server.seed.rooms[roomName].id, organisationId: org.id, startsAt, endsAt, title, attendees: 8, contactPhone: '+447700900321', recurrence });
+  return { org, book };
+}
+
+describe('approvals', () => {
+  const s = ownPage('staff@example.org');
+  let group: Awaited<ReturnType<typeof claimingGroup>>;
+  let single: { id: string };
+  let other: { id: string };
+
+  beforeAll(async () => {
+    group = await claimingGroup('Riverside Youth Club');
+    single = (await group.book('Meeting Room', '2026-12-08T18:00', '2026-12-08T20:00', 'Youth club planning')) as { id: string };
+    await group.book('Main Hall', '2026-12-09T18:00', '2026-12-09T20:00', 'Youth club dance', { weekdays: [3], count: 3 });
+    other = (await group.book('Community Kitchen', '2026-12-12T10:00', '2026-12-12T12:00', 'Youth club cook-off')) as { id: string };
+  });
+
+  it('lists each request with the organisation standing and history', async () => {
+    await s.page.goto(`${server.url}/staff/approvals`);
+    const text = await main(s.page);
+    expect(text).toContain('Youth club planning');
+    expect(text).toContain('Claims to be a community group; not checked yet');
+    expect(text).toContain('First booking at this hub');
+    expect(text).toContain('Rate to check');
+    expect(await s.page.locator('.hk-request').count()).toBe(5);
+    await check(s.page, 'Staff: approvals');
+    await screenshot(s.page, 'staff-2-approvals');
+  });
+
+  it('declining needs a reason, and declines a whole series at once', async () => {
+    await s.page.locator('.hk-request:has-text("Youth club dance") a:has-text("Decline")').first().click();
+    await s.page.check('input[name=scope][value=series]');
+    await s.page.click('button:has-text("Decline")');
+    expect(await errorSummary(s.page)).toContain('Enter why you are declining');
+    expect(await s.page.title()).toMatch(/^Error: /);
+    await check(s.page, 'Staff: decline, no reason');
+    await s.page.fill('#reason', 'The studio floor is being relaid in December; try the Main Hall.');
+    await s.page.click('button:has-text("Decline")');
+    await s.page.waitForURL(`${server.url}/staff/approvals`);
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('3 requests declined');
+    expect(await main(s.page)).not.toContain('Youth club dance');
+  });
+
+  it('checking the rate says what is missing, refuses a past re-check date, then records it', async () => {
+    await s.page.locator('.hk-request:has-text("Youth club planning") a:has-text("Check the rate")').click();
+    await s.page.fill('#recheck-day', '');
+    await s.page.fill('#recheck-month', '');
+    await s.page.fill('#recheck-year', '');
+    await s.page.click('button:has-text("Save the check")');
+    let summary = await errorSummary(s.page);
+    expect(summary).toContain('Enter what you checked');
+    expect(summary).toContain('Enter the date to check this organisation again');
+    await check(s.page, 'Staff: check a rate, empty form');
+    await s.page.fill('#evidence', 'Constitution and last year accounts seen');
+    await s.page.fill('#recheck-day', '1');
+    await s.page.fill('#recheck-month', '11');
+    await s.page.fill('#recheck-year', '2026');
+    await s.page.click('button:has-text("Save the check")');
+    summary = await errorSummary(s.page);
+    expect(summary).toContain('The re-check date must be in the future');
+    await s.page.fill('#recheck-year', '2027');
+    await s.page.click('button:has-text("Save the check")');
+    await s.page.waitForURL(`${server.url}/staff/approvals`);
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('Riverside Youth Club checked');
+    expect(await main(s.page)).toContain('Checked: community group, until 1 November 2027');
+  });
+
+  it('approves a booking with the keyboard alone', async () => {
+    await s.page.goto(`${server.url}/staff/approvals`);
+    const target = `Approve Youth club planning`;
+    let found = false;
+    for (let i = 0; i < 80 && !found; i++) {
+      await s.page.keyboard.press('Tab');
+      const name = (await s.page.evaluate('document.activeElement && document.activeElement.textContent')) as string | null;
+      found = (name ?? '').replace(/\s+/g, ' ').trim().startsWith(target);
+    }
+    expect(found).toBe(true);
+    await s.page.keyboard.press('Enter');
+    await s.page.waitForURL(`${server.url}/staff/approvals`);
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('Approved: Youth club planning');
+    const b = await server.container.repos.bookings.get(single.id);
+    expect(b?.status).not.toBe('requested');
+  });
+
+  it('staff of another hub cannot see or decide this hub’s requests', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, 'staff2@example.org');
+    const res = await page.goto(`${server.url}/staff/approvals/${other.id}/decline`);
+    expect(res?.status()).toBe(404);
+    await check(page, 'Staff: another hub’s request (404)');
+    await page.goto(`${server.url}/staff/approvals`);
+    expect(await main(page)).not.toContain('Youth club cook-off');
+    await context.close();
+  });
+});
+
+async function bookAsStatutory(roomName: string, startsAt: string, endsAt: string, title: string) {
+  const actor = (await server.container.repos.users.loadActor(server.seed.users.statutory.id))!;
+  return (await server.container.services.bookings.create(actor, {
+    roomId: server.seed.rooms[roomName].id,
+    organisationId: server.seed.organisations.statutory.id,
+    startsAt,
+    endsAt,
+    title,
+    attendees: 6,
+    contactPhone: '+447700900107',
+  })) as { id: string; status: string };
+}
+
+describe('bookings', () => {
+  const s = ownPage('staff@example.org');
+  let today: { id: string };
+  let later: { id: string };
+
+  beforeAll(async () => {
+    today = await bookAsStatutory('Meeting Room', '2026-11-30T10:00', '2026-11-30T12:00', 'Council housing surgery');
+    later = await bookAsStatutory('Main Hall', '2026-12-03T10:00', '2026-12-03T12:00', 'Council consultation');
+  });
+
+  it('shows a week per room as a table, with the times in words, and filters it', async () => {
+    await s.page.goto(`${server.url}/staff/bookings`);
+    const table = s.page.locator('table.hk-week');
+    expect(await table.locator('caption').innerText()).toContain('Bookings by room and day, 30 November to 6 December 2026');
+    expect(await table.locator('tbody th[scope=row]').allInnerTexts()).toEqual(expect.arrayContaining(['Main Hall', 'Meeting Room', 'Community Kitchen']));
+    expect(await table.innerText()).toContain('10am to midday: Council housing surgery');
+    expect(await s.page.locator('section.hk-scroll[tabindex="0"][aria-labelledby="week-caption"]').count()).toBe(1);
+    await check(s.page, 'Staff: bookings week');
+    await screenshot(s.page, 'staff-3-bookings-week');
+    await s.page.selectOption('#room', { label: 'Main Hall' });
+    await s.page.click('button:has-text("Show bookings")');
+    expect(await table.locator('tbody th[scope=row]').allInnerTexts()).toEqual(['Main Hall']);
+    expect(await table.innerText()).toContain('Council consultation');
+    expect(await table.innerText()).not.toContain('Council housing surgery');
+    await s.page.click('a:has-text("Next week")');
+    expect(await table.locator('caption').innerText()).toContain('7 December to 13 December 2026');
+  });
+
+  it('a week that is not a date says what to enter', async () => {
+    const res = await s.page.goto(`${server.url}/staff/bookings?week=next-tuesday`);
+    expect(res?.status()).toBe(400);
+    expect(await errorSummary(s.page)).toContain('The week must be a date');
+    await check(s.page, 'Staff: bookings week, bad date');
+  });
+
+  it('a booking page shows the door code state; staff re-issue and stop the code', async () => {
+    await s.page.goto(`${server.url}/staff/bookings/${today.id}`);
+    expect(await s.page.locator('h1').innerText()).toBe('Council housing surgery');
+    const text = await main(s.page);
+    expect(text).toContain('City Council Adult Services');
+    expect(text).toContain('Pays by invoice');
+    expect(text).toMatch(/A code works .* on: Front door/);
+    await check(s.page, 'Staff: a booking');
+    await screenshot(s.page, 'staff-4-booking');
+    // Each step a second later, so the newest code is the newest by time (the test clock stands still otherwise).
+    server.clock.advance(1000);
+    await s.page.click('button:has-text("Re-issue the door code")');
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('New door code sent');
+    server.clock.advance(1000);
+    await s.page.click('button:has-text("Stop the door code")');
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('Door code stopped');
+    expect(await main(s.page)).toContain('The code was stopped');
+    await check(s.page, 'Staff: a booking, code stopped');
+    server.clock.advance(1000);
+    await s.page.click('button:has-text("Re-issue the door code")');
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('New door code sent');
+    expect(await main(s.page)).toMatch(/A code works/);
+  });
+
+  it('moving says what to fix, then moves the booking to another room', async () => {
+    await s.page.goto(`${server.url}/staff/bookings/${later.id}/move`);
+    await check(s.page, 'Staff: move a booking');
+    await s.page.selectOption('#end', '09:00');
+    await s.page.click('button:has-text("Move booking")');
+    expect(await errorSummary(s.page)).toContain('The end time must be after the start time');
+    await check(s.page, 'Staff: move a booking, end before start');
+    await s.page.selectOption('#end', '13:00');
+    await s.page.selectOption('#room', { label: 'Meeting Room (up to 12 people)' });
+    await s.page.click('button:has-text("Move booking")');
+    await s.page.waitForURL(`${server.url}/staff/bookings/${later.id}`);
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('Booking moved');
+    expect(await main(s.page)).toContain('10am to 1pm');
+  });
+
+  it('cancelling shows the refund first, needs a reason, then cancels', async () => {
+    await s.page.click('a:has-text("Cancel this booking")');
+    expect(await s.page.locator('#refund').innerText()).toContain('pays by invoice: the booking comes off their invoice');
+    await check(s.page, 'Staff: cancel a booking');
+    await screenshot(s.page, 'staff-5-cancel');
+    await s.page.click('button:has-text("Cancel booking")');
+    expect(await errorSummary(s.page)).toContain('Enter why the hub is cancelling');
+    await check(s.page, 'Staff: cancel a booking, no reason');
+    await s.page.fill('#reason', 'The hall heating has failed.');
+    await s.page.click('button:has-text("Cancel booking")');
+    await s.page.waitForURL(`${server.url}/staff/bookings/${later.id}`);
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('Booking cancelled');
+    expect(await s.page.locator('.govuk-tag').first().innerText()).toBe('Cancelled');
+  });
+
+  it('staff of the second hub cannot see this hub’s booking, nor find it in their week', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, 'staff2@example.org');
+    const res = await page.goto(`${server.url}/staff/bookings/${today.id}`);
+    expect(res?.status()).toBe(404);
+    await check(page, 'Staff: another hub’s booking (404)');
+    for (const path of [`/staff/bookings/${today.id}/move`, `/staff/bookings/${today.id}/cancel`]) {
+      expect((await page.goto(`${server.url}${path}`))?.status()).toBe(404);
+    }
+    await page.goto(`${server.url}/staff/bookings?week=2026-11-30`);
+    expect(await main(page)).not.toContain('Council housing surgery');
+    expect(await main(page)).toContain('Studio');
+    await context.close();
+  });
+});

@@ -5,6 +5,8 @@ import { loadStaffContext, staffOf } from './context';
 import { staffNav } from './nav';
 import { STAFF_PAGE } from './page';
 import { todayPages } from './today.pages';
+import { approvalsPages } from './approvals.pages';
+import { bookingsPages } from './bookings.pages';
 
 /**
  * The staff area (/staff/...): every page in it is guarded here (signed in, staff of a hub or an
@@ -47,4 +49,6 @@ export async function staffPages(app: FastifyInstance, { container }: { containe
   });
 
   await app.register(todayPages, { container });
+  await app.register(approvalsPages, { container });
+  await app.register(bookingsPages, { container });
 }
