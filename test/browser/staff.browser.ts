@@ -326,3 +326,84 @@ describe('bookings', () => {
     await context.close();
   });
 });
+
+describe('rooms, hours, closures and rules', () => {
+  const s = ownPage('staff@example.org');
+
+  it('shows the rooms, the hours in words and the rules with what they do', async () => {
+    await s.page.goto(`${server.url}/staff/rooms`);
+    const text = await main(s.page);
+    expect(text).toContain('Main Hall');
+    expect(text).toMatch(/Monday\s+8am to 10pm/);
+    expect(text).toMatch(/Sunday\s+Closed/);
+    expect(text).toContain('A booking waiting for a card payment keeps the room this long');
+    await check(s.page, 'Staff: rooms and hours');
+    await screenshot(s.page, 'staff-6-rooms');
+  });
+
+  it('a closure says what is missing, then lists the bookings inside it and cancels them when asked', async () => {
+    const inside = await bookAsStatutory('Community Kitchen', '2026-12-10T10:00', '2026-12-10T12:00', 'Council cookery class');
+    await s.page.goto(`${server.url}/staff/rooms/closures/new`);
+    await s.page.click('button:has-text("Add closure")');
+    const summary = await errorSummary(s.page);
+    expect(summary).toContain('Enter the date the closure starts');
+    expect(summary).toContain('Enter why it is closed');
+    await check(s.page, 'Staff: closure, empty form');
+    await s.page.selectOption('#room', { label: 'Community Kitchen' });
+    for (const p of ['from', 'to']) {
+      await s.page.fill(`#${p}-day`, '10');
+      await s.page.fill(`#${p}-month`, '12');
+      await s.page.fill(`#${p}-year`, '2026');
+    }
+    await s.page.fill('#reason', 'Oven replacement');
+    await s.page.click('button:has-text("Add closure")');
+    expect(await errorSummary(s.page)).toContain('1 booking is inside this closure');
+    expect(await main(s.page)).toContain('Council cookery class: Thursday 10 December, 10am to midday');
+    await check(s.page, 'Staff: closure over a booking');
+    await screenshot(s.page, 'staff-7-closure-over-a-booking');
+    await s.page.check('input[name=onBookings][value=cancel]');
+    await s.page.click('button:has-text("Add closure")');
+    await s.page.waitForURL(`${server.url}/staff/rooms`);
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('1 booking inside it was cancelled with a full refund');
+    expect(await main(s.page)).toContain('Community Kitchen: Thursday 10 December');
+    expect((await server.container.repos.bookings.get(inside.id))?.status).toBe('cancelled');
+  });
+
+  it('new opening hours that leave a booking outside them ask what to do, and keep it when told', async () => {
+    const saturday = await bookAsStatutory('Meeting Room', '2026-12-12T14:00', '2026-12-12T16:00', 'Council Saturday surgery');
+    await s.page.goto(`${server.url}/staff/rooms/opening-hours`);
+    await check(s.page, 'Staff: opening hours');
+    await s.page.selectOption('#saturday-closes', '13:00');
+    await s.page.selectOption('#sunday-opens', '10:00');
+    await s.page.click('button:has-text("Save opening hours")');
+    expect(await errorSummary(s.page)).toContain('Choose when it closes on Sunday');
+    await check(s.page, 'Staff: opening hours, half a day');
+    await s.page.selectOption('#sunday-opens', '');
+    await s.page.click('button:has-text("Save opening hours")');
+    expect(await errorSummary(s.page)).toContain('1 booking would fall outside the new hours');
+    expect(await main(s.page)).toContain('Council Saturday surgery');
+    await check(s.page, 'Staff: opening hours over a booking');
+    await s.page.check('input[name=onBookings][value=keep]');
+    await s.page.click('button:has-text("Save opening hours")');
+    await s.page.waitForURL(`${server.url}/staff/rooms`);
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('1 booking outside them stays as booked');
+    expect(await main(s.page)).toMatch(/Saturday\s+9am to 1pm/);
+    expect((await server.container.repos.bookings.get(saturday.id))?.status).toBe('confirmed');
+  });
+
+  it('the rules say what is wrong with a number, then save', async () => {
+    await s.page.goto(`${server.url}/staff/rooms/settings`);
+    await s.page.fill('#holdMinutes', '2');
+    await s.page.fill('#earlyEntryMinutes', 'soon');
+    await s.page.click('button:has-text("Save rules")');
+    const summary = await errorSummary(s.page);
+    expect(summary).toContain('must be between 5 and 10080');
+    expect(summary).toContain('Enter a whole number');
+    await check(s.page, 'Staff: rules, bad numbers');
+    await s.page.fill('#holdMinutes', '45');
+    await s.page.fill('#earlyEntryMinutes', '20');
+    await s.page.click('button:has-text("Save rules")');
+    await s.page.waitForURL(`${server.url}/staff/rooms`);
+    expect(await main(s.page)).toContain('45 minutes');
+  });
+});

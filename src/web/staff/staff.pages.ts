@@ -7,6 +7,7 @@ import { STAFF_PAGE } from './page';
 import { todayPages } from './today.pages';
 import { approvalsPages } from './approvals.pages';
 import { bookingsPages } from './bookings.pages';
+import { roomsPages } from './rooms.pages';
 
 /**
  * The staff area (/staff/...): every page in it is guarded here (signed in, staff of a hub or an
@@ -51,4 +52,5 @@ export async function staffPages(app: FastifyInstance, { container }: { containe
   await app.register(todayPages, { container });
   await app.register(approvalsPages, { container });
   await app.register(bookingsPages, { container });
+  await app.register(roomsPages, { container });
 }
