@@ -1,4 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { payments, refunds } from '../../src/db/schema';
 import { check, launch, newContext, screenshot, startServer, type Server, writeReport } from './harness';
 
 /**
@@ -405,5 +406,90 @@ describe('rooms, hours, closures and rules', () => {
     await s.page.click('button:has-text("Save rules")');
     await s.page.waitForURL(`${server.url}/staff/rooms`);
     expect(await main(s.page)).toContain('45 minutes');
+  });
+});
+
+describe('doors and the entry log', () => {
+  const s = ownPage('staff@example.org');
+
+  beforeAll(async () => {
+    const { front } = server.seed.doors;
+    await server.container.services.keypad.verify(front.id, front.deviceKey, '000000');
+  });
+
+  it('lists the doors with their rooms and locks, and the entries with filters', async () => {
+    await s.page.goto(`${server.url}/staff/doors`);
+    const doors = await s.page.locator('#doors-caption').locator('xpath=..').innerText();
+    expect(doors).toContain('Front door');
+    expect(doors).toContain('Hubkey keypad');
+    expect(await s.page.locator('#entries-caption').locator('xpath=..').innerText()).toContain('Wrong code');
+    await check(s.page, 'Staff: doors and entries');
+    await screenshot(s.page, 'staff-8-doors');
+    await s.page.selectOption('#result', 'granted');
+    await s.page.click('button:has-text("Show entries")');
+    expect(await main(s.page)).not.toContain('Wrong code');
+    await s.page.selectOption('#result', 'refused');
+    await s.page.fill('#from-day', '31');
+    await s.page.fill('#from-month', '2');
+    await s.page.fill('#from-year', '2026');
+    await s.page.click('button:has-text("Show entries")');
+    expect(await errorSummary(s.page)).toContain('The “from” date must be a real date');
+    await check(s.page, 'Staff: entries, bad date');
+    await s.page.fill('#from-day', '30');
+    await s.page.fill('#from-month', '11');
+    await s.page.click('button:has-text("Show entries")');
+    expect(await main(s.page)).toContain('Wrong code');
+  });
+
+  it('a new device key is shown once, after a warning, and the old key stops working', async () => {
+    const { front } = server.seed.doors;
+    await s.page.goto(`${server.url}/staff/doors`);
+    await s.page.click('a:has-text("New key")');
+    expect(await main(s.page)).toContain('The old key stops working at once');
+    await check(s.page, 'Staff: new device key, warning');
+    await s.page.click('button:has-text("Make a new key")');
+    const key = (await s.page.locator('#device-key').innerText()).trim();
+    expect(key.length).toBeGreaterThan(20);
+    await check(s.page, 'Staff: new device key, shown once');
+    await screenshot(s.page, 'staff-9-device-key');
+    await expect(server.container.services.keypad.verify(front.id, front.deviceKey, '000000')).rejects.toThrow();
+    await s.page.goto(`${server.url}/staff/doors`);
+    expect(await s.page.content()).not.toContain(key);
+  });
+});
+
+describe('payments and refunds', () => {
+  const s = ownPage('staff@example.org');
+
+  beforeAll(async () => {
+    const db = server.container.database.db;
+    const hubId = server.seed.hubs.riverside.id;
+    const organisationId = server.seed.organisations.private.id;
+    const [ok] = await db.insert(payments).values({ hubId, organisationId, method: 'card', status: 'paid', amountPence: 4000, createdAt: new Date('2026-11-20T10:00:00Z') }).returning();
+    await db.insert(payments).values({ hubId, organisationId, method: 'card', status: 'failed', amountPence: 2500, lastError: 'Your card was declined.', createdAt: new Date('2026-11-10T10:00:00Z') });
+    const b = await bookAsStatutory('Meeting Room', '2026-12-14T10:00', '2026-12-14T11:00', 'Council refund check');
+    await db.insert(refunds).values({ paymentId: ok.id, bookingId: b.id, hubId, amountPence: 2000, percent: 50, status: 'failed', lastError: 'charge_already_refunded', createdAt: new Date('2026-11-21T10:00:00Z') });
+  });
+
+  it('shows failed payments and refunds first, with the reason', async () => {
+    await s.page.goto(`${server.url}/staff/payments`);
+    const rows = await s.page.locator('#payments-caption').locator('xpath=..').locator('tbody tr').allInnerTexts();
+    expect(rows[0]).toContain('Failed');
+    expect(rows[0]).toContain('Your card was declined.');
+    expect(rows[0]).toContain('£25.00');
+    expect(await main(s.page)).toContain('1 payment failed or overdue');
+    const refundRows = await s.page.locator('#refunds-caption').locator('xpath=..').locator('tbody tr').allInnerTexts();
+    expect(refundRows[0]).toContain('charge_already_refunded');
+    await check(s.page, 'Staff: payments and refunds');
+    await screenshot(s.page, 'staff-10-payments');
+  });
+
+  it('staff of the second hub see none of it', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, 'staff2@example.org');
+    await page.goto(`${server.url}/staff/payments`);
+    expect(await main(page)).not.toContain('Your card was declined.');
+    await context.close();
   });
 });

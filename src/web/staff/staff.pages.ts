@@ -8,6 +8,8 @@ import { todayPages } from './today.pages';
 import { approvalsPages } from './approvals.pages';
 import { bookingsPages } from './bookings.pages';
 import { roomsPages } from './rooms.pages';
+import { doorsPages } from './doors.pages';
+import { paymentsPages } from './payments.pages';
 
 /**
  * The staff area (/staff/...): every page in it is guarded here (signed in, staff of a hub or an
@@ -53,4 +55,6 @@ export async function staffPages(app: FastifyInstance, { container }: { containe
   await app.register(approvalsPages, { container });
   await app.register(bookingsPages, { container });
   await app.register(roomsPages, { container });
+  await app.register(doorsPages, { container });
+  await app.register(paymentsPages, { container });
 }
