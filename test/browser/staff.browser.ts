@@ -234,7 +234,7 @@ describe('bookings', () => {
 
   it('shows a week per room as a table, with the times in words, and filters it', async () => {
     await s.page.goto(`${server.url}/staff/bookings`);
-    const table = s.page.locator('table.hk-week');
+    const table = s.page.locator('table.hk-staff-week');
     expect(await table.locator('caption').innerText()).toContain('Bookings by room and day, 30 November to 6 December 2026');
     expect(await table.locator('tbody th[scope=row]').allInnerTexts()).toEqual(expect.arrayContaining(['Main Hall', 'Meeting Room', 'Community Kitchen']));
     expect(await table.innerText()).toContain('10am to midday: Council housing surgery');
