@@ -366,7 +366,7 @@ describe('rooms, hours, closures and rules', () => {
     await s.page.click('button:has-text("Add closure")');
     await s.page.waitForURL(`${server.url}/staff/rooms`);
     expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('1 booking inside it was cancelled with a full refund');
-    expect(await main(s.page)).toContain('Community Kitchen: Thursday 10 December');
+    expect(await main(s.page)).toContain('Community Kitchen: Thursday 10 December, all day');
     expect((await server.container.repos.bookings.get(inside.id))?.status).toBe('cancelled');
   });
 
@@ -390,6 +390,24 @@ describe('rooms, hours, closures and rules', () => {
     expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('1 booking outside them stays as booked');
     expect(await main(s.page)).toMatch(/Saturday\s+9am to 1pm/);
     expect((await server.container.repos.bookings.get(saturday.id))?.status).toBe('confirmed');
+  });
+
+  it('staffed hours are set per day and shown beside the opening hours', async () => {
+    await s.page.goto(`${server.url}/staff/rooms/staffed-hours`);
+    await check(s.page, 'Staff: staffed hours');
+    await s.page.selectOption('#monday-closes', '16:00');
+    await s.page.selectOption('#tuesday-opens', '18:00');
+    await s.page.selectOption('#tuesday-closes', '10:00');
+    await s.page.click('button:has-text("Save staffed hours")');
+    expect(await errorSummary(s.page)).toContain('On Tuesday, it must close after it opens');
+    await check(s.page, 'Staff: staffed hours, closes before it opens');
+    await s.page.selectOption('#tuesday-opens', '08:00');
+    await s.page.selectOption('#tuesday-closes', '22:00');
+    await s.page.click('button:has-text("Save staffed hours")');
+    await s.page.waitForURL(`${server.url}/staff/rooms`);
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain('Staffed hours saved');
+    expect(await main(s.page)).toMatch(/Monday\s+8am to 10pm\s+9am to 4pm/);
+    expect(await main(s.page)).toMatch(/Tuesday\s+8am to 10pm\s+8am to 10pm/);
   });
 
   it('the rules say what is wrong with a number, then save', async () => {

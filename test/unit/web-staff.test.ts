@@ -1,5 +1,5 @@
 import { STAFF_NAV, staffNav } from '../../src/web/staff/nav';
-import { clockWords, spansInWords } from '../../src/web/staff/rooms.pages';
+import { closureWhen, clockWords, spansInWords } from '../../src/web/staff/rooms.pages';
 
 describe('staffNav', () => {
   const all = () => true;
@@ -50,5 +50,17 @@ describe('hours in words', () => {
     expect(spansInWords([])).toBe('Closed');
     expect(spansInWords([{ opens: '08:00', closes: '22:00' }])).toBe('8am to 10pm');
     expect(spansInWords([{ opens: '09:00', closes: '12:00' }, { opens: '14:00', closes: '24:00' }])).toBe('9am to midday and 2pm to midnight');
+  });
+});
+
+describe('closures in words', () => {
+  const now = new Date('2026-11-30T09:00:00Z');
+  it.each([
+    ['2026-12-10T00:00:00+00:00', '2026-12-11T00:00:00+00:00', 'Thursday 10 December, all day'],
+    ['2026-12-24T00:00:00+00:00', '2026-12-27T00:00:00+00:00', 'Thursday 24 December to Saturday 26 December, all day'],
+    ['2026-12-10T09:00:00+00:00', '2026-12-10T13:00:00+00:00', 'Thursday 10 December, 9am to 1pm'],
+    ['2027-01-01T00:00:00+00:00', '2027-01-02T00:00:00+00:00', 'Friday 1 January 2027, all day'],
+  ])('%s to %s is %s', (from, to, words) => {
+    expect(closureWhen(from, to, 'Europe/London', now)).toBe(words);
   });
 });

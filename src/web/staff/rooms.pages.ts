@@ -25,6 +25,16 @@ export function spansInWords(spans: { opens: string; closes: string }[] | undefi
   if (!spans?.length) return 'Closed';
   return listInWords(spans.map((s) => `${clockWords(s.opens)} to ${clockWords(s.closes)}`));
 }
+/** A closure's time in words: "Thursday 10 December, all day", "… to Saturday 12 December, all day", else as formatWhen says it. */
+export function closureWhen(startsAt: string, endsAt: string, zone: string, now: Date): string {
+  const s = DateTime.fromISO(startsAt, { zone });
+  const e = DateTime.fromISO(endsAt, { zone });
+  const midnight = (d: DateTime) => d.hour === 0 && d.minute === 0;
+  if (!midnight(s) || !midnight(e)) return formatWhen(startsAt, endsAt, zone, { now });
+  const lastDay = e.minus({ days: 1 });
+  const day = (d: DateTime) => formatWhen(d.toISO()!, d.toISO()!, zone, { now }).replace(/, .*$/, '');
+  return lastDay.hasSame(s, 'day') ? `${day(s)}, all day` : `${day(s)} to ${day(lastDay)}, all day`;
+}
 const minutesWords = (m: number) => (m === 0 ? 'no time' : m % 1440 === 0 ? plural(m / 1440, 'day') : formatDuration(m));
 
 /**
@@ -73,7 +83,7 @@ export async function roomsPages(app: FastifyInstance, { container }: { containe
       })),
       hours: WEEKDAYS.map((d) => ({ day: DAY_NAMES[d], open: spansInWords(hub.openingHours[d]), staffed: hub.settings.staffedHours ? spansInWords(hub.settings.staffedHours[d]) : 'Same as opening hours' })),
       hasStaffedHours: Boolean(hub.settings.staffedHours),
-      closures: closures.items.map((c) => ({ ...c, where: c.roomId ? (roomName.get(c.roomId) ?? 'A room') : 'The whole hub', when: formatWhen(c.startsAt, c.endsAt, hub.timezone, { now }) })),
+      closures: closures.items.map((c) => ({ ...c, where: c.roomId ? (roomName.get(c.roomId) ?? 'A room') : 'The whole hub', when: closureWhen(c.startsAt, c.endsAt, hub.timezone, now) })),
       settings: settingsInWords(hub.settings),
     });
   });
