@@ -115,6 +115,23 @@ describe('the staff area guard', () => {
     expect(await statusOf(w.request.id)).toBe('declined');
   });
 
+  it('re-issuing a door code: 404 for another hub’s staff, and a booking without a code is told so', async () => {
+    const w = await world();
+    await expect(t.container.services.accessCodes.reissue((await t.container.repos.users.loadActor(w.otherStaff.id))!, w.request.id)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(t.container.services.accessCodes.reissue((await t.container.repos.users.loadActor(w.staff.id))!, w.request.id)).rejects.toMatchObject({ kind: 'unprocessable', code: 'not_confirmed' });
+    const staff = await signIn(w.staff.email);
+    const page = await t.http.get(`/staff/bookings/${w.request.id}`).set(HTML).set('cookie', staff);
+    expect(page.status).toBe(200);
+    const res = await t.http.post(`/staff/bookings/${w.request.id}/code/reissue`).set(HTML).set('cookie', staff).type('form').send({ _csrf: csrfOf(page.text) });
+    expect(res.status).toBe(303);
+    const after = await t.http.get(`/staff/bookings/${w.request.id}`).set(HTML).set('cookie', staff);
+    expect(after.text).toContain('No door code to re-issue');
+    const other = await signIn(w.otherStaff.email);
+    const otherPage = await t.http.get('/staff/today').set(HTML).set('cookie', other);
+    const refused = await t.http.post(`/staff/bookings/${w.request.id}/code/reissue`).set(HTML).set('cookie', other).type('form').send({ _csrf: csrfOf(otherPage.text) });
+    expect(refused.status).toBe(404);
+  });
+
   it('an admin runs every hub and switches between them', async () => {
     const w = await world();
     const admin = await signIn(w.admin.email);
