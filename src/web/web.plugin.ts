@@ -13,6 +13,8 @@ import { DomainError } from '../lib/errors';
 import { packageRoot } from '../lib/paths';
 import { featureName, formatDate, formatDuration, formatLocalDate, formatMoney, formatTime, formatWhen, listInWords, plural, tierName } from './format';
 import { hirerPages } from './hirer/hirer.pages';
+import { staffPages } from './staff/staff.pages';
+import { entryResult } from './staff/words';
 import { createSessionStore, registerSessionHooks } from './session';
 import { isDatabaseUnavailable } from '../db/client';
 
@@ -101,6 +103,7 @@ export async function webPlugin(app: FastifyInstance, opts: WebPluginOptions) {
         env.addFilter('feature', (code: string) => featureName(code));
         env.addFilter('features', (codes: string[]) => listInWords(codes.map((c, i) => (i === 0 ? featureName(c) : featureName(c).toLowerCase()))));
         env.addFilter('tier', (t: string) => tierName(t));
+        env.addFilter('entryResult', (r: string) => entryResult(r));
       },
     },
   });
@@ -164,4 +167,5 @@ export async function webPlugin(app: FastifyInstance, opts: WebPluginOptions) {
   });
 
   await app.register(hirerPages, { container });
+  await app.register(staffPages, { container });
 }

@@ -179,8 +179,8 @@ export async function screenshot(page: Page, file: string, width = 1024) {
 }
 
 /** Writes what the run measured (per page: axe violations, html-validate errors, width at 320px; page weights). */
-export function writeReport(extra: Record<string, unknown>) {
+export function writeReport(extra: Record<string, unknown>, file = 'browser-report.json') {
   const out = join(__dirname, '..', '..', 'test-results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'browser-report.json'), JSON.stringify({ pages: results, ...extra }, null, 2));
+  writeFileSync(join(out, file), JSON.stringify({ pages: results, ...extra }, null, 2));
 }

@@ -9,6 +9,8 @@ export interface WebSessionData {
   flash?: { kind: 'success' | 'info'; title: string; body?: string };
   /** The booking being made, question by question. */
   draft?: Record<string, unknown>;
+  /** The hub a staff member or admin is looking at in the staff pages (/staff). */
+  staffHubId?: string;
 }
 
 /**

@@ -260,6 +260,27 @@ export function createCodesService(deps: {
       }
     },
 
+    /**
+     * Staff give a booking a new door code (the old one was seen by someone it should not have
+     * been): the live code stops working at once and a new one is issued and texted, if the code
+     * is due; a revoked code counts as live here, so re-issuing also undoes a revoke. 404 for
+     * anyone but staff of the booking's hub.
+     */
+    async reissue(actor: Actor, bookingId: string) {
+      const b = await bookings.get(bookingId);
+      if (!b || !isStaffOf(actor, b.hubId)) throw notFound('Booking');
+      if (b.status !== 'confirmed') throw unprocessable('not_confirmed', 'Only a confirmed booking has a door code');
+      const codes = await access.codesForBooking(b.id);
+      const live = codes.filter((c) => c.status === 'active');
+      const revoked = codes.filter((c) => c.status === 'revoked');
+      if (live.length === 0 && revoked.length === 0) throw unprocessable('no_access_code', 'This booking has no door code yet: it is sent before the booking starts');
+      for (const c of live) await endCode(c.id, 'replaced', { revokedBy: actor.userId, revokeReason: 'reissued_by_staff' });
+      // A revoked code blocks a new one (issueForBooking); staff re-issuing lifts that by marking it replaced.
+      for (const c of revoked) await access.updateCode(c.id, { status: 'replaced' });
+      const result = await issueForBooking(b.id);
+      return { outcome: result.outcome, codeId: result.codeId ?? null };
+    },
+
     /** Staff revoke a code; the hirer learns nothing they may not see (404 for what is not theirs). */
     async revoke(actor: Actor, codeId: string, reason: string | undefined) {
       const c = await access.getCode(codeId);
