@@ -117,8 +117,8 @@ describe('the staff area guard', () => {
 
   it('re-issuing a door code: 404 for another hub’s staff, and a booking without a code is told so', async () => {
     const w = await world();
-    await expect(t.container.services.accessCodes.reissue((await t.container.repos.users.loadActor(w.otherStaff.id))!, w.request.id)).rejects.toMatchObject({ kind: 'not_found' });
-    await expect(t.container.services.accessCodes.reissue((await t.container.repos.users.loadActor(w.staff.id))!, w.request.id)).rejects.toMatchObject({ kind: 'unprocessable', code: 'not_confirmed' });
+    await expect(t.container.services.accessCodes.reissueForBooking((await t.container.repos.users.loadActor(w.otherStaff.id))!, w.request.id)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(t.container.services.accessCodes.reissueForBooking((await t.container.repos.users.loadActor(w.staff.id))!, w.request.id)).rejects.toMatchObject({ kind: 'unprocessable', code: 'not_confirmed' });
     const staff = await signIn(w.staff.email);
     const page = await t.http.get(`/staff/bookings/${w.request.id}`).set(HTML).set('cookie', staff);
     expect(page.status).toBe(200);

@@ -264,9 +264,10 @@ export function createCodesService(deps: {
      * Staff give a booking a new door code (the old one was seen by someone it should not have
      * been): the live code stops working at once and a new one is issued and texted, if the code
      * is due; a revoked code counts as live here, so re-issuing also undoes a revoke. 404 for
-     * anyone but staff of the booking's hub.
+     * anyone but staff of the booking's hub. The staff booking page's action; the API's
+     * `POST /access-codes/:id/reissue` (reissue below) acts on one revoked code.
      */
-    async reissue(actor: Actor, bookingId: string) {
+    async reissueForBooking(actor: Actor, bookingId: string) {
       const b = await bookings.get(bookingId);
       if (!b || !isStaffOf(actor, b.hubId)) throw notFound('Booking');
       if (b.status !== 'confirmed') throw unprocessable('not_confirmed', 'Only a confirmed booking has a door code');

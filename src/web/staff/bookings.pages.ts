@@ -211,7 +211,7 @@ export async function bookingsPages(app: FastifyInstance, { container }: { conta
   app.post<{ Params: { id: string } }>('/staff/bookings/:id/code/reissue', STAFF_PAGE, async (request, reply) => {
     const { actor, b } = await load(request, reply);
     try {
-      const done = await accessCodes.reissue(actor, b.id);
+      const done = await accessCodes.reissueForBooking(actor, b.id);
       flash(
         request,
         done.outcome === 'issued' ? 'New door code sent' : 'The old door code no longer works',
