@@ -75,7 +75,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(invitationsRoutes, { invitations: services.invitations, acceptRateLimit: config.loginRateLimit });
   await app.register(bookingsRoutes, { bookings: services.bookings, requests: services.requests });
   await app.register(pricingRoutes, { pricing: services.pricing });
-  await app.register(paymentsRoutes, { checkout: services.checkout, invoices: services.invoices, refunds: services.refunds });
+  await app.register(paymentsRoutes, { checkout: services.checkout, invoices: services.invoices, refunds: services.refunds, offline: services.offlinePayments });
   await app.register(reportsRoutes, { reports: services.reports });
   // Its own scope: a raw-body parser, so the signature is checked on the bytes Stripe signed.
   await app.register(stripeWebhookRoutes, { events: services.paymentEvents, constructEvent: container.stripeWebhook });

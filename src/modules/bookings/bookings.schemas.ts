@@ -95,7 +95,7 @@ export const refundView = z.object({
   bookingId: z.uuid(),
   amountPence: z.number().int(),
   percent: z.number().int(),
-  status: z.enum(['pending', 'succeeded', 'failed', 'canceled']),
+  status: z.enum(['pending', 'succeeded', 'failed', 'canceled', 'owed']),
 });
 
 export const cancelResult = bookingView.extend({

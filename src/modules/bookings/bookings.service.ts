@@ -68,7 +68,8 @@ export interface RefundSummary {
   bookingId: string;
   amountPence: number;
   percent: number;
-  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+  /** `owed`: an offline payment's refund, which staff hand back outside Stripe. */
+  status: 'pending' | 'succeeded' | 'failed' | 'canceled' | 'owed';
 }
 
 /** A text to the hirer (the outbox sends it). */

@@ -18,15 +18,18 @@ const ENDED = new Set<BookingRow['status']>(['cancelled', 'declined', 'expired']
 const gbp = (pence: number) => `£${(pence / 100).toFixed(2)}`;
 type Items = Awaited<ReturnType<PaymentsRepository['itemsOf']>>;
 
-export function presentPayment(p: PaymentRow, extra: { organisationName?: string; bookingIds?: string[] } = {}) {
+export function presentPayment(p: PaymentRow, extra: { organisationName?: string; hubName?: string; bookingIds?: string[] } = {}) {
   return {
     id: p.id,
     hubId: p.hubId,
     organisationId: p.organisationId,
     organisationName: extra.organisationName,
+    hubName: extra.hubName,
     seriesId: p.seriesId,
     bookingIds: extra.bookingIds ?? [],
     method: p.method,
+    offlineMethod: p.offlineMethod,
+    reference: p.reference,
     status: p.status,
     amountPence: p.amountPence,
     currency: p.currency,
@@ -47,7 +50,7 @@ export function presentPayment(p: PaymentRow, extra: { organisationName?: string
  * crash loses nothing. Cancelled bookings void the invoice or tell staff what to credit.
  */
 export function createInvoicesService(deps: {
-  payments: Pick<PaymentsRepository, 'insertPayment' | 'updatePayment' | 'updatePaymentIf' | 'getPayment' | 'itemsOf' | 'paymentsOfBookings' | 'customerOf' | 'saveCustomer' | 'pendingInvoices' | 'invoicesToVoid' | 'markOverdue' | 'listForHub'>;
+  payments: Pick<PaymentsRepository, 'insertPayment' | 'updatePayment' | 'updatePaymentIf' | 'getPayment' | 'itemsOf' | 'paymentsOfBookings' | 'customerOf' | 'saveCustomer' | 'pendingInvoices' | 'invoicesToVoid' | 'markOverdue' | 'listForHub' | 'listForOrganisations'>;
   venues: Pick<VenuesRepository, 'getHub'>;
   organisations: Pick<OrganisationsRepository, 'get'>;
   clock: Clock;
@@ -244,6 +247,19 @@ export function createInvoicesService(deps: {
       if (!isStaffOf(actor, hubId)) throw forbidden('Only staff of this hub may see its payments');
       const { rows, next } = pageOf(await repo.listForHub(hubId, status, { ...p, limit: p.limit + 1 }), p.limit, (r) => [r.cursorAt, r.payment.id]);
       return { items: rows.map((r) => presentPayment(r.payment, { organisationName: r.organisationName, bookingIds: r.bookingIds })), next };
+    },
+
+    /**
+     * A page of the caller's organisations' payments and invoices at every hub, newest first, with
+     * the hosted invoice link once issued. Staff notes (`lastError`) are the hub's, not shown here.
+     */
+    async listMine(actor: Actor, status: PaymentStatus[] | undefined, p: PageArgs) {
+      const orgs = [...actor.organisations];
+      const { rows, next } = pageOf(await repo.listForOrganisations(orgs, status, { ...p, limit: p.limit + 1 }), p.limit, (r) => [r.cursorAt, r.payment.id]);
+      return {
+        items: rows.map((r) => ({ ...presentPayment(r.payment, { organisationName: r.organisationName, hubName: r.hubName, bookingIds: r.bookingIds }), lastError: null })),
+        next,
+      };
     },
   };
 }

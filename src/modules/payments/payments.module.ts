@@ -11,6 +11,7 @@ import type { VenuesRepository } from '../venues/venues.repository';
 import { createCheckoutService } from './checkout.service';
 import { createHoldsService } from './holds.service';
 import { createInvoicesService } from './invoices.service';
+import { createOfflinePaymentsService } from './offline.service';
 import { createPaymentEventsService } from './payment-events.service';
 import { createPaymentsRepository } from './payments.repository';
 import { createPaymentsService } from './payments.service';
@@ -48,11 +49,12 @@ export function createPayments(
 
   const refunds = createRefundsService({ payments: repo, venues: deps.venues, clock, provider, onError });
   const invoices = createInvoicesService({ payments: repo, venues: deps.venues, organisations: deps.organisations, clock, provider, alertStaff: deps.alertStaff, onError });
-  const events = createPaymentEventsService({ db, payments: repo, bookingStatus, refunds, clock, bookingChanged, onError });
+  const events = createPaymentEventsService({ db, payments: repo, bookingStatus, refunds, venues: deps.venues, clock, bookingChanged, onError });
   const holds = createHoldsService({ db, payments: repo, bookingStatus, events, clock, provider, bookingChanged, onError });
   const checkout = createCheckoutService({ db, payments: repo, bookings: deps.bookings, venues: deps.venues, organisations: deps.organisations, clock, provider, publicUrl: config.publicUrl, onError });
+  const offline = createOfflinePaymentsService({ db, payments: repo, bookings: deps.bookings, bookingStatus, clock, provider, bookingChanged, onError });
   const payments = createPaymentsService({ payments: repo, holds, invoices, refunds, onError });
 
   const parseEvent: ((raw: Buffer, signature: string) => PaymentEvent) | undefined = stripe && webhookSecret ? createStripeEventVerifier(stripe, webhookSecret) : undefined;
-  return { repo, services: { payments, checkout, paymentEvents: events, holds, invoices, refunds }, parseEvent, enabled: Boolean(provider) };
+  return { repo, services: { payments, checkout, paymentEvents: events, holds, invoices, refunds, offlinePayments: offline }, parseEvent, enabled: Boolean(provider) };
 }
