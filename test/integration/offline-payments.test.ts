@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import Stripe from 'stripe';
-import { bookingHolds, payments } from '../../src/db/schema';
+import { bookingHolds, paymentItems, payments } from '../../src/db/schema';
 import { JOBS, runJob } from '../../src/worker/jobs';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { addRole, expectProblem, makeHub, makeOrg, makeRoom, makeUser, makeWorld } from '../helpers/factories';
@@ -332,5 +332,69 @@ describe('with Stripe set up', () => {
     } finally {
       s.clock.set('2026-03-02T09:00:00Z');
     }
+  });
+});
+
+describe('moving a booking whose invoice is recorded but not yet issued', () => {
+  const WEEKEND = {
+    name: 'Weekend',
+    weekdays: [6, 7],
+    from: '00:00',
+    to: '24:00',
+    tiers: { community: { hourlyPence: 1500 }, national_charity: { hourlyPence: 3000 }, statutory: { hourlyPence: 5000 }, private: { hourlyPence: 6000 } },
+  };
+  it('re-quotes it and re-issues the invoice at the new price, for staff and the hirer alike; once sent, the price is fixed', async () => {
+    const hub = await makeHub(t);
+    await addRole(t, hub.id, w.staff.id, 'staff');
+    await seedCard(t, hub.id, { bands: [WEEKEND] });
+    const room = await makeRoom(t, hub.id);
+    const council = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true });
+    const made = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: room.id, organisationId: council.id, title: 'Drop-in', attendees: 5, startsAt: '2026-03-15T10:00:00', endsAt: '2026-03-15T12:00:00' });
+    expect(made.body).toMatchObject({ status: 'confirmed', price: { amountPence: 10000, lines: [expect.objectContaining({ band: 'Weekend' })] } });
+    const invoiceOf = async () => {
+      const [p] = await t.container.database.db.select().from(payments).where(eq(payments.organisationId, council.id));
+      const items = await t.container.database.db.select().from(paymentItems).where(eq(paymentItems.paymentId, p.id));
+      return { status: p.status, amountPence: p.amountPence, items: items.map((i) => i.amountPence) };
+    };
+    expect(await invoiceOf()).toEqual({ status: 'pending', amountPence: 10000, items: [10000] });
+
+    // Staff move it to the Monday: the Sunday's Weekend line goes, and the invoice follows.
+    const byStaff = await t.http.post(`/bookings/${made.body.id}/move`).set(w.staff.auth).send({ startsAt: '2026-03-16T10:00:00', endsAt: '2026-03-16T12:00:00' });
+    expect(byStaff.status).toBe(200);
+    expect(byStaff.body).toMatchObject({ status: 'confirmed', price: { amountPence: 6000 } });
+    expect(byStaff.body.price.lines.map((l: { band: string | null }) => l.band)).not.toContain('Weekend');
+    expect(await invoiceOf()).toEqual({ status: 'pending', amountPence: 6000, items: [6000] });
+
+    // The hirer may move it too while the invoice has not gone out: it is not "already invoiced".
+    const byHirer = await t.http.post(`/bookings/${made.body.id}/move`).set(w.hirer.auth).send({ startsAt: '2026-03-21T10:00:00', endsAt: '2026-03-21T12:00:00' });
+    expect(byHirer.status).toBe(200);
+    expect(byHirer.body).toMatchObject({ status: 'confirmed', price: { amountPence: 10000 } });
+    expect(await invoiceOf()).toEqual({ status: 'pending', amountPence: 10000, items: [10000] });
+
+    // Once Stripe has issued it (the retry job), the amount is fixed: the hirer's dearer or cheaper move is refused.
+    await t.container.database.db.update(payments).set({ status: 'open', stripeInvoiceId: `in_${made.body.id.slice(0, 8)}` }).where(eq(payments.organisationId, council.id));
+    const refused = await t.http.post(`/bookings/${made.body.id}/move`).set(w.hirer.auth).send({ startsAt: '2026-03-23T10:00:00', endsAt: '2026-03-23T12:00:00' });
+    expectProblem(refused, 422, 'price_changes');
+    expect(refused.body).toMatchObject({ currentAmountPence: 10000, newAmountPence: 6000 });
+    expect(await invoiceOf()).toEqual({ status: 'open', amountPence: 10000, items: [10000] });
+  });
+
+  it('leaves a booking off its unissued invoice when a move sends it back to approval, and voids an invoice left with nothing', async () => {
+    const hub = await makeHub(t);
+    await addRole(t, hub.id, w.staff.id, 'staff');
+    await seedCard(t, hub.id);
+    const room = await makeRoom(t, hub.id);
+    const careful = await makeHub(t, { settings: { approval: 'all' } });
+    await seedCard(t, careful.id);
+    const carefulRoom = await makeRoom(t, careful.id);
+    const council = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true });
+    const made = await t.http.post('/bookings').set(w.hirer.auth).send({ roomId: room.id, organisationId: council.id, title: 'Drop-in', attendees: 5, startsAt: '2026-03-17T10:00:00', endsAt: '2026-03-17T12:00:00' });
+    expect(made.body.status).toBe('confirmed');
+    const moved = await t.http.post(`/bookings/${made.body.id}/move`).set(w.hirer.auth).send({ roomId: carefulRoom.id, startsAt: '2026-03-17T10:00:00', endsAt: '2026-03-17T12:00:00' });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ status: 'requested', statusReason: 'approval_required' });
+    const [p] = await t.container.database.db.select().from(payments).where(eq(payments.organisationId, council.id));
+    expect(p).toMatchObject({ status: 'void', amountPence: 0 });
+    expect(await t.container.database.db.select().from(paymentItems).where(eq(paymentItems.paymentId, p.id))).toEqual([]);
   });
 });

@@ -50,7 +50,7 @@ export function presentPayment(p: PaymentRow, extra: { organisationName?: string
  * crash loses nothing. Cancelled bookings void the invoice or tell staff what to credit.
  */
 export function createInvoicesService(deps: {
-  payments: Pick<PaymentsRepository, 'insertPayment' | 'updatePayment' | 'updatePaymentIf' | 'getPayment' | 'itemsOf' | 'paymentsOfBookings' | 'customerOf' | 'saveCustomer' | 'pendingInvoices' | 'invoicesToVoid' | 'markOverdue' | 'listForHub' | 'listForOrganisations'>;
+  payments: Pick<PaymentsRepository, 'insertPayment' | 'updatePayment' | 'updatePaymentIf' | 'getPayment' | 'itemsOf' | 'paymentsOfBookings' | 'customerOf' | 'saveCustomer' | 'pendingInvoices' | 'invoicesToVoid' | 'markOverdue' | 'listForHub' | 'listForOrganisations' | 'paymentForUpdate' | 'setItem'>;
   venues: Pick<VenuesRepository, 'getHub'>;
   organisations: Pick<OrganisationsRepository, 'get'>;
   clock: Clock;
@@ -172,6 +172,25 @@ export function createInvoicesService(deps: {
         priced.map((b) => ({ bookingId: b.id, amountPence: priceOf(b) })),
         tx,
       );
+    },
+
+    /**
+     * In the moving transaction: each invoice payment recorded for the booking but not yet issued
+     * (pending, nothing in Stripe) follows its new price: the item is re-priced, or dropped when the
+     * booking no longer owes on it (waiting for approval again, or free), and the total follows; an
+     * invoice left with nothing is voided. The job then issues it at the new amount.
+     */
+    async moved(booking: BookingRow, tx: DbOrTx) {
+      for (const x of await repo.paymentsOfBookings([booking.id], tx)) {
+        if (x.payment.method !== 'invoice') continue;
+        const p = await repo.paymentForUpdate({ id: x.payment.id }, tx);
+        if (!p || p.status !== 'pending' || p.stripeInvoiceId) continue;
+        const owes = booking.status === 'confirmed' && priceOf(booking) > 0;
+        await repo.setItem(p.id, booking.id, owes ? priceOf(booking) : null, tx);
+        const items = await repo.itemsOf(p.id, tx);
+        const amountPence = items.reduce((n, i) => n + i.amountPence, 0);
+        await repo.updatePayment(p.id, items.length ? { amountPence } : { amountPence: 0, status: 'void', lastError: null }, tx);
+      }
     },
 
     /**

@@ -55,6 +55,12 @@ export function createPaymentsRepository(db: DbOrTx) {
         .returning();
       return row;
     },
+    /** Sets what a payment charges for one booking; null leaves the booking off it. */
+    async setItem(paymentId: string, bookingId: string, amountPence: number | null, tx: DbOrTx = db) {
+      const where = and(eq(paymentItems.paymentId, paymentId), eq(paymentItems.bookingId, bookingId));
+      if (amountPence === null) await tx.delete(paymentItems).where(where);
+      else await tx.update(paymentItems).set({ amountPence }).where(where);
+    },
     async getPayment(id: string, tx: DbOrTx = db) {
       const [row] = await tx.select().from(payments).where(eq(payments.id, id));
       return row;
