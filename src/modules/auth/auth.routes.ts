@@ -16,6 +16,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLim
       schema: {
         tags: ['people'],
         operationId: 'register',
+        security: [],
         summary: 'Create an account',
         body: z.object({
           email: z.email().max(254),
@@ -36,6 +37,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLim
       schema: {
         tags: ['people'],
         operationId: 'login',
+        security: [],
         summary: 'Sign in and get a bearer token',
         body: z.object({ email: z.string().max(254), password: z.string().max(200) }),
         response: { 200: tokenResponse, ...errorResponses(400, 401, 429) },

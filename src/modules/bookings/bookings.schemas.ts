@@ -38,7 +38,7 @@ export const bookingView = z.object({
   roomName: z.string().optional(),
   hubName: z.string().optional(),
   organisationName: z.string().optional(),
-});
+}).meta({ id: 'Booking' });
 
 export const bookingBody = z.object({
   roomId: z.uuid(),

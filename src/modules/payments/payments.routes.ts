@@ -39,7 +39,7 @@ export const paymentView = z.object({
   paidAt: z.string().nullable(),
   lastError: z.string().nullable(),
   createdAt: z.string(),
-});
+}).meta({ id: 'Payment' });
 
 export const refundRowView = z.object({
   id: z.uuid(),
@@ -52,7 +52,7 @@ export const refundRowView = z.object({
   reason: z.string().nullable(),
   lastError: z.string().nullable(),
   createdAt: z.string(),
-});
+}).meta({ id: 'Refund' });
 
 export const paymentsRoutes: FastifyPluginAsyncZod<{
   checkout: Pick<CheckoutService, 'checkout'>;
