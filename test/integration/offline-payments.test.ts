@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import Stripe from 'stripe';
-import { bookingHolds, paymentItems, payments } from '../../src/db/schema';
+import { bookingHolds, outbox, paymentItems, payments } from '../../src/db/schema';
 import { JOBS, runJob } from '../../src/worker/jobs';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { addRole, expectProblem, makeHub, makeOrg, makeRoom, makeUser, makeWorld } from '../helpers/factories';
@@ -60,6 +60,12 @@ describe('POST /bookings/:id/payments/offline', () => {
     expect(await statusOf(b.id)).toBe('confirmed');
     expect(await t.container.database.db.select().from(bookingHolds).where(eq(bookingHolds.bookingId, b.id))).toEqual([]);
     expect(await paymentsOf(b.id)).toEqual([expect.objectContaining({ id: res.body.payment.id, method: 'offline', status: 'paid' })]);
+    // The hirer is told once, as the booking page promised.
+    const texts = await t.container.database.db.select().from(outbox).where(and(eq(outbox.bookingId, b.id), eq(outbox.kind, 'payment_recorded')));
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toMatchObject({ to: '+447700900999', body: expect.stringMatching(/has your payment of £80\.00\. Your booking "Workshop" on .* is confirmed\.$/) });
+    expect(await record(b.id, { amountPence: 8000, method: 'cash', reference: 'Receipt 0042' })).toHaveProperty('status', 200);
+    expect(await t.container.database.db.select().from(outbox).where(and(eq(outbox.bookingId, b.id), eq(outbox.kind, 'payment_recorded')))).toHaveLength(1);
   });
 
   it('answers the same record again (a retried request) and refuses a second, different payment', async () => {

@@ -1,11 +1,13 @@
 import type { PaymentProvider } from '../../adapters/payments/provider';
-import type { Db } from '../../db/client';
+import { DateTime } from 'luxon';
+import type { Db, DbOrTx } from '../../db/client';
 import type { Clock } from '../../lib/clock';
 import { DomainError, conflict, forbidden, notFound, unprocessable } from '../../lib/errors';
 import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import type { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
 import { priceOf } from '../bookings/bookings.fns';
-import type { BookingStatusChanges } from '../bookings/bookings.service';
+import type { BookingStatusChanges, HirerNotice } from '../bookings/bookings.service';
+import type { VenuesRepository } from '../venues/venues.repository';
 import { paymentsUnavailable } from './checkout.service';
 import { presentPayment } from './invoices.service';
 import type { PaymentRow, PaymentsRepository } from './payments.repository';
@@ -41,6 +43,9 @@ export function createOfflinePaymentsService(deps: {
   clock: Clock;
   provider?: Pick<PaymentProvider, 'getCheckout' | 'expireCheckout'>;
   bookingChanged?: (bookingId: string) => Promise<void>;
+  /** Texts the hirer (the outbox), in the recording transaction. */
+  notify?: (notice: HirerNotice, tx: DbOrTx) => Promise<void>;
+  venues?: Pick<VenuesRepository, 'getHub'>;
   onError?: (err: unknown, context: string) => void;
 }) {
   const { db, payments: repo, bookings, bookingStatus, clock, provider } = deps;
@@ -145,6 +150,17 @@ export function createOfflinePaymentsService(deps: {
         );
         const { confirmed } = await bookingStatus.confirmPaid(ids, tx);
         await repo.dropHolds(confirmed, tx);
+        // One text for the whole record (a series is one payment), saying what the booking page promised.
+        const first = [...current].sort((x, y) => x.startsAt.getTime() - y.startsAt.getTime())[0];
+        const hub = await deps.venues?.getHub(first.hubId, tx);
+        if (deps.notify && hub && first.contactPhone) {
+          const when = DateTime.fromJSDate(first.startsAt, { zone: hub.timezone }).setLocale('en-GB').toFormat('ccc d LLL HH:mm');
+          const what = current.length === 1 ? `"${first.title}" on ${when}` : `${current.length} dates of "${first.title}" from ${when}`;
+          await deps.notify(
+            { kind: 'payment_recorded', to: first.contactPhone, body: `Hubkey: ${hub.name} has your payment of ${gbp(due)}. Your booking ${what} is confirmed.`, dedupeKey: `payment_recorded:${payment.id}`, hubId: hub.id, bookingId: first.id },
+            tx,
+          );
+        }
         return { created: true, payment, bookingIds: confirmed };
       });
       // After commit: door codes and rota shifts for the confirmed bookings.
