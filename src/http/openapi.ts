@@ -78,6 +78,60 @@ function describeParameters(schema: JsonSchema | undefined, url: string) {
   }
 }
 
+const BODY_EXAMPLES: Record<string, unknown> = {
+  email: 'alex@example.org',
+  password: 'correct horse battery staple',
+  name: 'Tuesday Memory Café',
+  title: 'Memory café',
+  reason: 'The speaker is ill',
+  notice: 'The hall is closed for repairs after a leak',
+  contactPhone: '07700 900123',
+  phone: '07700 900123',
+  attendees: 12,
+  code: '482913',
+  effectiveFrom: '2026-04-01',
+  recheckOn: '2027-04-01',
+};
+
+/** An example of a JSON schema's value, from its own example, default, enum, format, bounds or the property's name. */
+function exampleOf(schema: JsonSchema | undefined, name?: string, depth = 0): unknown {
+  if (!schema || depth > 6) return undefined;
+  if (schema.example !== undefined) return schema.example;
+  if (schema.default !== undefined) return schema.default;
+  if (schema.enum?.length) return schema.enum[0];
+  const named = name ? (BODY_EXAMPLES[name] ?? PARAMETERS[name]?.example) : undefined;
+  const variants = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+  if (variants?.length) return exampleOf(variants.find((v) => v.type !== 'null') ?? variants[0], name, depth + 1);
+  switch (schema.type) {
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      const required = new Set((schema.required as string[] | undefined) ?? []);
+      for (const [k, v] of Object.entries(schema.properties ?? {})) {
+        const value = exampleOf(v, k, depth + 1);
+        if (value !== undefined && (required.has(k) || v.example !== undefined || BODY_EXAMPLES[k] !== undefined || PARAMETERS[k]?.example !== undefined)) out[k] = value;
+      }
+      return out;
+    }
+    case 'array': {
+      const item = exampleOf(schema.items as JsonSchema, undefined, depth + 1);
+      return item === undefined ? [] : [item];
+    }
+    case 'integer':
+    case 'number':
+      return named ?? (typeof schema.minimum === 'number' ? schema.minimum : 1);
+    case 'boolean':
+      return false;
+    case 'string':
+      if (named !== undefined) return named;
+      if (schema.format === 'uuid') return '6c2f7a84-1d3e-4b5a-9c8d-7e6f5a4b3c2d';
+      if (schema.format === 'date-time') return '2026-03-31T10:00:00+01:00';
+      if (schema.format === 'email') return 'alex@example.org';
+      return schema.pattern ? undefined : 'text';
+    default:
+      return named;
+  }
+}
+
 /** The error codes a route names in its description, by status ("409 `checkout_in_progress`", "422 `price_changes`"). */
 function codesInText(text: string): Record<number, string[]> {
   const out: Record<number, string[]> = {};
@@ -91,8 +145,9 @@ const hooksOf = (h: unknown): onRequestHookHandler[] => (Array.isArray(h) ? h : 
  * One place that makes each operation's documentation complete, so route files stay small:
  * security (routes that read a token when there is one get "bearer or none"; every other route
  * states its own, `security: []` when public), every error response as
- * `application/problem+json` naming the codes it can carry with an example, and every parameter
- * described (from the shared names above when the route's schema does not).
+ * `application/problem+json` naming the codes it can carry with an example, every parameter
+ * described (from the shared names above when the route's schema does not), and an example of
+ * each request body (made from its schema when the route gives none).
  */
 export function transformRoute(input: Parameters<typeof jsonSchemaTransform>[0]) {
   const raw = (input.schema ?? {}) as { response?: Record<string, unknown>; security?: unknown; description?: string; summary?: string; hide?: boolean; params?: unknown; querystring?: unknown; body?: unknown };
@@ -107,6 +162,11 @@ export function transformRoute(input: Parameters<typeof jsonSchemaTransform>[0])
 
   describeParameters(schema.params as JsonSchema, url);
   describeParameters(schema.querystring as JsonSchema, url);
+  const body = schema.body as JsonSchema | undefined;
+  if (body && body.example === undefined) {
+    const example = exampleOf(body);
+    if (example !== undefined) body.example = example;
+  }
 
   const declared = Object.keys(raw.response ?? {}).map(Number);
   const statuses = new Set(declared.filter((s) => s >= 400));

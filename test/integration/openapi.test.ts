@@ -73,6 +73,16 @@ describe('docs/openapi.json', () => {
     expect(bad).toEqual([]);
   });
 
+  it('gives every request body an example', () => {
+    const bad = operations().flatMap(({ name, op }) =>
+      Object.entries((op as { requestBody?: { content?: Record<string, { schema?: { example?: unknown }; example?: unknown }> } }).requestBody?.content ?? {})
+        .filter(([, media]) => media.example === undefined && media.schema?.example === undefined)
+        .map(([type]) => `${name}: ${type}`),
+    );
+    expect(bad).toEqual([]);
+    expect(doc.paths['/bookings/{id}/payments/offline'].post).toMatchObject({ requestBody: { content: { 'application/json': { schema: { example: { amountPence: 2400, method: 'bank_transfer' } } } } } });
+  });
+
   it('names the shared schemas as components', () => {
     expect(Object.keys(doc.components?.schemas ?? {})).toEqual(expect.arrayContaining(['Problem', 'Booking', 'Payment', 'Refund', 'Hub', 'Room']));
     expect(JSON.stringify(doc.paths['/bookings/{id}'].get.responses!['200'])).toContain('#/components/schemas/Booking');

@@ -99,7 +99,7 @@ export const paymentsRoutes: FastifyPluginAsyncZod<{
           method: z.enum(OFFLINE_METHODS).describe('How the money came in'),
           reference: z.string().trim().min(1).max(200).optional().describe('Receipt, transfer or cheque number'),
           scope: z.enum(['booking', 'series']).default('booking').describe('`series`: every unpaid date of the booking\'s series'),
-        }),
+        }).meta({ example: { amountPence: 2400, method: 'bank_transfer', reference: 'BACS MEMORY CAFE 17' } }),
         response: {
           200: z.object({ created: z.literal(false), payment: paymentView }).describe('The same payment, recorded before'),
           201: z.object({ created: z.literal(true), payment: paymentView }).describe('Recorded; its bookings are confirmed'),
