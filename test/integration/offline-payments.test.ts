@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import { bookingHolds, outbox, paymentItems, payments } from '../../src/db/schema';
 import { JOBS, runJob } from '../../src/worker/jobs';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { addRole, expectProblem, makeHub, makeOrg, makeRoom, makeUser, makeWorld } from '../helpers/factories';
+import { PASSWORD, addRole, expectProblem, makeHub, makeOrg, makeRoom, makeUser, makeWorld } from '../helpers/factories';
 import { seedCard } from '../helpers/pricing';
 import { type FakeStripe, startFakeStripe } from '../fakes/fake-stripe';
 
@@ -402,5 +402,26 @@ describe('moving a booking whose invoice is recorded but not yet issued', () => 
     const [p] = await t.container.database.db.select().from(payments).where(eq(payments.organisationId, council.id));
     expect(p).toMatchObject({ status: 'void', amountPence: 0 });
     expect(await t.container.database.db.select().from(paymentItems).where(eq(paymentItems.paymentId, p.id))).toEqual([]);
+  });
+});
+
+describe("the hirer's pages for a booking paid at the hub", () => {
+  it('show it as paid at the hub, and say a refund comes back the way it was paid', async () => {
+    const HTML = { accept: 'text/html,application/xhtml+xml' };
+    const b = await book();
+    expect((await record(b.id, { amountPence: 8000, method: 'cash' })).status).toBe(201);
+    const form = await t.http.get('/sign-in').set(HTML);
+    const cookie = ((form.headers['set-cookie'] as unknown as string[] | undefined) ?? []).map((c) => c.split(';')[0]).join('; ');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+    const signedIn = await t.http.post('/sign-in').set(HTML).set('cookie', cookie).type('form').send({ email: w.hirer.email, password: PASSWORD, _csrf: csrf });
+    expect(signedIn.status).toBe(303);
+    const session = ((signedIn.headers['set-cookie'] as unknown as string[] | undefined) ?? []).map((c) => c.split(';')[0]).join('; ') || cookie;
+    const page = await t.http.get(`/bookings/${b.id}`).set(HTML).set('cookie', session);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Paid at the hub');
+    const cancel = await t.http.get(`/bookings/${b.id}/cancel`).set(HTML).set('cookie', session);
+    expect(cancel.status).toBe(200);
+    expect(cancel.text).toContain('The hub gives it back the way you paid (cash, bank transfer or cheque).');
+    expect(cancel.text).not.toContain('You have not paid for this booking');
   });
 });

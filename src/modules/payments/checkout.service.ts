@@ -46,13 +46,16 @@ export function createCheckoutService(deps: {
       const b = await bookings.get(bookingId);
       if (!b || !(isStaffOf(actor, b.hubId) || isMemberOfOrg(actor, b.organisationId))) throw notFound('Booking');
       const [holds, rows, row, org] = await Promise.all([repo.holdsOf([b.id]), repo.paymentsOfBookings([b.id]), venues.getRoomWithHub(b.roomId), deps.organisations.get(b.organisationId)]);
-      const paidPence = rows.filter((x) => x.payment.method === 'card' && x.payment.status === 'paid').reduce((n, x) => n + x.amountPence, 0);
+      const paid = rows.filter((x) => (x.payment.method === 'card' || x.payment.method === 'offline') && x.payment.status === 'paid');
+      const paidPence = paid.reduce((n, x) => n + x.amountPence, 0);
       const percent = refundPercent(row?.hub.settings.cancellationPolicy ?? [], (b.refundBasisAt ?? b.startsAt).getTime() - clock.now().getTime(), isStaffOf(actor, b.hubId));
       return {
         cardPayments: Boolean(provider),
         paysByInvoice: Boolean(org?.paysByInvoice),
         holdExpiresAt: holds[0]?.expiresAt ?? null,
         paidPence,
+        /** How it was paid: by card (refunds go back to it) or at the hub (staff hand refunds back). */
+        paidBy: paid.some((x) => x.payment.method === 'offline') ? ('offline' as const) : paid.length ? ('card' as const) : null,
         refundPercent: percent,
         refundPence: refundAmount(paidPence, percent),
       };
