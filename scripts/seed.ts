@@ -1,4 +1,4 @@
-import { configOrExit } from '../src/bootstrap';
+import { configOrExit, keypadLines } from '../src/bootstrap';
 import { openDatabase } from '../src/db/client';
 import { assertDataDirFree } from '../src/modules/backups/backups.control';
 import { DEMO_LOGINS, DEMO_PASSWORD, hasData, seedDemo } from '../src/db/seed';
@@ -16,9 +16,11 @@ async function main() {
       process.exitCode = 2;
       return;
     }
-    await seedDemo(database.db);
+    const demo = await seedDemo(database.db);
     console.log(`Seeded the demo network. Logins (password "${DEMO_PASSWORD}"):`);
     for (const l of DEMO_LOGINS) console.log(`  ${l.email.padEnd(24)} ${l.role}`);
+    // As `npm start` does: the device key is stored only as a hash, so this is the one chance to see it.
+    console.log(keypadLines(config.publicUrl, { id: demo.doors.front.id, name: demo.doors.front.name, deviceKey: demo.doors.front.deviceKey }).join('\n'));
   } finally {
     await database.close();
   }

@@ -54,10 +54,10 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   container.setTokenSigner((userId) => app.jwt.sign({ sub: userId }));
   await registerOpenApi(app, config.publicUrl, config.docsEnabled);
 
-  app.get('/health', { schema: { tags: ['service'], operationId: 'health', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app.get('/health', { schema: { tags: ['service'], operationId: 'health', security: [], response: { 200: z.object({ status: z.literal('ok') }), ...errorResponses(500) } } }, async () => ({ status: 'ok' as const }));
   app.get(
     '/ready',
-    { schema: { tags: ['service'], operationId: 'ready', response: { 200: z.object({ status: z.literal('ready'), database: z.string() }), ...errorResponses(503) } } },
+    { schema: { tags: ['service'], operationId: 'ready', security: [], response: { 200: z.object({ status: z.literal('ready'), database: z.string() }), ...errorResponses(503) } } },
     async (req) => {
       try {
         await container.database.db.execute('select 1');
@@ -75,7 +75,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(invitationsRoutes, { invitations: services.invitations, acceptRateLimit: config.loginRateLimit });
   await app.register(bookingsRoutes, { bookings: services.bookings, requests: services.requests });
   await app.register(pricingRoutes, { pricing: services.pricing });
-  await app.register(paymentsRoutes, { checkout: services.checkout, invoices: services.invoices, refunds: services.refunds });
+  await app.register(paymentsRoutes, { checkout: services.checkout, invoices: services.invoices, refunds: services.refunds, offline: services.offlinePayments });
   await app.register(reportsRoutes, { reports: services.reports });
   // Its own scope: a raw-body parser, so the signature is checked on the bytes Stripe signed.
   await app.register(stripeWebhookRoutes, { events: services.paymentEvents, constructEvent: container.stripeWebhook });

@@ -118,6 +118,15 @@ export function runLifecycle(container: Container, drain?: () => Promise<void>) 
   };
 }
 
+/** The demo keypad door's device key, shown once when the demo network is seeded (by `npm start` or `npm run seed`). */
+export function keypadLines(publicUrl: string, keypad: SeededDoor): string[] {
+  return [
+    `  Demo keypad door "${keypad.name}" (id ${keypad.id}); its device key, shown this once:`,
+    `    X-Device-Key: ${keypad.deviceKey}`,
+    `    e.g. curl -X POST ${publicUrl}/doors/${keypad.id}/verify -H 'X-Device-Key: ${keypad.deviceKey}' -H 'content-type: application/json' -d '{"code":"123456"}'`,
+  ];
+}
+
 export function demoBanner(config: Config, seeded: boolean, keypad?: SeededDoor): string {
   const lines = [
     '',
@@ -130,11 +139,7 @@ export function demoBanner(config: Config, seeded: boolean, keypad?: SeededDoor)
     lines.push(seeded ? '  Seeded the demo network just now.' : '  Demo network already present.');
     lines.push(`  Demo logins (password "${DEMO_PASSWORD}"):`);
     for (const l of DEMO_LOGINS) lines.push(`    ${l.email.padEnd(24)} ${l.role}`);
-    if (keypad) {
-      lines.push(`  Demo keypad door "${keypad.name}" (id ${keypad.id}); its device key, shown this once:`);
-      lines.push(`    X-Device-Key: ${keypad.deviceKey}`);
-      lines.push(`    e.g. curl -X POST ${config.publicUrl}/doors/${keypad.id}/verify -H 'X-Device-Key: ${keypad.deviceKey}' -H 'content-type: application/json' -d '{"code":"123456"}'`);
-    }
+    if (keypad) lines.push(...keypadLines(config.publicUrl, keypad));
   }
   if (config.jwt.generated) lines.push(`  Local demo: random secrets kept in ${config.database.dataDir}/hubkey-secrets.json (set JWT_SECRET and ACCESS_CODE_KEY anywhere else).`);
   lines.push('');

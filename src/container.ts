@@ -93,6 +93,9 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     },
     bookingChanged,
     alertStaff: (hubId, body, dedupeKey, tx) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey, tx),
+    notify: async (notice, tx) => {
+      await selfEntry.services.outbox.enqueue(notice, tx);
+    },
   });
 
   const bookings = (bookingsService = createBookingsService({

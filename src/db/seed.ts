@@ -48,7 +48,8 @@ export async function seedDemo(db: Db, opts: { today?: Date; seamDeviceId?: stri
           address: '1 River Lane, Bristol BS1 4AA',
           timezone: 'Europe/London',
           openingHours: weekdays('08:00', '22:00'),
-          settings: hubSettingsSchema.parse({ staffedHours: weekdays('09:00', '17:00') }),
+          // Riverside takes cash and transfers at its desk: unpaid holds wait for staff instead of lapsing.
+          settings: hubSettingsSchema.parse({ staffedHours: weekdays('09:00', '17:00'), unpaidHolds: 'wait_for_staff' }),
         },
         {
           name: 'Northgate Hub',

@@ -32,6 +32,9 @@ export interface AuthPluginOptions {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const unauthenticated = (detail: string) => new DomainError('unauthenticated', 'unauthenticated', detail);
 
+/** Marks the `identify` hook (a token when there is one): src/http/openapi.ts documents such routes as bearer or none. */
+export const OPTIONAL_AUTH = Symbol.for('hubkey.optionalAuth');
+
 export const authPlugin = fp(async (app: FastifyInstance, opts: AuthPluginOptions) => {
   await app.register(fastifyJwt, { secret: opts.secret, sign: { expiresIn: opts.expiresIn } });
 
@@ -56,7 +59,8 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthPluginOption
   }
 
   app.decorate('authenticate', (request: FastifyRequest) => resolve(request, true));
-  app.decorate('identify', (request: FastifyRequest) => resolve(request, false));
+  // Marked, so the OpenAPI document says a route using it takes a token or none.
+  app.decorate('identify', Object.assign((request: FastifyRequest) => resolve(request, false), { [OPTIONAL_AUTH]: true }));
 
   // Authentication answers before validation: an anonymous caller learns nothing about the shape
   // a route expects (401 before 400). Both run as onRequest hooks; one left in preHandler, where

@@ -15,7 +15,7 @@ const STATUS: Record<ErrorKind, number> = {
   unavailable: 503,
 };
 
-const TITLES: Record<number, string> = {
+export const TITLES: Record<number, string> = {
   400: 'Bad request',
   401: 'Unauthorised',
   403: 'Forbidden',
@@ -42,7 +42,8 @@ export const problemSchema = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .passthrough()
-  .describe('RFC 9457 problem details');
+  .describe('RFC 9457 problem details')
+  .meta({ id: 'Problem' });
 
 export interface Problem {
   status: number;

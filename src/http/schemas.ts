@@ -39,9 +39,28 @@ export const pageQuery = {
   cursor: z.string().max(200).optional(),
 };
 
-/** Standard error responses, for the OpenAPI document. */
-export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, problemSchema])) as Record<number, typeof problemSchema>;
+const ERROR_CODES = new WeakMap<object, string[]>();
+/** The error codes a route named for one of its error responses (see errorResponses). */
+export const errorCodesOf = (schema: unknown): string[] => (schema && typeof schema === 'object' ? (ERROR_CODES.get(schema) ?? []) : []);
+
+/**
+ * A route's error responses, for the OpenAPI document: statuses, and (in an object) the codes a
+ * status can carry beyond the common ones, e.g. `errorResponses(400, 401, 404, { 409: ['checkout_in_progress'] })`.
+ * src/http/openapi.ts documents each as application/problem+json naming its codes.
+ */
+export const errorResponses = (...entries: (number | Record<number, string[]>)[]) => {
+  const out: Record<number, typeof problemSchema> = {};
+  for (const e of entries) {
+    if (typeof e === 'number') out[e] ??= problemSchema;
+    else
+      for (const [status, codes] of Object.entries(e)) {
+        const schema = problemSchema.describe('RFC 9457 problem details');
+        ERROR_CODES.set(schema, [...errorCodesOf(out[Number(status)]), ...codes]);
+        out[Number(status)] = schema;
+      }
+  }
+  return out;
+};
 
 export const interval = z.object({ startsAt: z.string(), endsAt: z.string() });
 

@@ -21,6 +21,7 @@ const CHANGED: Record<string, unknown> = {
   minNoticeMinutes: 120,
   maxAdvanceDays: 200,
   holdMinutes: 45,
+  unpaidHolds: 'wait_for_staff',
   codeLeadMinutes: 60 * 24 * 7,
   earlyEntryMinutes: 20,
   lateExitMinutes: 25,

@@ -3,6 +3,7 @@ import { createTestApp, type TestApp } from '../helpers/app';
 import { addRole, expectProblem, makeHub, makeOrg, makeRoom, makeWorld } from '../helpers/factories';
 import { seedCard } from '../helpers/pricing';
 import { type FakeStripe, startFakeStripe } from '../fakes/fake-stripe';
+import { JOBS, runJob } from '../../src/worker/jobs';
 
 // The clock reads Monday 2026-03-02 09:00Z. The hub's policy: 100 % back with a week's notice, 50 % with 48 hours, else nothing.
 const SECRET = 'whsec_test_move_rules';
@@ -57,10 +58,11 @@ describe('a move re-runs what a new booking runs', () => {
     expect(moved.body).toMatchObject({ status: 'requested', statusReason: 'approval_required', hubId: careful.id });
     expect(moved.body.requestExpiresAt).toMatch(/^2026-03-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/);
 
-    // An invoiced booking (money in flight) cannot be sent back to approval by its hirer: staff move it.
+    // An invoiced booking (money in flight: the invoice sent by Stripe) cannot be sent back to approval by its hirer: staff move it.
     const invoiced = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true });
     const billed = await book(w.hirer.auth, { roomId: w.smallRoom.id, organisationId: invoiced.id, startsAt: '2026-03-11T12:00:00', endsAt: '2026-03-11T13:00:00' });
     expect(billed.body.status).toBe('confirmed');
+    await runJob(t.container, JOBS.find((j) => j.name === 'payments.retry-pending')!);
     const there = { roomId: room.id, startsAt: '2026-03-11T12:00:00', endsAt: '2026-03-11T13:00:00' };
     expectProblem(await move(w.hirer.auth, billed.body.id, there), 422, 'move_needs_approval');
     expect((await t.http.get(`/bookings/${billed.body.id}`).set(w.hirer.auth)).body.roomId).toBe(w.smallRoom.id);

@@ -442,6 +442,9 @@ describe('moving a priced booking', () => {
     const org = await makeOrg(t, [w.hirer.id], { claimedTier: 'statutory', paysByInvoice: true, name: 'Parish Council' });
     const b = await book(org.id);
     expect(b.status).toBe('confirmed');
+    // Recorded but not yet issued, the invoice follows a move; once Stripe has sent it, the price is fixed.
+    await job('payments.retry-pending');
+    expect((await t.http.get(`/hubs/${w.hub.id}/payments`).set(w.staff.auth).query({ status: 'open' })).body.items.map((p: { bookingIds: string[] }) => p.bookingIds[0])).toContain(b.id);
     expectProblem(await move(b.id, nextDay(), '10:00:00', '13:00:00'), 422, 'price_changes');
   });
 });

@@ -1,4 +1,12 @@
-import { createTestApp, type TestApp } from '../helpers/app';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { createTestApp, openTestDatabase, type TestApp } from '../helpers/app';
+import { startProcess } from '../helpers/processes';
+import { openDatabase } from '../../src/db/client';
+import { doors } from '../../src/db/schema';
+import { hashSecret } from '../../src/lib/crypto';
 import { DEMO_LOGINS, DEMO_PASSWORD, hasData, seedDemo, type DemoSeed } from '../../src/db/seed';
 
 /** The demo network of API.md, seeded into this run's database (fixed emails: only this file seeds). */
@@ -69,6 +77,30 @@ describe('the demo network', () => {
     expect(res.body.status).not.toBe('requested');
   });
 
+  it("lets Riverside's staff confirm the community group's ten-week series with one payment taken at the desk (no Stripe in the demo)", async () => {
+    const auth = await login('community@example.org');
+    const made = await t.http
+      .post('/bookings')
+      .set(auth)
+      .send({ roomId: seed.rooms['Meeting Room'].id, organisationId: seed.organisations.community.id, title: 'Memory café', attendees: 8, startsAt: '2027-01-05T10:00', endsAt: '2027-01-05T12:00', recurrence: { weekdays: [2], count: 10 } });
+    expect(made.status).toBe(201);
+    const dates = made.body.bookings as { id: string; status: string; price: { amountPence: number } }[];
+    expect(dates.map((d) => d.status)).toEqual(Array(10).fill('awaiting_payment'));
+    const co = await t.http.post(`/bookings/${dates[0].id}/checkout`).set(auth);
+    expect(co.status).toBe(503);
+    expect(co.body.detail).toMatch(/held until staff record the payment/);
+    // Riverside's unpaid holds wait for staff: hours later the series is still held.
+    t.clock.advance(6 * 60 * 60_000);
+    try {
+      const due = dates.reduce((n, d) => n + d.price.amountPence, 0);
+      const paid = await t.http.post(`/bookings/${dates[0].id}/payments/offline`).set(await login('staff@example.org')).send({ amountPence: due, method: 'bank_transfer', scope: 'series' });
+      expect(paid.status).toBe(201);
+      for (const d of dates) expect((await t.http.get(`/bookings/${d.id}`).set(auth)).body.status).toBe('confirmed');
+    } finally {
+      t.clock.set('2026-11-23T09:00:00Z');
+    }
+  });
+
   it("fills the last three months' reports: every tier, both hubs, rooms, months and cancellations", async () => {
     const staff = await login('staff@example.org');
     const hub = await t.http.get(`/hubs/${seed.hubs.riverside.id}/reports/usage`).query({ from: '2026-08-23', to: '2026-11-22' }).set(staff);
@@ -87,4 +119,34 @@ describe('the demo network', () => {
     expect(r.volunteers.minutes).toBeGreaterThan(0);
     expect(r.volunteers.note).toBeNull();
   });
+});
+
+describe('npm run seed', () => {
+  it("prints the demo keypad's device key, as npm start does, and that key is the door's", async () => {
+    const database = await openTestDatabase();
+    const dataDir = mkdtempSync(join(tmpdir(), 'hubkey-seed-'));
+    const env: Record<string, string> = {
+      JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
+      ACCESS_CODE_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
+      DATA_DIR: dataDir,
+      ...(database.url ? { DATABASE_URL: database.url } : {}),
+    };
+    // The embedded database is one process's: the script opens its own in DATA_DIR.
+    if (!database.url) await database.close();
+    try {
+      const proc = startProcess('seed', 'scripts/seed.ts', env);
+      expect(await proc.exited).toBe(0);
+      const m = /Demo keypad door "Front door" \(id ([0-9a-f-]{36})\); its device key, shown this once:\s+X-Device-Key: (\S+)/.exec(proc.output());
+      expect(m).not.toBeNull();
+      const check = database.url ? database : await openDatabase({ dataDir });
+      try {
+        const [door] = await check.db.select().from(doors).where(eq(doors.id, m![1]));
+        expect(door.deviceKeyHash).toBe(hashSecret(m![2]));
+      } finally {
+        await check.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

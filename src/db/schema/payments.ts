@@ -5,13 +5,17 @@ import { organisations } from './organisations';
 import { users } from './people';
 import { hubs } from './venues';
 
-export const paymentMethod = pgEnum('payment_method', ['card', 'invoice']);
+export const paymentMethod = pgEnum('payment_method', ['card', 'invoice', 'offline']);
+/** How money taken outside Stripe came in (an `offline` payment). */
+export const offlinePaymentMethod = pgEnum('offline_payment_method', ['cash', 'bank_transfer', 'cheque']);
 /**
  * card: open (checkout session live) → paid | expired | failed.
  * invoice: pending (not yet issued in Stripe) → open (sent) → paid, or overdue once past due.
+ * offline: paid when staff record it (money already taken at the hub).
  */
 export const paymentStatus = pgEnum('payment_status', ['pending', 'open', 'paid', 'overdue', 'expired', 'failed', 'void']);
-export const refundStatus = pgEnum('refund_status', ['pending', 'succeeded', 'failed', 'canceled']);
+/** `owed`: the refund of an offline payment, which staff hand back outside Stripe (never sent to Stripe). */
+export const refundStatus = pgEnum('refund_status', ['pending', 'succeeded', 'failed', 'canceled', 'owed']);
 
 /** One card checkout or one invoice, covering one booking or several (a series). */
 export const payments = pgTable(
@@ -39,6 +43,9 @@ export const payments = pgTable(
     dueAt: timestamp('due_at', { withTimezone: true }),
     paidAt: timestamp('paid_at', { withTimezone: true }),
     lastError: text('last_error'),
+    /** An offline payment's means (cash, bank transfer, cheque) and the staff's reference (receipt, transfer or cheque number). */
+    offlineMethod: offlinePaymentMethod('offline_method'),
+    reference: text('reference'),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

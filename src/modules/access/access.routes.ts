@@ -294,6 +294,7 @@ export const smsWebhookRoutes: FastifyPluginAsyncZod<{
       schema: {
         tags: ['self-entry'],
         operationId: 'inboundSms',
+        security: [],
         summary: 'Twilio inbound text (signed): "CODE" resends the current code, anything else gets a help reply',
         description: 'Answers empty TwiML; replies go out through the outbox.',
         hide: false,
@@ -314,6 +315,7 @@ export const smsWebhookRoutes: FastifyPluginAsyncZod<{
       schema: {
         tags: ['self-entry'],
         operationId: 'smsStatusCallback',
+        security: [],
         summary: 'Twilio delivery report (signed StatusCallback): records delivered / undelivered on the text and on the door code it carried',
         description: 'An undelivered or failed door-code text shows on the booking\'s access and alerts the hub\'s staff once per cause a day.',
         hide: false,

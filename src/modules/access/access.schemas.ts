@@ -22,7 +22,7 @@ export const doorView = z.object({
   codeLengths: z.array(z.number().int()).nullable(),
   active: z.boolean(),
   createdAt: z.string(),
-});
+}).meta({ id: 'Door' });
 
 export const doorCreatedView = doorView.extend({
   deviceKey: z.string().optional().describe('keypad doors only: the controller\'s key, shown this once and stored hashed'),

@@ -16,6 +16,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLim
       schema: {
         tags: ['people'],
         operationId: 'register',
+        security: [],
         summary: 'Create an account',
         description:
           'Limited per client address like signing in (LOGIN_RATE_LIMIT a minute). Answers 409 `email_taken` for an email that has an account: ' +
@@ -39,6 +40,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLim
       schema: {
         tags: ['people'],
         operationId: 'login',
+        security: [],
         summary: 'Sign in and get a bearer token',
         body: z.object({ email: z.string().max(254), password: z.string().max(200) }),
         response: { 200: tokenResponse, ...errorResponses(400, 401, 429) },

@@ -38,7 +38,7 @@ export const bookingView = z.object({
   roomName: z.string().optional(),
   hubName: z.string().optional(),
   organisationName: z.string().optional(),
-});
+}).meta({ id: 'Booking' });
 
 export const bookingBody = z.object({
   roomId: z.uuid(),
@@ -95,7 +95,7 @@ export const refundView = z.object({
   bookingId: z.uuid(),
   amountPence: z.number().int(),
   percent: z.number().int(),
-  status: z.enum(['pending', 'succeeded', 'failed', 'canceled']),
+  status: z.enum(['pending', 'succeeded', 'failed', 'canceled', 'owed']),
 });
 
 export const cancelResult = bookingView.extend({

@@ -48,8 +48,14 @@ export interface PaymentHooks {
   cancelled(bookings: BookingRow[], opts: { byStaff: boolean; actorId: string }, tx: DbOrTx): Promise<PendingMoney>;
   /** After commit: carries out what `cancelled` recorded; what fails is left for the job. Never throws. */
   carryOut(work: PendingMoney): Promise<RefundSummary[]>;
-  /** In tx: whether money is in flight for the booking (a checkout opened, a card paid, an invoice raised), fixing its amount. */
+  /**
+   * In tx: whether money is in flight for the booking (a checkout opened, a card or offline payment
+   * taken, an invoice sent or being issued in Stripe), fixing its amount. An invoice only recorded
+   * (pending, not yet in Stripe) is not: nothing has been charged or sent.
+   */
   hasPayment(bookingId: string, tx: DbOrTx): Promise<boolean>;
+  /** In the moving transaction: a recorded, never-issued invoice follows the booking's new price and status (re-issued at the new amount, or left off when it no longer owes). */
+  moved?(booking: BookingRow, tx: DbOrTx): Promise<void>;
 }
 /** Money work recorded in a cancelling transaction, to carry out after commit (a job finishes it after a crash). */
 export interface PendingMoney {
@@ -68,7 +74,8 @@ export interface RefundSummary {
   bookingId: string;
   amountPence: number;
   percent: number;
-  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+  /** `owed`: an offline payment's refund, which staff hand back outside Stripe. */
+  status: 'pending' | 'succeeded' | 'failed' | 'canceled' | 'owed';
 }
 
 /** A text to the hirer (the outbox sends it). */
@@ -678,6 +685,7 @@ export function createBookingsService(deps: {
           tx,
         );
         if (row.status === 'awaiting_payment' && current.status !== 'awaiting_payment') await payments?.hold([row.id], holdUntil(hub), tx);
+        await payments?.moved?.(row, tx);
         // A move that newly confirms a priced booking of an invoice payer records its invoice here (a job issues it).
         if (row.status === 'confirmed' && (current.status !== 'confirmed' || priceOf(current) === 0)) await recordInvoice([row], org, actor.userId, tx);
         return row;

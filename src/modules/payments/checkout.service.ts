@@ -16,7 +16,7 @@ import { errText } from './refunds.service';
 const MIN_SESSION_MS = 30 * MINUTE;
 /** A checkout being opened blocks another for this long; after it, a crashed attempt no longer does. */
 const PENDING_CHECKOUT_MS = 2 * 60_000;
-export const paymentsUnavailable = (detail: string) => new DomainError('unavailable', 'payments_unavailable', detail);
+export const paymentsUnavailable = (detail: string, extra: Record<string, unknown> = {}) => new DomainError('unavailable', 'payments_unavailable', detail, extra);
 
 /**
  * Card checkout (POST /bookings/:id/checkout): a hosted checkout session for a booking held for
@@ -46,13 +46,16 @@ export function createCheckoutService(deps: {
       const b = await bookings.get(bookingId);
       if (!b || !(isStaffOf(actor, b.hubId) || isMemberOfOrg(actor, b.organisationId))) throw notFound('Booking');
       const [holds, rows, row, org] = await Promise.all([repo.holdsOf([b.id]), repo.paymentsOfBookings([b.id]), venues.getRoomWithHub(b.roomId), deps.organisations.get(b.organisationId)]);
-      const paidPence = rows.filter((x) => x.payment.method === 'card' && x.payment.status === 'paid').reduce((n, x) => n + x.amountPence, 0);
+      const paid = rows.filter((x) => (x.payment.method === 'card' || x.payment.method === 'offline') && x.payment.status === 'paid');
+      const paidPence = paid.reduce((n, x) => n + x.amountPence, 0);
       const percent = refundPercent(row?.hub.settings.cancellationPolicy ?? [], (b.refundBasisAt ?? b.startsAt).getTime() - clock.now().getTime(), isStaffOf(actor, b.hubId));
       return {
         cardPayments: Boolean(provider),
         paysByInvoice: Boolean(org?.paysByInvoice),
         holdExpiresAt: holds[0]?.expiresAt ?? null,
         paidPence,
+        /** How it was paid: by card (refunds go back to it) or at the hub (staff hand refunds back). */
+        paidBy: paid.some((x) => x.payment.method === 'offline') ? ('offline' as const) : paid.length ? ('card' as const) : null,
         refundPercent: percent,
         refundPence: refundAmount(paidPence, percent),
       };
@@ -63,10 +66,19 @@ export function createCheckoutService(deps: {
       const b = await bookings.get(bookingId);
       if (!b || !(isStaffOf(actor, b.hubId) || isMemberOfOrg(actor, b.organisationId))) throw notFound('Booking');
       if (b.status !== 'awaiting_payment') throw unprocessable('not_awaiting_payment', `A ${b.status} booking has nothing to pay`);
-      if (!provider) throw paymentsUnavailable('Card payments are not set up on this server (no STRIPE_SECRET_KEY); the hold lapses unless staff confirm the booking');
       const row = await venues.getRoomWithHub(b.roomId);
       if (!row) throw notFound('Room');
       const { room, hub } = row;
+      const waits = hub.settings.unpaidHolds === 'wait_for_staff';
+      if (!provider) {
+        const until = (await repo.holdsOf([b.id]))[0]?.expiresAt ?? new Date(b.updatedAt.getTime() + hub.settings.holdMinutes * MINUTE);
+        throw paymentsUnavailable(
+          waits
+            ? `Card payments are not set up on this server (no STRIPE_SECRET_KEY); pay ${hub.name} by cash, bank transfer or cheque: the booking is held until staff record the payment and confirm it`
+            : `Card payments are not set up on this server (no STRIPE_SECRET_KEY); pay ${hub.name} by cash, bank transfer or cheque: the hold lapses at ${toZonedIso(until, hub.timezone)} unless staff record the payment and confirm the booking`,
+          { unpaidHolds: waits ? 'wait_for_staff' : 'lapse', holdExpiresAt: waits ? null : toZonedIso(until, hub.timezone) },
+        );
+      }
       let targets = [b];
       if (scope === 'series' && b.seriesId) {
         // Each date is checked against the caller: staff never pay for a date moved to a hub they do not staff.
@@ -76,7 +88,8 @@ export function createCheckoutService(deps: {
       const holds = await repo.holdsOf(targets.map((t) => t.id));
       const now = clock.now().getTime();
       const holdEnd = Math.min(...targets.map((t) => holds.find((h) => h.bookingId === t.id)?.expiresAt.getTime() ?? t.updatedAt.getTime() + hub.settings.holdMinutes * MINUTE));
-      if (holdEnd <= now) throw unprocessable('hold_lapsed', 'The hold on this booking has lapsed; book again');
+      // A hub whose unpaid holds wait for staff keeps the booking past its hold: it may still be paid.
+      if (holdEnd <= now && !waits) throw unprocessable('hold_lapsed', 'The hold on this booking has lapsed; book again');
       const amountPence = targets.reduce((n, t) => n + priceOf(t), 0);
       // One checkout at a time per booking: with the bookings locked, either reuse the open session,
       // refuse while another request is opening one, or record ours before calling the provider. Two

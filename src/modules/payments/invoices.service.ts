@@ -18,15 +18,18 @@ const ENDED = new Set<BookingRow['status']>(['cancelled', 'declined', 'expired']
 const gbp = (pence: number) => `£${(pence / 100).toFixed(2)}`;
 type Items = Awaited<ReturnType<PaymentsRepository['itemsOf']>>;
 
-export function presentPayment(p: PaymentRow, extra: { organisationName?: string; bookingIds?: string[] } = {}) {
+export function presentPayment(p: PaymentRow, extra: { organisationName?: string; hubName?: string; bookingIds?: string[] } = {}) {
   return {
     id: p.id,
     hubId: p.hubId,
     organisationId: p.organisationId,
     organisationName: extra.organisationName,
+    hubName: extra.hubName,
     seriesId: p.seriesId,
     bookingIds: extra.bookingIds ?? [],
     method: p.method,
+    offlineMethod: p.offlineMethod,
+    reference: p.reference,
     status: p.status,
     amountPence: p.amountPence,
     currency: p.currency,
@@ -47,7 +50,7 @@ export function presentPayment(p: PaymentRow, extra: { organisationName?: string
  * crash loses nothing. Cancelled bookings void the invoice or tell staff what to credit.
  */
 export function createInvoicesService(deps: {
-  payments: Pick<PaymentsRepository, 'insertPayment' | 'updatePayment' | 'updatePaymentIf' | 'getPayment' | 'itemsOf' | 'paymentsOfBookings' | 'customerOf' | 'saveCustomer' | 'pendingInvoices' | 'invoicesToVoid' | 'markOverdue' | 'listForHub'>;
+  payments: Pick<PaymentsRepository, 'insertPayment' | 'updatePayment' | 'updatePaymentIf' | 'getPayment' | 'itemsOf' | 'paymentsOfBookings' | 'customerOf' | 'saveCustomer' | 'pendingInvoices' | 'invoicesToVoid' | 'markOverdue' | 'listForHub' | 'listForOrganisations' | 'paymentForUpdate' | 'setItem'>;
   venues: Pick<VenuesRepository, 'getHub'>;
   organisations: Pick<OrganisationsRepository, 'get'>;
   clock: Clock;
@@ -172,6 +175,25 @@ export function createInvoicesService(deps: {
     },
 
     /**
+     * In the moving transaction: each invoice payment recorded for the booking but not yet issued
+     * (pending, nothing in Stripe) follows its new price: the item is re-priced, or dropped when the
+     * booking no longer owes on it (waiting for approval again, or free), and the total follows; an
+     * invoice left with nothing is voided. The job then issues it at the new amount.
+     */
+    async moved(booking: BookingRow, tx: DbOrTx) {
+      for (const x of await repo.paymentsOfBookings([booking.id], tx)) {
+        if (x.payment.method !== 'invoice') continue;
+        const p = await repo.paymentForUpdate({ id: x.payment.id }, tx);
+        if (!p || p.status !== 'pending' || p.stripeInvoiceId) continue;
+        const owes = booking.status === 'confirmed' && priceOf(booking) > 0;
+        await repo.setItem(p.id, booking.id, owes ? priceOf(booking) : null, tx);
+        const items = await repo.itemsOf(p.id, tx);
+        const amountPence = items.reduce((n, i) => n + i.amountPence, 0);
+        await repo.updatePayment(p.id, items.length ? { amountPence } : { amountPence: 0, status: 'void', lastError: null }, tx);
+      }
+    },
+
+    /**
      * In the cancelling transaction: brings each invoice payment touching these bookings as far as
      * the database alone can (a never-issued one is voided, staff are told what to credit, in the
      * same transaction). Returns the payments whose issued invoice must now be voided in the provider.
@@ -244,6 +266,19 @@ export function createInvoicesService(deps: {
       if (!isStaffOf(actor, hubId)) throw forbidden('Only staff of this hub may see its payments');
       const { rows, next } = pageOf(await repo.listForHub(hubId, status, { ...p, limit: p.limit + 1 }), p.limit, (r) => [r.cursorAt, r.payment.id]);
       return { items: rows.map((r) => presentPayment(r.payment, { organisationName: r.organisationName, bookingIds: r.bookingIds })), next };
+    },
+
+    /**
+     * A page of the caller's organisations' payments and invoices at every hub, newest first, with
+     * the hosted invoice link once issued. Staff notes (`lastError`) are the hub's, not shown here.
+     */
+    async listMine(actor: Actor, status: PaymentStatus[] | undefined, p: PageArgs) {
+      const orgs = [...actor.organisations];
+      const { rows, next } = pageOf(await repo.listForOrganisations(orgs, status, { ...p, limit: p.limit + 1 }), p.limit, (r) => [r.cursorAt, r.payment.id]);
+      return {
+        items: rows.map((r) => ({ ...presentPayment(r.payment, { organisationName: r.organisationName, hubName: r.hubName, bookingIds: r.bookingIds }), lastError: null })),
+        next,
+      };
     },
   };
 }

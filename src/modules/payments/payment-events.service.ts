@@ -4,6 +4,7 @@ import type { Clock } from '../../lib/clock';
 import type { BookingStatusChanges } from '../bookings/bookings.service';
 import type { PaymentRow, PaymentsRepository } from './payments.repository';
 import type { RefundsService } from './refunds.service';
+import type { VenuesRepository } from '../venues/venues.repository';
 
 /** What settling a payment changed, for the work after commit. */
 export interface Settled {
@@ -24,6 +25,8 @@ export function createPaymentEventsService(deps: {
   /** The bookings module, which owns a booking's status. */
   bookingStatus: BookingStatusChanges;
   refunds: Pick<RefundsService, 'record' | 'send'>;
+  /** A hub whose unpaid holds wait for staff (`settings.unpaidHolds`) keeps bookings whose checkout lapsed. */
+  venues?: Pick<VenuesRepository, 'getHub'>;
   clock: Clock;
   /** Told after bookings are confirmed or released (door codes). */
   bookingChanged?: (bookingId: string) => Promise<void>;
@@ -46,10 +49,15 @@ export function createPaymentEventsService(deps: {
     return { confirmed, released: [], refundIds: recorded.map((r) => r.id) };
   }
 
-  /** In tx: a checkout that expired or failed releases its bookings still waiting for it. */
+  /**
+   * In tx: a checkout that expired or failed releases its bookings still waiting for it, unless
+   * their hub's unpaid holds wait for staff (they stay held: staff record payment or cancel).
+   */
   async function settleLapsed(p: PaymentRow, status: 'expired' | 'failed', tx: DbOrTx): Promise<Settled> {
     if (p.status !== 'open' && p.status !== 'pending') return NOTHING;
     await repo.updatePayment(p.id, { status }, tx);
+    const hub = await deps.venues?.getHub(p.hubId, tx);
+    if (hub?.settings.unpaidHolds === 'wait_for_staff') return NOTHING;
     const released = await bookingStatus.releaseHold(
       (await repo.itemsOf(p.id, tx)).map((i) => i.bookingId),
       status === 'expired' ? 'payment_session_expired' : 'payment_failed',

@@ -22,7 +22,10 @@ export function createPaymentsRepository(db: DbOrTx) {
     async dropHolds(bookingIds: string[], tx: DbOrTx = db) {
       if (bookingIds.length) await tx.delete(bookingHolds).where(inArray(bookingHolds.bookingId, bookingIds));
     },
-    /** Awaiting-payment bookings whose hold has run out (a booking without a hold row lapses holdMinutes after its last change). */
+    /**
+     * Awaiting-payment bookings whose hold has run out (a booking without a hold row lapses
+     * holdMinutes after its last change), at hubs whose unpaid holds lapse (not `wait_for_staff`).
+     */
     lapsedHolds: (now: Date, limit: number, tx: DbOrTx = db) =>
       tx
         .select({ id: bookings.id })
@@ -32,6 +35,7 @@ export function createPaymentsRepository(db: DbOrTx) {
         .where(
           and(
             eq(bookings.status, 'awaiting_payment'),
+            sql`coalesce(${hubs.settings}->>'unpaidHolds', 'lapse') = 'lapse'`,
             sql`coalesce(${bookingHolds.expiresAt}, ${bookings.updatedAt} + make_interval(mins => coalesce((${hubs.settings}->>'holdMinutes')::int, 30))) <= ${now.toISOString()}::timestamptz`,
           ),
         )
@@ -50,6 +54,12 @@ export function createPaymentsRepository(db: DbOrTx) {
         .where(eq(payments.id, id))
         .returning();
       return row;
+    },
+    /** Sets what a payment charges for one booking; null leaves the booking off it. */
+    async setItem(paymentId: string, bookingId: string, amountPence: number | null, tx: DbOrTx = db) {
+      const where = and(eq(paymentItems.paymentId, paymentId), eq(paymentItems.bookingId, bookingId));
+      if (amountPence === null) await tx.delete(paymentItems).where(where);
+      else await tx.update(paymentItems).set({ amountPence }).where(where);
     },
     async getPayment(id: string, tx: DbOrTx = db) {
       const [row] = await tx.select().from(payments).where(eq(payments.id, id));
@@ -137,6 +147,30 @@ export function createPaymentsRepository(db: DbOrTx) {
         )
         .orderBy(desc(payments.createdAt), desc(payments.id))
         .limit(p.limit),
+    /** A page of the payments of these organisations (at every hub), newest first (then by id, descending). */
+    listForOrganisations: (organisationIds: string[], status: PaymentStatus[] | undefined, p: PageArgs, tx: DbOrTx = db) =>
+      organisationIds.length
+        ? tx
+            .select({
+              payment: payments,
+              organisationName: organisations.name,
+              hubName: hubs.name,
+              bookingIds: sql<string[]>`coalesce((select array_agg(pi.booking_id::text order by pi.booking_id) from ${paymentItems} pi where pi.payment_id = ${payments.id}), '{}')`,
+              cursorAt: exactTimestamp(payments.createdAt),
+            })
+            .from(payments)
+            .innerJoin(organisations, eq(organisations.id, payments.organisationId))
+            .innerJoin(hubs, eq(hubs.id, payments.hubId))
+            .where(
+              and(
+                inArray(payments.organisationId, organisationIds),
+                status?.length ? inArray(payments.status, status) : undefined,
+                p.after ? keysetAfter([payments.createdAt, payments.id], p.after, 'desc') : undefined,
+              ),
+            )
+            .orderBy(desc(payments.createdAt), desc(payments.id))
+            .limit(p.limit)
+        : Promise.resolve([]),
 
     async insertRefund(values: typeof refunds.$inferInsert, tx: DbOrTx = db): Promise<RefundRow | undefined> {
       const [row] = await tx.insert(refunds).values(values).onConflictDoNothing().returning();

@@ -15,7 +15,7 @@ import type { RefundsService } from './refunds.service';
 export function createPaymentsService(deps: {
   payments: Pick<PaymentsRepository, 'paymentsOfBookings'>;
   holds: Pick<HoldsService, 'hold'>;
-  invoices: Pick<InvoicesService, 'record' | 'cancelled' | 'voidNow' | 'issuePending' | 'voidEnded'>;
+  invoices: Pick<InvoicesService, 'record' | 'cancelled' | 'voidNow' | 'issuePending' | 'voidEnded' | 'moved'>;
   refunds: Pick<RefundsService, 'record' | 'send' | 'sendUnsent'>;
   onError?: (err: unknown, context: string) => void;
 }) {
@@ -26,8 +26,16 @@ export function createPaymentsService(deps: {
     hold: holds.hold,
     async hasPayment(bookingId: string, tx: DbOrTx) {
       const rows = await repo.paymentsOfBookings([bookingId], tx);
-      return rows.some((x) => x.payment.status !== 'expired' && x.payment.status !== 'failed' && x.payment.status !== 'void');
+      return rows.some(
+        (x) =>
+          x.payment.status !== 'expired' &&
+          x.payment.status !== 'failed' &&
+          x.payment.status !== 'void' &&
+          // An invoice recorded but not yet issued has charged and sent nothing: the move re-quotes it.
+          !(x.payment.method === 'invoice' && x.payment.status === 'pending' && !x.payment.stripeInvoiceId),
+      );
     },
+    moved: (booking: BookingRow, tx: DbOrTx) => invoices.moved(booking, tx),
     async invoice(rows: BookingRow[], actorId: string | null, tx: DbOrTx) {
       await invoices.record(rows, actorId, tx);
     },

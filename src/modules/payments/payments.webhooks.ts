@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { PaymentEvent } from '../../adapters/payments/provider';
+import { z } from 'zod';
+import { errorResponses } from '../../http/schemas';
 import { DomainError } from '../../lib/errors';
 import type { PaymentEventsService } from './payment-events.service';
 
@@ -25,7 +27,12 @@ export const stripeWebhookRoutes: FastifyPluginAsync<StripeWebhookOptions> = asy
         operationId: 'stripeWebhook',
         summary: 'Stripe events (signed with the endpoint secret); each event is handled once',
         description:
-          'Handles checkout.session.completed / async_payment_succeeded (confirms), checkout.session.expired / async_payment_failed (releases the hold), invoice.paid, refund.created / refund.updated / refund.failed. Others are acknowledged and ignored.',
+          'Handles checkout.session.completed / async_payment_succeeded (confirms), checkout.session.expired / async_payment_failed (releases the hold, unless the hub\'s unpaid holds wait for staff), invoice.paid, refund.created / refund.updated / refund.failed. Others are acknowledged and ignored. Authenticated by the `Stripe-Signature` header over the raw body, not a token. 503 `payments_unavailable` when the server has no STRIPE_WEBHOOK_SECRET (Stripe retries).',
+        security: [],
+        response: {
+          200: z.object({ received: z.literal(true), result: z.enum(['processed', 'duplicate', 'ignored']).describe('`duplicate`: this event id was handled before') }),
+          ...errorResponses({ 400: ['invalid_signature'] }, 413, { 503: ['payments_unavailable'] }),
+        },
       },
     },
     async (req) => {

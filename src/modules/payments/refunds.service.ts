@@ -29,9 +29,11 @@ export function presentRefund(r: RefundRow) {
 }
 
 /**
- * Refunds of card payments. A refund is recorded as a pending row in the transaction that
- * cancelled (or could not confirm) the booking; sending it to the provider comes after, keyed by
- * the row's id, so a crash in between loses nothing and a retry never refunds twice.
+ * Refunds of card and offline payments. A card refund is recorded as a pending row in the
+ * transaction that cancelled (or could not confirm) the booking; sending it to the provider comes
+ * after, keyed by the row's id, so a crash in between loses nothing and a retry never refunds
+ * twice. An offline payment's refund is recorded as `owed`: staff hand it back the way it came
+ * (cash, transfer), and it is never sent to the provider.
  */
 export function createRefundsService(deps: {
   payments: Pick<PaymentsRepository, 'paymentsOfBookings' | 'insertRefund' | 'updateRefund' | 'refundBy' | 'unsentRefunds' | 'getPayment' | 'listRefunds'>;
@@ -65,7 +67,9 @@ export function createRefundsService(deps: {
      */
     async record(bookings: BookingRow[], opts: { byStaff: boolean; actorId: string | null; reason: string }, tx: DbOrTx): Promise<RefundRow[]> {
       const out: RefundRow[] = [];
-      const paid = (await repo.paymentsOfBookings(bookings.map((b) => b.id), tx)).filter((x) => x.payment.method === 'card' && x.payment.status === 'paid' && x.payment.stripePaymentIntentId);
+      const paid = (await repo.paymentsOfBookings(bookings.map((b) => b.id), tx)).filter(
+        (x) => x.payment.status === 'paid' && ((x.payment.method === 'card' && x.payment.stripePaymentIntentId) || x.payment.method === 'offline'),
+      );
       for (const b of bookings) {
         const item = paid.find((x) => x.bookingId === b.id);
         if (!item) continue;
@@ -74,7 +78,11 @@ export function createRefundsService(deps: {
         const percent = refundPercent(hub?.settings.cancellationPolicy ?? [], (b.refundBasisAt ?? b.startsAt).getTime() - clock.now().getTime(), opts.byStaff);
         const amountPence = refundAmount(item.amountPence, percent);
         if (amountPence <= 0) continue;
-        const row = await repo.insertRefund({ paymentId: item.payment.id, bookingId: b.id, hubId: b.hubId, amountPence, percent, reason: opts.reason, createdBy: opts.actorId, createdAt: clock.now() }, tx);
+        const owed = item.payment.method === 'offline';
+        const row = await repo.insertRefund(
+          { paymentId: item.payment.id, bookingId: b.id, hubId: b.hubId, amountPence, percent, status: owed ? 'owed' : 'pending', reason: opts.reason, createdBy: opts.actorId, createdAt: clock.now() },
+          tx,
+        );
         if (row) out.push(row);
       }
       return out;

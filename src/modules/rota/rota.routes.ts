@@ -248,6 +248,7 @@ export const calendarFeedRoutes: FastifyPluginAsyncZod<{ rota: RotaServices }> =
       schema: {
         tags,
         operationId: 'calendarFeed',
+        security: [],
         summary: 'An iCalendar (RFC 5545) feed; the token comes from GET /me/calendar-url',
         params: z.object({ token: z.string().max(100) }),
         response: { 200: z.string().describe('text/calendar'), ...errorResponses(404) },

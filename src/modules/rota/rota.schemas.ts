@@ -92,7 +92,7 @@ export const shiftView = z.object({
   ),
   waitlist: z.array(z.object({ userId: z.uuid(), name: z.string() })).optional().describe('staff only'),
   myPlace: placeView.nullable(),
-});
+}).meta({ id: 'Shift' });
 
 export const seriesView = z.object({
   series: z.object({ id: z.uuid(), hubId: z.uuid(), rule: z.record(z.string(), z.unknown()) }),

@@ -23,6 +23,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
       schema: {
         tags: ['hubs'],
         operationId: 'listHubs',
+        security: [],
         summary: 'Every hub in the network, by name',
         querystring: z.object(pageQuery),
         response: { 200: page(hubView), ...errorResponses(400) },
@@ -42,7 +43,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
 
   app.get(
     '/hubs/:hubId',
-    { schema: { tags: ['hubs'], operationId: 'getHub', params: hubId, response: { 200: hubView, ...errorResponses(400, 404) } } },
+    { schema: { tags: ['hubs'], operationId: 'getHub', security: [], params: hubId, response: { 200: hubView, ...errorResponses(400, 404) } } },
     async (req) => venues.getHub(req.params.hubId),
   );
 
@@ -128,7 +129,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
     async (req, reply) => reply.status(201).send(await venues.createRoom(actorOf(req), req.params.hubId, req.body)),
   );
 
-  app.get('/rooms/:roomId', { schema: { tags: ['rooms'], operationId: 'getRoom', params: roomId, response: { 200: roomView, ...errorResponses(400, 404) } } }, async (req) =>
+  app.get('/rooms/:roomId', { schema: { tags: ['rooms'], operationId: 'getRoom', security: [], params: roomId, response: { 200: roomView, ...errorResponses(400, 404) } } }, async (req) =>
     venues.getRoom(req.params.roomId),
   );
 
@@ -147,6 +148,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
       schema: {
         tags: ['rooms'],
         operationId: 'roomAvailability',
+        security: [],
         summary: 'Busy and free time of a room, inside opening hours, minus closures and buffers',
         params: roomId,
         querystring: z.object({ from: dateOrTimeInput, to: dateOrTimeInput }),
@@ -230,6 +232,7 @@ export const venuesRoutes: FastifyPluginAsyncZod<{ venues: VenuesService<SearchQ
       schema: {
         tags: ['hubs'],
         operationId: 'listClosures',
+        security: [],
         summary: "The hub's closures overlapping [from, to) (default: the coming year), by start",
         params: hubId,
         querystring: z.object({ from: dateOrTimeInput.optional(), to: dateOrTimeInput.optional(), ...pageQuery }),

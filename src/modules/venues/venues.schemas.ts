@@ -47,7 +47,7 @@ export const hubView = z.object({
   timezone: z.string(),
   openingHours: z.record(z.string(), z.array(z.object({ opens: z.string(), closes: z.string() }))),
   settings: z.record(z.string(), z.unknown()),
-});
+}).meta({ id: 'Hub' });
 
 const feature = z
   .string()
@@ -97,7 +97,7 @@ export const roomView = z.object({
   maxBookingMinutes: z.number().int(),
   active: z.boolean(),
   approval: approvalModeSchema.nullable(),
-});
+}).meta({ id: 'Room' });
 
 export const closureBody = z.object({
   startsAt: dateTimeInput,
@@ -118,7 +118,7 @@ export const closureView = z.object({
   startsAt: z.string(),
   endsAt: z.string(),
   reason: z.string(),
-});
+}).meta({ id: 'Closure' });
 
 export const featuresQuery = z
   .union([z.string(), z.array(z.string())])

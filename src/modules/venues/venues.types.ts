@@ -106,6 +106,12 @@ export const hubSettingsSchema = z
     minNoticeMinutes: limited('minNoticeMinutes').default(60),
     maxAdvanceDays: limited('maxAdvanceDays').default(365),
     holdMinutes: limited('holdMinutes').default(30),
+    /**
+     * What happens to a booking awaiting card payment when `holdMinutes` run out: `lapse` (it
+     * expires and the room is free again) or `wait_for_staff` (it stays held until staff record
+     * the payment taken at the hub, or cancel it).
+     */
+    unpaidHolds: z.enum(['lapse', 'wait_for_staff']).default('lapse'),
     codeLeadMinutes: limited('codeLeadMinutes').default(60 * 24),
     earlyEntryMinutes: limited('earlyEntryMinutes').default(15),
     lateExitMinutes: limited('lateExitMinutes').default(15),

@@ -141,7 +141,7 @@ export async function bookingPages(app: FastifyInstance, { container }: { contai
     const notice = formatDuration(Math.max(0, Math.floor((new Date(b.startsAt).getTime() - clock.now().getTime()) / 3_600_000)) * 60);
     if (money.paidPence > 0) {
       return money.refundPence > 0
-        ? `You will get ${formatMoney(money.refundPence)} back (${money.refundPercent}% of the ${formatMoney(money.paidPence)} you paid), because you are cancelling ${notice} before it starts. It goes back to the card you paid with within 5 to 10 working days.`
+        ? `You will get ${formatMoney(money.refundPence)} back (${money.refundPercent}% of the ${formatMoney(money.paidPence)} you paid), because you are cancelling ${notice} before it starts. ${money.paidBy === 'offline' ? 'The hub gives it back the way you paid (cash, bank transfer or cheque).' : 'It goes back to the card you paid with within 5 to 10 working days.'}`
         : `You will not get any of the ${formatMoney(money.paidPence)} you paid back, because you are cancelling ${notice} before it starts.`;
     }
     if (money.paysByInvoice && (b.price?.amountPence ?? 0) > 0) return 'The hub will take this booking off your invoice, by its cancellation policy.';

@@ -57,6 +57,8 @@ export function payment(over: Partial<PaymentRow> = {}): PaymentRow {
     dueAt: null,
     paidAt: null,
     lastError: null,
+    offlineMethod: null,
+    reference: null,
     createdBy: null,
     createdAt: new Date('2026-03-02T09:00:00Z'),
     updatedAt: new Date('2026-03-02T09:00:00Z'),
