@@ -31,6 +31,7 @@ export const OPERATION_ERROR_CODES: Record<string, Record<number, string[]>> = {
   rotateDoorDeviceKey: { 422: ['not_a_keypad_door'] },
   resendBookingAccess: { 422: ['no_access_code', 'no_contact_phone'] },
   revokeAccessCode: { 422: ['code_not_active'] },
+  reissueAccessCode: { 409: ['code_superseded'], 422: ['code_not_revoked', 'booking_not_confirmed', 'code_window_closed', 'not_a_booking_code'] },
   listEntries: { 422: ['nonexistent_local_time'] },
   createShift: { 422: ['in_the_past', 'nonexistent_local_time'] },
   updateShift: { 422: ['shift_cancelled', 'shift_started', 'generated_shift', 'below_filled'] },
