@@ -124,7 +124,8 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       clock,
       publicUrl: config.publicUrl,
       signToken,
-      notify: (msg, tx) => selfEntry.services.outbox.enqueue(msg, tx),
+      notify: (msg, tx, opts) => selfEntry.services.outbox.enqueue(msg, tx, opts),
+      checkTextLimit: (msg) => selfEntry.services.outbox.checkLimit(msg),
     }),
     venues: createVenuesService({
       db,

@@ -38,7 +38,7 @@ export interface SelfEntryOverrides {
  */
 export function createSelfEntry(
   config: Config,
-  deps: { db: Db; clock: Clock; logger: Pick<Logger, 'warn'>; bookings: BookingsRepository; venues: VenuesRepository },
+  deps: { db: Db; clock: Clock; logger: Pick<Logger, 'warn' | 'info'>; bookings: BookingsRepository; venues: VenuesRepository },
   overrides: SelfEntryOverrides = {},
 ) {
   const { db, clock } = deps;
@@ -53,7 +53,7 @@ export function createSelfEntry(
           // Twilio reports delivered/undelivered here (signed, like the inbound webhook).
           statusCallback: `${config.publicUrl}/webhooks/sms/status`,
         })
-      : createLogSms());
+      : createLogSms(deps.logger));
   const locks =
     overrides.locks !== undefined
       ? (overrides.locks ?? undefined)
@@ -71,10 +71,12 @@ export function createSelfEntry(
     outbox: repos.outbox,
     sms,
     clock,
+    // A code that was replaced or revoked before its text went is not sent (the text fails, naming why).
     renderBody: async (row) => {
       const c = row.accessCodeId ? await repos.access.getCode(row.accessCodeId) : undefined;
-      return c ? renderCodeText(row.body, c.codeCipher, cipher) : undefined;
+      return c && c.status === 'active' ? renderCodeText(row.body, c.codeCipher, cipher) : undefined;
     },
+    secrets: cipher,
     onDelivery: (row, report) => accessCodes.recordDelivery(row.accessCodeId!, report),
   });
   const access = repos.access;
@@ -91,7 +93,7 @@ export function createSelfEntry(
     keypad: createKeypadService({ access, venues: deps.venues, outbox, cipher, clock }),
     bookingAccess: createBookingAccessService({ db, access, bookings: deps.bookings, venues: deps.venues, outbox, codes: accessCodes, messages, cipher, clock }),
     inboundSms: createInboundSmsService({ access, outbox, messages, clock }),
-    reminders: createRemindersService({ access, outbox, clock }),
+    reminders: createRemindersService({ db, access, outbox, clock }),
   };
   return { repos, services, adapters: { sms, locks } };
 }

@@ -1,9 +1,10 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { namingConstraints } from '../../db/constraints';
 import { conflict } from '../../lib/errors';
 import type { DbOrTx } from '../../db/client';
 import { keysetAfter, type PageArgs } from '../../db/keyset';
 import { accessCodeDoors, accessCodes, bookings, doorEntries, doorRooms, doors, hubs, rooms } from '../../db/schema';
+import { SETTING_LIMITS } from '../venues/venues.types';
 
 export type DoorRow = typeof doors.$inferSelect;
 export type AccessCodeRow = typeof accessCodes.$inferSelect;
@@ -220,22 +221,38 @@ export function createAccessRepository(db: DbOrTx) {
         .orderBy(asc(accessCodes.validFrom))
         .limit(limit),
     /** Confirmed bookings whose reminder time (the hub's reminderLeadMinutes before) has come. */
+    /**
+     * Confirmed bookings whose reminder is due and not yet marked (bookings_to_remind_idx: a tick
+     * reads what is due, not every booking ahead), soonest first. Marking them takes them out.
+     */
     bookingsToRemind: (now: Date, limit: number, tx: DbOrTx = db) =>
       tx
-        .select({ booking: bookings, hubName: hubs.name, timezone: hubs.timezone, roomName: rooms.name })
+        .select({ booking: bookings, hubName: hubs.name, timezone: hubs.timezone, settings: hubs.settings, roomName: rooms.name })
         .from(bookings)
         .innerJoin(hubs, eq(hubs.id, bookings.hubId))
         .innerJoin(rooms, eq(rooms.id, bookings.roomId))
         .where(
           and(
             eq(bookings.status, 'confirmed'),
+            isNull(bookings.remindedAt),
             gt(bookings.startsAt, now),
-            sql`${bookings.contactPhone} IS NOT NULL`,
+            // The longest lead a hub may set bounds the index range; each hub's own lead then picks the due ones.
+            lte(bookings.startsAt, new Date(now.getTime() + SETTING_LIMITS.reminderLeadMinutes.max * 60_000)),
             sql`${bookings.startsAt} - make_interval(mins => coalesce((${hubs.settings}->>'reminderLeadMinutes')::int, 2880)) <= ${iso(now)}`,
           ),
         )
-        .orderBy(asc(bookings.startsAt))
+        .orderBy(asc(bookings.startsAt), asc(bookings.id))
         .limit(limit),
+
+    /** Marks the booking reminded (or needing no reminder) for this start; false when it was already, or it moved. */
+    async markReminded(bookingId: string, startsAt: Date, at: Date, tx: DbOrTx = db): Promise<boolean> {
+      const rows = await tx
+        .update(bookings)
+        .set({ remindedAt: at })
+        .where(and(eq(bookings.id, bookingId), isNull(bookings.remindedAt), eq(bookings.startsAt, startsAt)))
+        .returning({ id: bookings.id });
+      return rows.length > 0;
+    },
 
     /** Active codes texted to this phone that work now. */
     liveCodesForPhone: (phone: string, now: Date, tx: DbOrTx = db) =>

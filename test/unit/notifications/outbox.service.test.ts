@@ -80,7 +80,7 @@ describe('outbox service', () => {
     reading = 'gone';
     Object.assign(repo.rows[0], { status: 'pending' }); // its lease ran out
     await svc.sendDue();
-    expect(repo.rows[0]).toMatchObject({ status: 'failed', lastError: 'the door code this text carried is gone' });
+    expect(repo.rows[0]).toMatchObject({ status: 'failed', lastError: 'the door code this text carried is gone or no longer works' });
     expect(sent).toEqual([]);
   });
 
