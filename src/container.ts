@@ -93,6 +93,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     },
     bookingChanged,
     alertStaff: (hubId, body, dedupeKey, tx) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey, tx),
+    notify: (msg, tx) => selfEntry.services.outbox.enqueue(msg, tx),
   });
 
   const bookings = (bookingsService = createBookingsService({

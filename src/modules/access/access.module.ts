@@ -9,6 +9,7 @@ import { createCodeCipher } from '../../lib/crypto';
 import type { BookingsRepository } from '../bookings/bookings.repository';
 import { createOutboxRepository } from '../notifications/outbox.repository';
 import { createOutboxService } from '../notifications/outbox.service';
+import { createMessagesService } from '../notifications/messages.service';
 import type { VenuesRepository } from '../venues/venues.repository';
 import { createAccessRepository } from './access.repository';
 import { createCodeMessages, renderCodeText } from './access.messages';
@@ -94,6 +95,8 @@ export function createSelfEntry(
     bookingAccess: createBookingAccessService({ db, access, bookings: deps.bookings, venues: deps.venues, outbox, codes: accessCodes, messages, cipher, clock }),
     inboundSms: createInboundSmsService({ access, outbox, messages, clock }),
     reminders: createRemindersService({ db, access, outbox, clock }),
+    /** What staff see of a hub's texts. */
+    messages: createMessagesService({ outbox: repos.outbox, venues: deps.venues }),
   };
   return { repos, services, adapters: { sms, locks } };
 }
