@@ -24,7 +24,6 @@ const sms = {
 let t: TestApp;
 let w: Awaited<ReturnType<typeof makeWorld>>;
 let orgId: string;
-let door: { id: string };
 const STAFF_PHONE = '+447700900610';
 
 beforeAll(async () => {
@@ -33,7 +32,6 @@ beforeAll(async () => {
   orgId = (await makeOrg(t, [w.hirer.id], { paysByInvoice: true })).id;
   const d = await t.http.post(`/hubs/${w.hub.id}/doors`).set(w.staff.auth).send({ name: 'Front door', provider: 'keypad', roomIds: [w.room.id] });
   expect(d.status).toBe(201);
-  door = d.body;
 }, 60_000);
 afterAll(async () => {
   // Leave nothing of ours pending for another file's sender on a shared database.
