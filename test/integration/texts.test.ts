@@ -224,6 +224,10 @@ describe('what a caller can make Hubkey text', () => {
     expect(refused.body).toMatchObject({ limit: 'booking', retryAt: retryAt.toISOString(), retryAfterSeconds: (retryAt.getTime() - t.clock.now().getTime()) / 1000 });
     expect(refused.headers['retry-after']).toBe(String(refused.body.retryAfterSeconds));
     expect(await t.container.services.outbox.list({ bookingId: b.id })).toHaveLength(before.length);
+    // Texting CODE in past the limit (inside the code's window) queues nothing, not even a reply.
+    t.clock.set('2026-03-02T14:50:00Z');
+    expect(await t.container.services.inboundSms.handleInboundSms(b.phone, 'CODE')).toBe('code');
+    expect(await t.container.services.outbox.list({ to: b.phone })).toHaveLength(before.length);
   });
 
   it('still moves a booking past the limit, deferring its code text; a stale deferred code is never sent', async () => {
