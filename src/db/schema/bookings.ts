@@ -85,8 +85,8 @@ export const bookings = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    // The reminder job reads only confirmed bookings not yet reminded, by start.
-    index('bookings_to_remind_idx').on(t.startsAt).where(sql`${t.status} = 'confirmed' AND ${t.remindedAt} IS NULL`),
+    // The reminder job reads, hub by hub, only confirmed bookings not yet reminded whose start is within the hub's lead.
+    index('bookings_to_remind_idx').on(t.hubId, t.startsAt).where(sql`${t.status} = 'confirmed' AND ${t.remindedAt} IS NULL`),
     index('bookings_room_starts_idx').on(t.roomId, t.startsAt),
     index('bookings_hub_starts_idx').on(t.hubId, t.startsAt),
     index('bookings_org_starts_idx').on(t.organisationId, t.startsAt),

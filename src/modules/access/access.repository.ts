@@ -4,7 +4,6 @@ import { conflict } from '../../lib/errors';
 import type { DbOrTx } from '../../db/client';
 import { keysetAfter, type PageArgs } from '../../db/keyset';
 import { accessCodeDoors, accessCodes, bookings, doorEntries, doorRooms, doors, hubs, rooms } from '../../db/schema';
-import { SETTING_LIMITS } from '../venues/venues.types';
 
 export type DoorRow = typeof doors.$inferSelect;
 export type AccessCodeRow = typeof accessCodes.$inferSelect;
@@ -221,26 +220,20 @@ export function createAccessRepository(db: DbOrTx) {
         .orderBy(asc(accessCodes.validFrom))
         .limit(limit),
     /** Confirmed bookings whose reminder time (the hub's reminderLeadMinutes before) has come. */
+    /** Every hub, with what the reminder job needs of it. */
+    hubsForReminders: (tx: DbOrTx = db) => tx.select({ id: hubs.id, name: hubs.name, timezone: hubs.timezone, settings: hubs.settings }).from(hubs).orderBy(asc(hubs.id)),
+
     /**
-     * Confirmed bookings whose reminder is due and not yet marked (bookings_to_remind_idx: a tick
-     * reads what is due, not every booking ahead), soonest first. Marking them takes them out.
+     * A hub's confirmed bookings not yet reminded whose start is in (now, until], soonest first:
+     * a range of bookings_to_remind_idx, so a tick reads what is due, not every booking ahead.
+     * Marking them takes them out of the index.
      */
-    bookingsToRemind: (now: Date, limit: number, tx: DbOrTx = db) =>
+    bookingsToRemind: (hubId: string, now: Date, until: Date, limit: number, tx: DbOrTx = db) =>
       tx
-        .select({ booking: bookings, hubName: hubs.name, timezone: hubs.timezone, settings: hubs.settings, roomName: rooms.name })
+        .select({ booking: bookings, roomName: rooms.name })
         .from(bookings)
-        .innerJoin(hubs, eq(hubs.id, bookings.hubId))
         .innerJoin(rooms, eq(rooms.id, bookings.roomId))
-        .where(
-          and(
-            eq(bookings.status, 'confirmed'),
-            isNull(bookings.remindedAt),
-            gt(bookings.startsAt, now),
-            // The longest lead a hub may set bounds the index range; each hub's own lead then picks the due ones.
-            lte(bookings.startsAt, new Date(now.getTime() + SETTING_LIMITS.reminderLeadMinutes.max * 60_000)),
-            sql`${bookings.startsAt} - make_interval(mins => coalesce((${hubs.settings}->>'reminderLeadMinutes')::int, 2880)) <= ${iso(now)}`,
-          ),
-        )
+        .where(and(eq(bookings.hubId, hubId), eq(bookings.status, 'confirmed'), isNull(bookings.remindedAt), gt(bookings.startsAt, now), lte(bookings.startsAt, until)))
         .orderBy(asc(bookings.startsAt), asc(bookings.id))
         .limit(limit),
 

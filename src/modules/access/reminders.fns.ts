@@ -34,6 +34,11 @@ export function reminderDueAt(startsAt: Date, reminderLeadMinutes: number): Date
   return new Date(startsAt.getTime() - reminderLeadMinutes * 60_000);
 }
 
+/** The latest start whose reminder is due at `now`: the job reads bookings starting in (now, this]. */
+export function reminderWindowEnd(now: Date, reminderLeadMinutes: number): Date {
+  return new Date(now.getTime() + reminderLeadMinutes * 60_000);
+}
+
 /** Whether a change made at `at` (a booking made, moved or approved) falls inside the reminder lead: the hirer needs no reminder then. */
 export function insideReminderLead(startsAt: Date, reminderLeadMinutes: number, at: Date): boolean {
   return at.getTime() >= reminderDueAt(startsAt, reminderLeadMinutes).getTime();

@@ -11,7 +11,8 @@ describe('reminders service', () => {
   const fakeAccess = (doors: number) => {
     let marked = false;
     return {
-      bookingsToRemind: async () => (marked ? [] : [{ booking, roomName: 'Hall', hubName: 'Elm Hub', timezone: 'Europe/London', settings: {} }]),
+      hubsForReminders: async () => [{ id: 'hub-1', name: 'Elm Hub', timezone: 'Europe/London', settings: {} }],
+      bookingsToRemind: async () => (marked ? [] : [{ booking, roomName: 'Hall' }]),
       markReminded: async () => (marked ? false : (marked = true)),
       doorsForRoom: async () => Array.from({ length: doors }, (_, i) => ({ id: `d-${i}` })),
       codesForBooking: async () => [],
