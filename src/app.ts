@@ -12,6 +12,7 @@ import { checkoutOrigins, securityPlugin } from './http/security';
 import { errorResponses } from './http/schemas';
 import { databaseUnavailable } from './lib/errors';
 import { accessRoutes, doorDeviceRoutes, smsWebhookRoutes } from './modules/access/access.routes';
+import { messagesRoutes } from './modules/notifications/messages.routes';
 import { authRoutes } from './modules/auth/auth.routes';
 import { bookingsRoutes } from './modules/bookings/bookings.routes';
 import { invitationsRoutes } from './modules/invitations/invitations.routes';
@@ -81,6 +82,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(stripeWebhookRoutes, { events: services.paymentEvents, constructEvent: container.stripeWebhook });
   await app.register(accessRoutes, { doors: services.doors, bookingAccess: services.bookingAccess, codes: services.accessCodes, keypad: services.keypad });
   await app.register(doorDeviceRoutes, { keypad: services.keypad });
+  await app.register(messagesRoutes, { messages: services.messages });
   await app.register(rotaRoutes, { rota: services.rota });
   await app.register(calendarFeedRoutes, { rota: services.rota });
   await app.register(smsWebhookRoutes, { inboundSms: services.inboundSms, deliveryReports: services.outbox, authToken: config.sms.twilio?.authToken, publicUrl: config.publicUrl });

@@ -93,9 +93,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     },
     bookingChanged,
     alertStaff: (hubId, body, dedupeKey, tx) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey, tx),
-    notify: async (notice, tx) => {
-      await selfEntry.services.outbox.enqueue(notice, tx);
-    },
+    notify: (msg, tx) => selfEntry.services.outbox.enqueue(msg, tx),
   });
 
   const bookings = (bookingsService = createBookingsService({
@@ -127,7 +125,8 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       clock,
       publicUrl: config.publicUrl,
       signToken,
-      notify: (msg, tx) => selfEntry.services.outbox.enqueue(msg, tx),
+      notify: (msg, tx, opts) => selfEntry.services.outbox.enqueue(msg, tx, opts),
+      checkTextLimit: (msg) => selfEntry.services.outbox.checkLimit(msg),
     }),
     venues: createVenuesService({
       db,

@@ -99,6 +99,8 @@ export function registerErrorHandling(app: FastifyInstance, pages: HtmlErrorPage
     }
     if (error instanceof DomainError) {
       if (error.code === 'database_unavailable') reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      // A 429 that knows when the caller may try again says so in the header too.
+      if (error.kind === 'too_many' && typeof error.extra.retryAfterSeconds === 'number') reply.header('retry-after', String(error.extra.retryAfterSeconds));
       return sendProblem(request, reply, {
         status: STATUS[error.kind],
         code: error.code,

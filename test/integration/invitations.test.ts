@@ -36,8 +36,17 @@ describe('POST /hubs/:hubId/invitations', () => {
     const texts = await t.container.database.db.select().from(outbox).where(eq(outbox.to, '+447700900901'));
     expect(texts).toHaveLength(1);
     expect(texts[0]).toMatchObject({ kind: 'invitation', hubId: w.hub.id });
-    expect(texts[0].body).toContain(res.body.link);
+    // The outbox never holds the token in clear: the body has a placeholder, the token is encrypted beside it.
+    expect(JSON.stringify(texts[0])).not.toContain(token);
+    expect(texts[0].body).toContain('http://hubkey.test/invitations/{{secret}}');
     expect(texts[0].body).toContain('Staff');
+    expect(texts[0].secretCipher).toMatch(/^v1\./);
+    // Rendered only when sent; once sent, the encrypted copy is dropped and the body stays masked.
+    expect(await t.container.services.outbox.render(texts[0])).toContain(res.body.link);
+    await t.container.services.outbox.sendDue();
+    const [sent] = await t.container.database.db.select().from(outbox).where(eq(outbox.id, texts[0].id));
+    expect(sent).toMatchObject({ status: 'sent', secretCipher: null });
+    expect(JSON.stringify(sent)).not.toContain(token);
   });
 
   it('answers alike whether or not the email has an account (nothing about accounts the caller cannot see)', async () => {

@@ -21,6 +21,18 @@ describe('createLogSms', () => {
     expect(a.providerId).toMatch(/^log-[0-9a-f-]{36}$/);
     expect(b.providerId).not.toBe(a.providerId);
   });
+
+  it('logs each text it would send, masked, with the number partly hidden; never the rendered body', async () => {
+    const lines: Array<{ obj: object; msg: string }> = [];
+    const sms = createLogSms({ info: (obj, msg) => lines.push({ obj, msg }) });
+    await sms.send({ to: '+447700900123', body: 'Door code for Hall: 482913. Works...', masked: 'Door code for Hall: ••••. Works...' });
+    await sms.send({ to: '+447700900123', body: 'Your code is 482913' });
+    expect(lines).toEqual([
+      { obj: { sms: { to: '+44770•••0123', text: 'Door code for Hall: ••••. Works...' } }, msg: 'text (SMS_PROVIDER=log: not sent)' },
+      { obj: { sms: { to: '+44770•••0123', text: '(text not shown: it was given unmasked)' } }, msg: 'text (SMS_PROVIDER=log: not sent)' },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('482913');
+  });
 });
 
 describe('createTwilioSms against the fake Twilio', () => {

@@ -9,6 +9,8 @@ export interface SmsMessage {
   /** E.164, e.g. +447700900123. */
   to: string;
   body: string;
+  /** The same text with door codes and secrets masked: what may be shown or logged. */
+  masked?: string;
 }
 
 export interface SmsResult {
@@ -47,11 +49,19 @@ export class TransientSendError extends SendError {
   override name = 'TransientSendError';
 }
 
-/** Sends nothing and keeps nothing: for development and tests. */
-export function createLogSms(): SmsSender {
+/** A phone number with its middle hidden, for logs: +44770•••0123. */
+export const maskPhone = (to: string) => (to.length > 8 ? `${to.slice(0, 6)}•••${to.slice(-4)}` : '•••');
+
+/**
+ * Sends nothing: logs each text it would have sent (codes and secrets masked, the number partly
+ * hidden), so a person trying the demo sees them. For development and tests.
+ */
+export function createLogSms(logger?: { info(obj: object, msg: string): void }): SmsSender {
   return {
-    async send() {
-      return { providerId: `log-${randomUUID()}`, status: 'logged' };
+    async send(msg: SmsMessage) {
+      const providerId = `log-${randomUUID()}`;
+      logger?.info({ sms: { to: maskPhone(msg.to), text: msg.masked ?? '(text not shown: it was given unmasked)' } }, 'text (SMS_PROVIDER=log: not sent)');
+      return { providerId, status: 'logged' };
     },
   };
 }

@@ -76,10 +76,17 @@ export const bookings = pgTable(
     refundBasisAt: timestamp('refund_basis_at', { withTimezone: true }),
     /** The quote the booking was priced at (null: unpriced); the one price-snapshot type. */
     price: jsonb('price').$type<PriceSnapshot>(),
+    /**
+     * The hirer needs no reminder for the booking at its current start: it was sent, or the hirer
+     * was texted (or booked) inside the reminder lead. Cleared by a trigger when the start moves.
+     */
+    remindedAt: timestamp('reminded_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    // The reminder job reads, hub by hub, only confirmed bookings not yet reminded whose start is within the hub's lead.
+    index('bookings_to_remind_idx').on(t.hubId, t.startsAt).where(sql`${t.status} = 'confirmed' AND ${t.remindedAt} IS NULL`),
     index('bookings_room_starts_idx').on(t.roomId, t.startsAt),
     index('bookings_hub_starts_idx').on(t.hubId, t.startsAt),
     index('bookings_org_starts_idx').on(t.organisationId, t.startsAt),

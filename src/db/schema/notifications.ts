@@ -26,6 +26,8 @@ export const outbox = pgTable(
     bookingId: uuid('booking_id').references(() => bookings.id, { onDelete: 'set null' }),
     /** The door code this text carries. The body holds CODE_PLACEHOLDER instead of the digits, rendered from the encrypted code at send time. */
     accessCodeId: uuid('access_code_id').references(() => accessCodes.id, { onDelete: 'set null' }),
+    /** A secret the text carries (an invitation's token), encrypted with the code cipher; the body holds SECRET_PLACEHOLDER. Cleared once the text is sent or failed. */
+    secretCipher: text('secret_cipher'),
     status: outboxStatus('status').notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull(),
@@ -39,8 +41,10 @@ export const outbox = pgTable(
   (t) => [
     uniqueIndex('outbox_dedupe_key').on(t.dedupeKey),
     index('outbox_due_idx').on(t.status, t.nextAttemptAt),
-    index('outbox_hub_idx').on(t.hubId),
-    index('outbox_booking_idx').on(t.bookingId),
+    // The staff list (newest first) and the texting limits (per hub, booking and phone in the last day).
+    index('outbox_hub_created_idx').on(t.hubId, t.createdAt),
+    index('outbox_booking_created_idx').on(t.bookingId, t.createdAt),
+    index('outbox_to_created_idx').on(t.to, t.createdAt),
     index('outbox_access_code_idx').on(t.accessCodeId),
     index('outbox_provider_idx').on(t.providerId),
     check('outbox_attempts', sql`${t.attempts} >= 0`),

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { CodeCipher } from '../../lib/crypto';
+import { CODE_PLACEHOLDER, codeText } from '../notifications/texts';
 import type { VenuesRepository } from '../venues/venues.repository';
 import type { AccessCodeRow, AccessRepository, LockState } from './access.repository';
 
@@ -18,7 +19,7 @@ export const windowText = (from: Date, until: Date, zone: string) => {
  * Stands for the digits in a queued text: the outbox never holds a code in clear. The sender
  * renders it from the encrypted code at send time (renderCodeText), and the stored body stays masked.
  */
-export const CODE_PLACEHOLDER = '{{code}}';
+export { CODE_PLACEHOLDER };
 
 /** The text as it goes to the phone: the placeholder replaced by the code's digits. */
 export function renderCodeText(body: string, codeCipher: string, cipher: Pick<CodeCipher, 'decrypt'>): string {
@@ -34,21 +35,14 @@ export function createCodeMessages(deps: { venues: Pick<VenuesRepository, 'getHu
       const hub = await venues.getHub(c.hubId);
       if (!hub) return undefined;
       const doorNames = (await access.codeDoors(c.id)).filter((d) => d.link.active && LIVE_LOCK_STATES.includes(d.link.lockState)).map((d) => d.door.name);
-      const code = CODE_PLACEHOLDER;
       const when = windowText(c.validFrom, c.validUntil, hub.timezone);
-      if (c.kind === 'shift') {
-        return { body: `Shift door code for ${hub.name}: ${code}. Works ${when} on: ${doorNames.join(', ') || 'no door'}.`, moved: false };
-      }
+      if (c.kind === 'shift') return { body: codeText({ kind: 'shift', moved: false, hubName: hub.name, when, doorNames }), moved: false };
       const room = c.roomId ? await venues.getRoomWithHub(c.roomId) : undefined;
       // Moved: the code this one follows was replaced because the booking moved (not one staff revoked and re-issued).
       const rows = c.bookingId ? await access.codesForBooking(c.bookingId) : [];
       const previous = rows[rows.findIndex((x) => x.id === c.id) + 1];
       const moved = Boolean(previous && rows.some((x) => x.id === c.id) && previous.status === 'replaced' && previous.revokeReason === 'booking_moved');
-      const doors = doorNames.length ? doorNames : ['no working door: call the hub'];
-      return {
-        body: `${moved ? 'Your booking has moved. New door' : 'Door'} code for ${room?.room.name ?? 'your room'}, ${hub.name}: ${code}. Works ${when} on: ${doors.join(', ')}. Text CODE to get it again.`,
-        moved,
-      };
+      return { body: codeText({ kind: 'booking', moved, hubName: hub.name, roomName: room?.room.name, when, doorNames }), moved };
     },
   };
 }

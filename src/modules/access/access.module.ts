@@ -9,6 +9,7 @@ import { createCodeCipher } from '../../lib/crypto';
 import type { BookingsRepository } from '../bookings/bookings.repository';
 import { createOutboxRepository } from '../notifications/outbox.repository';
 import { createOutboxService } from '../notifications/outbox.service';
+import { createMessagesService } from '../notifications/messages.service';
 import type { VenuesRepository } from '../venues/venues.repository';
 import { createAccessRepository } from './access.repository';
 import { createCodeMessages, renderCodeText } from './access.messages';
@@ -38,7 +39,7 @@ export interface SelfEntryOverrides {
  */
 export function createSelfEntry(
   config: Config,
-  deps: { db: Db; clock: Clock; logger: Pick<Logger, 'warn'>; bookings: BookingsRepository; venues: VenuesRepository },
+  deps: { db: Db; clock: Clock; logger: Pick<Logger, 'warn' | 'info'>; bookings: BookingsRepository; venues: VenuesRepository },
   overrides: SelfEntryOverrides = {},
 ) {
   const { db, clock } = deps;
@@ -53,7 +54,7 @@ export function createSelfEntry(
           // Twilio reports delivered/undelivered here (signed, like the inbound webhook).
           statusCallback: `${config.publicUrl}/webhooks/sms/status`,
         })
-      : createLogSms());
+      : createLogSms(deps.logger));
   const locks =
     overrides.locks !== undefined
       ? (overrides.locks ?? undefined)
@@ -71,10 +72,12 @@ export function createSelfEntry(
     outbox: repos.outbox,
     sms,
     clock,
+    // A code that was replaced or revoked before its text went is not sent (the text fails, naming why).
     renderBody: async (row) => {
       const c = row.accessCodeId ? await repos.access.getCode(row.accessCodeId) : undefined;
-      return c ? renderCodeText(row.body, c.codeCipher, cipher) : undefined;
+      return c && c.status === 'active' ? renderCodeText(row.body, c.codeCipher, cipher) : undefined;
     },
+    secrets: cipher,
     onDelivery: (row, report) => accessCodes.recordDelivery(row.accessCodeId!, report),
   });
   const access = repos.access;
@@ -91,7 +94,9 @@ export function createSelfEntry(
     keypad: createKeypadService({ access, venues: deps.venues, outbox, cipher, clock }),
     bookingAccess: createBookingAccessService({ db, access, bookings: deps.bookings, venues: deps.venues, outbox, codes: accessCodes, messages, cipher, clock }),
     inboundSms: createInboundSmsService({ access, outbox, messages, clock }),
-    reminders: createRemindersService({ access, outbox, clock }),
+    reminders: createRemindersService({ db, access, outbox, clock }),
+    /** What staff see of a hub's texts. */
+    messages: createMessagesService({ outbox: repos.outbox, venues: deps.venues }),
   };
   return { repos, services, adapters: { sms, locks } };
 }

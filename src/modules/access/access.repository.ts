@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { namingConstraints } from '../../db/constraints';
 import { conflict } from '../../lib/errors';
 import type { DbOrTx } from '../../db/client';
@@ -249,22 +249,32 @@ export function createAccessRepository(db: DbOrTx) {
         .orderBy(asc(accessCodes.validFrom))
         .limit(limit),
     /** Confirmed bookings whose reminder time (the hub's reminderLeadMinutes before) has come. */
-    bookingsToRemind: (now: Date, limit: number, tx: DbOrTx = db) =>
+    /** Every hub, with what the reminder job needs of it. */
+    hubsForReminders: (tx: DbOrTx = db) => tx.select({ id: hubs.id, name: hubs.name, timezone: hubs.timezone, settings: hubs.settings }).from(hubs).orderBy(asc(hubs.id)),
+
+    /**
+     * A hub's confirmed bookings not yet reminded whose start is in (now, until], soonest first:
+     * a range of bookings_to_remind_idx, so a tick reads what is due, not every booking ahead.
+     * Marking them takes them out of the index.
+     */
+    bookingsToRemind: (hubId: string, now: Date, until: Date, limit: number, tx: DbOrTx = db) =>
       tx
-        .select({ booking: bookings, hubName: hubs.name, timezone: hubs.timezone, roomName: rooms.name })
+        .select({ booking: bookings, roomName: rooms.name })
         .from(bookings)
-        .innerJoin(hubs, eq(hubs.id, bookings.hubId))
         .innerJoin(rooms, eq(rooms.id, bookings.roomId))
-        .where(
-          and(
-            eq(bookings.status, 'confirmed'),
-            gt(bookings.startsAt, now),
-            sql`${bookings.contactPhone} IS NOT NULL`,
-            sql`${bookings.startsAt} - make_interval(mins => coalesce((${hubs.settings}->>'reminderLeadMinutes')::int, 2880)) <= ${iso(now)}`,
-          ),
-        )
-        .orderBy(asc(bookings.startsAt))
+        .where(and(eq(bookings.hubId, hubId), eq(bookings.status, 'confirmed'), isNull(bookings.remindedAt), gt(bookings.startsAt, now), lte(bookings.startsAt, until)))
+        .orderBy(asc(bookings.startsAt), asc(bookings.id))
         .limit(limit),
+
+    /** Marks the booking reminded (or needing no reminder) for this start; false when it was already, or it moved. */
+    async markReminded(bookingId: string, startsAt: Date, at: Date, tx: DbOrTx = db): Promise<boolean> {
+      const rows = await tx
+        .update(bookings)
+        .set({ remindedAt: at })
+        .where(and(eq(bookings.id, bookingId), isNull(bookings.remindedAt), eq(bookings.startsAt, startsAt)))
+        .returning({ id: bookings.id });
+      return rows.length > 0;
+    },
 
     /** Active codes texted to this phone that work now. */
     liveCodesForPhone: (phone: string, now: Date, tx: DbOrTx = db) =>

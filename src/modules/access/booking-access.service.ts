@@ -20,7 +20,7 @@ export function createBookingAccessService(deps: {
   access: Pick<AccessRepository, 'codesForBooking' | 'codeDoors' | 'doorsForRoom' | 'updateCode'>;
   bookings: Pick<BookingsRepository, 'get'>;
   venues: Pick<VenuesRepository, 'getRoomWithHub'>;
-  outbox: Pick<OutboxService, 'enqueue'>;
+  outbox: Pick<OutboxService, 'enqueue' | 'checkLimit'>;
   codes: Pick<CodesService, 'deliver'>;
   messages: CodeMessages;
   cipher: Pick<CodeCipher, 'decrypt'>;
@@ -85,9 +85,11 @@ export function createBookingAccessService(deps: {
       } else {
         if (now.getTime() - c.queuedAt.getTime() < MINUTE) throw new DomainError('too_many', 'resend_too_soon', 'The code was sent less than a minute ago');
         const message = await messages.compose(c);
+        // Past the texting limits the resend is refused (429 with when to try again); nothing changes.
+        await outbox.checkLimit({ kind: 'access_code_resend', to: c.phone, body: message!.body, hubId: c.hubId, bookingId: b.id });
         await db.transaction(async (tx) => {
           await access.updateCode(c.id, { queuedAt: now, deliveryStatus: 'queued', deliveryError: null }, tx);
-          await outbox.enqueue({ kind: 'access_code_resend', to: c.phone!, body: message!.body, hubId: c.hubId, bookingId: b.id, accessCodeId: c.id, dedupeKey: `resend:${c.id}:${now.toISOString()}` }, tx);
+          await outbox.enqueue({ kind: 'access_code_resend', to: c.phone!, body: message!.body, hubId: c.hubId, bookingId: b.id, accessCodeId: c.id, dedupeKey: `resend:${c.id}:${now.toISOString()}` }, tx, { overLimit: 'refuse' });
         });
       }
       return presentAccess(actor, (await bookings.get(b.id))!);

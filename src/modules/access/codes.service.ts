@@ -6,6 +6,8 @@ import { conflict, DomainError, forbidden, notFound, unprocessable } from '../..
 import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import type { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
 import type { DeliveryReport, OutboxService } from '../notifications/outbox.service';
+import { movedText } from '../notifications/texts';
+import { insideReminderLead } from './reminders.fns';
 import type { VenuesRepository } from '../venues/venues.repository';
 import { codeWindow, isCodeValidAt } from './access.fns';
 import { windowText, type CodeMessages } from './access.messages';
@@ -58,6 +60,7 @@ export function createCodesService(deps: {
     | 'codeDoors'
     | 'addCodeDoor'
     | 'updateCodeDoor'
+    | 'markReminded'
   >;
   bookings: Pick<BookingsRepository, 'get' | 'getForUpdate'>;
   venues: Pick<VenuesRepository, 'getHub' | 'getRoomWithHub'>;
@@ -173,9 +176,11 @@ export function createCodesService(deps: {
       }
     }
     if (b.status !== 'confirmed') return;
+    const hub = await venues.getHub(b.hubId);
+    // Confirmed, moved or approved inside the reminder lead: the hirer has just been told (or booked it), so no reminder follows.
+    if (hub && !b.remindedAt && insideReminderLead(b.startsAt, hub.settings.reminderLeadMinutes, clock.now())) await access.markReminded(b.id, b.startsAt, clock.now());
     // Most bookings are made days ahead: their code is not due yet, and the job issues it then.
     // Checking first spares a locking transaction on every booking change.
-    const hub = await venues.getHub(b.hubId);
     if (hub && clock.now() < codeWindow({ startsAt: b.startsAt, endsAt: b.endsAt, ...hub.settings }).issueAt) return;
     await issueForBooking(b.id);
   }
@@ -190,7 +195,7 @@ export function createCodesService(deps: {
     await outbox.enqueue({
       kind: 'booking_moved',
       to: b.contactPhone,
-      body: `${row.hub.name}: your booking of ${row.room.name} has moved to ${windowText(b.startsAt, b.endsAt, row.hub.timezone)}. Your old door code no longer works; the new one comes by text ${DateTime.fromJSDate(w.issueAt, { zone: row.hub.timezone }).toFormat('ccc d LLL HH:mm')}.`,
+      body: movedText({ hubName: row.hub.name, roomName: row.room.name, when: windowText(b.startsAt, b.endsAt, row.hub.timezone), codeAt: DateTime.fromJSDate(w.issueAt, { zone: row.hub.timezone }).toFormat('ccc d LLL HH:mm') }),
       hubId: b.hubId,
       bookingId: b.id,
       dedupeKey: `moved:${b.id}:${b.startsAt.toISOString()}:${b.roomId}`,

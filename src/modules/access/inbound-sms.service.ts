@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock';
 import { MINUTE } from '../../lib/time';
-import type { OutboxService } from '../notifications/outbox.service';
+import { TextLimitError, type OutboxService } from '../notifications/outbox.service';
+import { HELP_TEXT } from '../notifications/texts';
 import type { CodeMessages } from './access.messages';
 import type { AccessRepository } from './access.repository';
 
@@ -23,7 +24,13 @@ export function createInboundSmsService(deps: {
         if (live.length) {
           for (const c of live) {
             const message = await messages.compose(c);
-            if (message) await outbox.enqueue({ kind: 'access_code_resend', to: from, body: message.body, hubId: c.hubId, bookingId: c.bookingId, accessCodeId: c.id, dedupeKey: `sms-code:${c.id}:${minute}` });
+            if (!message) continue;
+            // Past the texting limits the code is not sent again (and no reply says so: that would be a text too).
+            await outbox
+              .enqueue({ kind: 'access_code_resend', to: from, body: message.body, hubId: c.hubId, bookingId: c.bookingId, accessCodeId: c.id, dedupeKey: `sms-code:${c.id}:${minute}` }, undefined, { overLimit: 'refuse' })
+              .catch((err: unknown) => {
+                if (!(err instanceof TextLimitError)) throw err;
+              });
           }
           return 'code';
         }
@@ -31,7 +38,7 @@ export function createInboundSmsService(deps: {
       await outbox.enqueue({
         kind: 'reply',
         to: from,
-        body: 'Hubkey: text CODE during your booking (from shortly before it starts) to get your door code again. For anything else, call your hub.',
+        body: HELP_TEXT,
         dedupeKey: `sms-help:${from}:${minute}`,
       });
       return 'help';

@@ -23,6 +23,7 @@ export const bookingView = z.object({
     .describe('A stable code: tier_review, approval_required, cancelled_by_hirer, cancelled_by_staff, declined_by_staff, hub_closed, hours_changed, request_expired, payment_session_expired, payment_failed'),
   reason: z.string().nullable().describe('The free text a person gave with the change (a cancellation or decline reason, a closure notice)'),
   requestExpiresAt: z.string().nullable().describe('A requested booking lapses (expired) if staff have not decided by then'),
+  holdExpiresAt: z.string().nullable().describe('A booking awaiting payment is freed (expired) if it is not paid by then'),
   roomId: z.uuid(),
   hubId: z.uuid(),
   organisationId: z.uuid(),

@@ -56,6 +56,8 @@ export interface PaymentHooks {
   hasPayment(bookingId: string, tx: DbOrTx): Promise<boolean>;
   /** In the moving transaction: a recorded, never-issued invoice follows the booking's new price and status (re-issued at the new amount, or left off when it no longer owes). */
   moved?(booking: BookingRow, tx: DbOrTx): Promise<void>;
+  /** When the holds of these (awaiting-payment) bookings lapse. */
+  holdsOf?(bookingIds: string[]): Promise<{ bookingId: string; expiresAt: Date }[]>;
 }
 /** Money work recorded in a cancelling transaction, to carry out after commit (a job finishes it after a crash). */
 export interface PendingMoney {
@@ -118,6 +120,8 @@ export function presentBooking(b: BookingRow, zone: string, extra: { roomName?: 
     timezone: zone,
     price: b.price ?? null,
     requestExpiresAt: b.status === 'requested' && b.requestExpiresAt ? toZonedIso(b.requestExpiresAt, zone) : null,
+    /** Set by withHolds for a booking awaiting payment. */
+    holdExpiresAt: null as string | null,
     createdAt: toZonedIso(b.createdAt, zone),
     ...extra,
   };
@@ -464,14 +468,22 @@ export function createBookingsService(deps: {
         skipped: conflicts,
         bookedDates: result.rows.map((r) => DateTime.fromJSDate(r.startsAt, { zone }).toISODate()!),
       },
-      bookings: result.rows.map((r) => presentBooking(r, zone, { roomName: room.name, hubName: hub.name, organisationName: org.name })),
+      bookings: await withHolds(result.rows.map((r) => presentBooking(r, zone, { roomName: room.name, hubName: hub.name, organisationName: org.name }))),
     };
+  }
+
+  /** Presented bookings awaiting payment get when their hold lapses (`holdExpiresAt`). */
+  async function withHolds<T extends BookingView>(items: T[]): Promise<T[]> {
+    const waiting = items.filter((i) => i.status === 'awaiting_payment').map((i) => i.id);
+    if (!waiting.length || !payments?.holdsOf) return items;
+    const until = new Map((await payments.holdsOf(waiting)).map((h) => [h.bookingId, h.expiresAt]));
+    return items.map((i) => (until.has(i.id) && i.status === 'awaiting_payment' ? { ...i, holdExpiresAt: toZonedIso(until.get(i.id)!, i.timezone) } : i));
   }
 
   /** The one presentation of a booking, with the names of its room, hub and organisation (as the list gives them). */
   async function view(b: BookingRow) {
     const [{ room, hub }, org] = await Promise.all([roomWithHubOr404(b.roomId), organisations.get(b.organisationId)]);
-    return presentBooking(b, hub.timezone, { roomName: room.name, hubName: hub.name, organisationName: org?.name });
+    return (await withHolds([presentBooking(b, hub.timezone, { roomName: room.name, hubName: hub.name, organisationName: org?.name })]))[0];
   }
 
   const api = {
@@ -531,7 +543,7 @@ export function createBookingsService(deps: {
       return row;
     });
     await afterCommit([created]);
-    return presentBooking(created, hub.timezone, { roomName: room.name, hubName: hub.name, organisationName: org.name });
+    return (await withHolds([presentBooking(created, hub.timezone, { roomName: room.name, hubName: hub.name, organisationName: org.name })]))[0];
   }
 
   return {
@@ -562,7 +574,7 @@ export function createBookingsService(deps: {
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       return {
-        items: page.map((r) => presentBooking(r.booking, r.timezone, { roomName: r.roomName, hubName: r.hubName, organisationName: r.organisationName })),
+        items: await withHolds(page.map((r) => presentBooking(r.booking, r.timezone, { roomName: r.roomName, hubName: r.hubName, organisationName: r.organisationName }))),
         next: rows.length > q.limit && last ? { startsAt: last.booking.startsAt, id: last.booking.id } : undefined,
       };
     },

@@ -6,7 +6,8 @@ import { conflict, DomainError, forbidden, invalid, notFound, unprocessable } fr
 import { type Actor, isAnyStaff, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import type { AuthRepository } from '../auth/auth.repository';
 import { assertPasswordAllowed } from '../auth/auth.service';
-import type { NewOutboxRow } from '../notifications/outbox.repository';
+import type { OutgoingText } from '../notifications/outbox.service';
+import { invitationText } from '../notifications/texts';
 import type { OrganisationsRepository } from '../organisations/organisations.repository';
 import type { VenuesRepository } from '../venues/venues.repository';
 import type { InvitationRow, InvitationsRepository } from './invitations.repository';
@@ -32,7 +33,10 @@ export function createInvitationsService(deps: {
   clock: Clock;
   publicUrl: string;
   signToken: (userId: string) => string;
-  notify: (msg: NewOutboxRow, tx?: DbOrTx) => Promise<unknown>;
+  /** Queues a text (the token travels as its secret: the outbox never holds it in clear). */
+  notify: (msg: OutgoingText, tx?: DbOrTx, opts?: { overLimit?: 'refuse' | 'defer' }) => Promise<unknown>;
+  /** Throws a 429 when the texting limits refuse an invitation to this phone. */
+  checkTextLimit?: (msg: { kind: string; to: string; body: string; hubId: string | null }) => Promise<void>;
 }) {
   const { db, invitations, users, venues, organisations, clock } = deps;
 
@@ -57,7 +61,12 @@ export function createInvitationsService(deps: {
   ) {
     const token = randomBytes(32).toString('base64url');
     const now = clock.now();
-    const link = `${deps.publicUrl}/invitations/${token}`;
+    const linkBase = `${deps.publicUrl}/invitations/`;
+    const link = `${linkBase}${token}`;
+    const hubId = 'hubId' in target ? target.hubId : null;
+    const body = invitationText({ inviterName: actor.name, what, days: INVITATION_TTL_DAYS, linkBase });
+    // Past the texting limits an invitation with a phone is refused before anything is made (429, when to try again).
+    if (input.phone) await deps.checkTextLimit?.({ kind: 'invitation', to: input.phone, body, hubId });
     return db.transaction(async (tx) => {
       const inv = await invitations.insert(
         {
@@ -76,14 +85,9 @@ export function createInvitationsService(deps: {
       );
       if (input.phone) {
         await deps.notify(
-          {
-            kind: 'invitation',
-            to: input.phone,
-            body: `${actor.name} invited you to ${what} on Hubkey. Accept within ${INVITATION_TTL_DAYS} days: ${link}`,
-            hubId: inv.hubId,
-            dedupeKey: `invitation:${inv.id}`,
-          },
+          { kind: 'invitation', to: input.phone, body, secret: token, hubId: inv.hubId, dedupeKey: `invitation:${inv.id}` },
           tx,
+          { overLimit: 'refuse' },
         );
       }
       return present(inv, link, Boolean(input.phone));

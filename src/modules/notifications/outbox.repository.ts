@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { keysetAfter, type PageArgs } from '../../db/keyset';
 import type { DbOrTx } from '../../db/client';
 import { hubMembers, outbox, users } from '../../db/schema';
 
@@ -8,10 +9,10 @@ export type NewOutboxRow = Omit<typeof outbox.$inferInsert, 'id' | 'status' | 'a
 export function createOutboxRepository(db: DbOrTx) {
   return {
     /** Queues a message; with a dedupeKey already queued, does nothing and returns undefined. */
-    async enqueue(row: NewOutboxRow, now: Date, tx: DbOrTx = db): Promise<OutboxRow | undefined> {
+    async enqueue(row: NewOutboxRow, now: Date, tx: DbOrTx = db, sendAt: Date = now): Promise<OutboxRow | undefined> {
       const [created] = await tx
         .insert(outbox)
-        .values({ ...row, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now })
+        .values({ ...row, status: 'pending', attempts: 0, nextAttemptAt: sendAt, createdAt: now })
         .onConflictDoNothing()
         .returning();
       return created;
@@ -85,6 +86,38 @@ export function createOutboxRepository(db: DbOrTx) {
           ),
         )
         .orderBy(asc(outbox.createdAt), asc(outbox.id)),
+
+    /**
+     * When the n-th newest text of these kinds (to this booking, phone or hub) was queued since
+     * `since`; undefined when there are fewer than n. Read by the (…_created_idx) indexes.
+     */
+    async nthNewestSince(scope: { bookingId: string } | { to: string } | { hubId: string }, kinds: readonly string[], since: Date, n: number, tx: DbOrTx = db): Promise<Date | undefined> {
+      const col = 'bookingId' in scope ? eq(outbox.bookingId, scope.bookingId) : 'to' in scope ? eq(outbox.to, scope.to) : eq(outbox.hubId, scope.hubId);
+      const [row] = await tx
+        .select({ createdAt: outbox.createdAt })
+        .from(outbox)
+        .where(and(col, gt(outbox.createdAt, since), inArray(outbox.kind, [...kinds])))
+        .orderBy(desc(outbox.createdAt))
+        .offset(n - 1)
+        .limit(1);
+      return row?.createdAt;
+    },
+
+    /** A hub's texts, newest first, for staff. `status` queued is pending and sending. */
+    listForHub: (hubId: string, f: { status?: 'queued' | 'sent' | 'failed'; kind?: string }, p: PageArgs, tx: DbOrTx = db) =>
+      tx
+        .select()
+        .from(outbox)
+        .where(
+          and(
+            eq(outbox.hubId, hubId),
+            f.status === 'queued' ? inArray(outbox.status, ['pending', 'sending']) : f.status ? eq(outbox.status, f.status) : undefined,
+            f.kind ? eq(outbox.kind, f.kind) : undefined,
+            p.after ? keysetAfter([outbox.createdAt, outbox.id], p.after, 'desc') : undefined,
+          ),
+        )
+        .orderBy(desc(outbox.createdAt), desc(outbox.id))
+        .limit(p.limit),
 
     /** Phone numbers of a hub's staff, for alerts. */
     staffPhones: async (hubId: string, tx: DbOrTx = db) =>

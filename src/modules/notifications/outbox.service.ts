@@ -1,8 +1,11 @@
 import type { SmsSender } from '../../adapters/sms/sms';
 import { type DbOrTx, isDatabaseUnavailable, retryWhileUnavailable } from '../../db/client';
 import type { Clock } from '../../lib/clock';
+import { DomainError } from '../../lib/errors';
+import { fitSegments } from '../../lib/sms-segments';
 import { MINUTE } from '../../lib/time';
 import type { NewOutboxRow, OutboxRepository, OutboxRow } from './outbox.repository';
+import { maskBody, SECRET_PLACEHOLDER } from './texts';
 
 export interface OutboxPolicy {
   /** Rows claimed per round. */
@@ -28,8 +31,53 @@ export function backoffMs(attempt: number, p: Pick<OutboxPolicy, 'baseBackoffMs'
   return Math.min(p.maxBackoffMs, p.baseBackoffMs * 2 ** Math.max(0, attempt - 1));
 }
 
-/** SMS bodies stay one or two segments. */
-const MAX_BODY = 320;
+const DAY_MS = 24 * 60 * MINUTE;
+
+/**
+ * What a caller can make Hubkey text (docs/security.md, "Texts"): moves, resends and invitations.
+ * Counted over the last 24 hours in the outbox itself, so the limits hold across processes.
+ */
+export const TEXT_LIMITS = {
+  /** Texts of these kinds about one booking. */
+  perBooking: 5,
+  /** Texts of these kinds to one phone number. */
+  perPhone: 10,
+  /** Texts of these kinds from one hub; reaching it alerts the hub's staff once that day. */
+  perHub: 300,
+  windowMs: DAY_MS,
+} as const;
+
+/** The kinds a caller's request triggers (approvals are sent once per booking by their dedupe key, so need no limit). */
+export const LIMITED_KINDS = ['access_code_moved', 'booking_moved', 'access_code_resend', 'invitation'] as const;
+const limited = new Set<string>(LIMITED_KINDS);
+
+/** A text refused by the limits: when to try again. */
+export class TextLimitError extends DomainError {
+  constructor(
+    readonly retryAt: Date,
+    readonly scope: 'booking' | 'phone' | 'hub',
+    now: Date,
+  ) {
+    const seconds = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000));
+    super('too_many', 'text_limit', `Hubkey has sent as many texts ${scope === 'booking' ? 'about this booking' : scope === 'phone' ? 'to this phone number' : 'for this hub'} as it sends in a day; try again after ${retryAt.toISOString()}`, {
+      retryAt: retryAt.toISOString(),
+      retryAfterSeconds: seconds,
+      limit: scope,
+    });
+  }
+}
+
+/** A message to queue; `secret` (an invitation's token) is kept encrypted and replaces SECRET_PLACEHOLDER only when sent. */
+export type OutgoingText = NewOutboxRow & { secret?: string };
+
+export interface EnqueueOptions {
+  /**
+   * For the limited kinds, when a limit is reached: `refuse` throws TextLimitError (nothing is
+   * queued; in a transaction, nothing else is kept either); `defer` queues the text to go when the
+   * limit allows (the change that caused it still happens).
+   */
+  overLimit?: 'refuse' | 'defer';
+}
 
 /**
  * The outbox: everything that sends a text queues it here (in the caller's transaction when it
@@ -58,12 +106,49 @@ export function createOutboxService(deps: {
   renderBody?: (row: OutboxRow) => Promise<string | undefined>;
   /** Told what became of a message that carries a door code (accepted, delivered, undelivered, failed). */
   onDelivery?: (row: OutboxRow, report: DeliveryReport) => Promise<void>;
+  /** Encrypts and decrypts a text's secret (the code cipher). */
+  secrets?: { encrypt(plain: string): string; decrypt(token: string): string };
 }) {
   const { outbox, sms, clock } = deps;
   const policy: OutboxPolicy = { ...DEFAULT_OUTBOX_POLICY, ...deps.policy };
 
-  /** The text as it goes to the phone. */
-  const render = async (row: OutboxRow) => (row.accessCodeId && deps.renderBody ? await deps.renderBody(row) : row.body);
+  /** The text as it goes to the phone: the door code and the secret rendered in. */
+  const render = async (row: OutboxRow): Promise<string | undefined> => {
+    const body = row.accessCodeId && deps.renderBody ? await deps.renderBody(row) : row.body;
+    if (body === undefined || !row.secretCipher) return body;
+    if (!deps.secrets) return undefined;
+    return body.split(SECRET_PLACEHOLDER).join(deps.secrets.decrypt(row.secretCipher));
+  };
+
+  /**
+   * Whether a limited text may go now: undefined, or when it may (the n-th newest text in the
+   * window ageing out frees a place). Reaching the hub's cap alerts its staff once a day.
+   */
+  async function limitReached(msg: NewOutboxRow, tx?: DbOrTx): Promise<{ retryAt: Date; scope: 'booking' | 'phone' | 'hub' } | undefined> {
+    if (!limited.has(msg.kind)) return undefined;
+    const now = clock.now();
+    const since = new Date(now.getTime() - TEXT_LIMITS.windowMs);
+    type Scope = ['booking' | 'phone' | 'hub', Parameters<OutboxRepository['nthNewestSince']>[0], number];
+    const scopes: Scope[] = [['phone', { to: msg.to }, TEXT_LIMITS.perPhone]];
+    if (msg.bookingId) scopes.unshift(['booking', { bookingId: msg.bookingId }, TEXT_LIMITS.perBooking]);
+    if (msg.hubId) scopes.push(['hub', { hubId: msg.hubId }, TEXT_LIMITS.perHub]);
+    let worst: { retryAt: Date; scope: 'booking' | 'phone' | 'hub' } | undefined;
+    for (const [scope, where, n] of scopes) {
+      const nth = await outbox.nthNewestSince(where, LIMITED_KINDS, since, n, tx);
+      if (!nth) continue;
+      const retryAt = new Date(Math.max(nth.getTime() + TEXT_LIMITS.windowMs, now.getTime() + 1000));
+      if (!worst || retryAt > worst.retryAt) worst = { retryAt, scope };
+      if (scope === 'hub') {
+        await alertStaff(
+          msg.hubId!,
+          `Hubkey: this hub reached its limit of ${TEXT_LIMITS.perHub} texts a day that people's requests trigger (moves, resends, invitations). Further ones wait or are refused until ${retryAt.toISOString().slice(11, 16)} UTC. Check recent moves and resends.`,
+          `text-cap:${msg.hubId}:${now.toISOString().slice(0, 10)}`,
+          tx,
+        );
+      }
+    }
+    return worst;
+  }
 
   /**
    * A text failed for good: staff of its hub are told once per cause a day (not once per message),
@@ -93,17 +178,18 @@ export function createOutboxService(deps: {
       return undefined;
     });
     if (body === undefined) {
-      await finish({ status: 'failed', lastError: 'the door code this text carried is gone' });
+      await finish({ status: 'failed', lastError: row.accessCodeId ? 'the door code this text carried is gone or no longer works' : 'the secret this text carried cannot be read', secretCipher: null });
       return 'failed';
     }
     try {
-      const result = await sms.send({ to: row.to, body });
+      const result = await sms.send({ to: row.to, body, masked: maskBody(row.body) });
       await finish({
         status: 'sent',
         providerId: result.providerId,
         providerStatus: result.status,
         sentAt: clock.now(),
         lastError: null,
+        secretCipher: null,
       });
       if (row.accessCodeId) await deps.onDelivery?.(row, { status: 'accepted', at: clock.now() });
       return 'sent';
@@ -118,7 +204,7 @@ export function createOutboxService(deps: {
         });
         return 'retry';
       }
-      await finish({ status: 'failed', lastError: message });
+      await finish({ status: 'failed', lastError: message, secretCipher: null });
       const code = (err as { providerCode?: unknown }).providerCode;
       await failedForGood(row, retryable ? 'retries_exhausted' : code !== undefined ? `provider_${String(code)}` : 'refused', message);
       return 'failed';
@@ -138,10 +224,25 @@ export function createOutboxService(deps: {
   return {
     policy,
 
-    /** Queues a text. Returns the row, or undefined when one with the same dedupeKey exists. */
-    enqueue(msg: NewOutboxRow, tx?: DbOrTx) {
-      const body = msg.body.length > MAX_BODY ? msg.body.slice(0, MAX_BODY - 1) + '…' : msg.body;
-      return outbox.enqueue({ ...msg, body }, clock.now(), tx);
+    /**
+     * Queues a text, cut to two SMS segments at most. Returns the row, or undefined when one with
+     * the same dedupeKey exists. The limited kinds (TEXT_LIMITS) are deferred past a reached limit,
+     * or refused with `overLimit: 'refuse'`.
+     */
+    async enqueue(msg: OutgoingText, tx?: DbOrTx, opts: EnqueueOptions = {}) {
+      const { secret, ...row } = msg;
+      const body = fitSegments(row.body).replace(/\{\{[a-z]*\.\.\.$/, '...');
+      if (secret !== undefined && !deps.secrets) throw new Error('outbox: a text with a secret needs the secrets cipher');
+      const over = await limitReached(row, tx);
+      if (over && opts.overLimit === 'refuse') throw new TextLimitError(over.retryAt, over.scope, clock.now());
+      const secretCipher = secret !== undefined ? deps.secrets!.encrypt(secret) : undefined;
+      return outbox.enqueue({ ...row, body, ...(secretCipher ? { secretCipher } : {}) }, clock.now(), tx, over?.retryAt);
+    },
+
+    /** Whether a limited text of this kind could be queued now (for requests that check before they change anything). */
+    async checkLimit(msg: Pick<NewOutboxRow, 'kind' | 'to' | 'hubId' | 'bookingId' | 'body'>, tx?: DbOrTx) {
+      const over = await limitReached(msg as NewOutboxRow, tx);
+      if (over) throw new TextLimitError(over.retryAt, over.scope, clock.now());
     },
 
     alertStaff,

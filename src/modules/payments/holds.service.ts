@@ -18,6 +18,8 @@ export function createHoldsService(deps: {
   clock: Clock;
   provider?: Pick<PaymentProvider, 'getCheckout' | 'expireCheckout'>;
   bookingChanged?: (bookingId: string) => Promise<void>;
+  /** Tells the hirers of released bookings (hold-notices.ts), in the release's transaction. */
+  tellLapsed?: (bookingIds: string[], tx: DbOrTx) => Promise<void>;
   onError?: (err: unknown, context: string) => void;
 }) {
   const { db, payments: repo, bookingStatus, events, clock, provider } = deps;
@@ -55,6 +57,7 @@ export function createHoldsService(deps: {
       const released = await db.transaction(async (tx) => {
         const out = await bookingStatus.releaseHold(ids, 'payment_hold_lapsed', tx);
         await repo.dropHolds(out, tx);
+        await deps.tellLapsed?.(out, tx);
         for (const { payment } of open) {
           const p = await repo.paymentForUpdate({ id: payment.id }, tx);
           if (p?.status === 'open') await repo.updatePayment(p.id, { status: 'expired' }, tx);

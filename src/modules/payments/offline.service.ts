@@ -44,7 +44,7 @@ export function createOfflinePaymentsService(deps: {
   provider?: Pick<PaymentProvider, 'getCheckout' | 'expireCheckout'>;
   bookingChanged?: (bookingId: string) => Promise<void>;
   /** Texts the hirer (the outbox), in the recording transaction. */
-  notify?: (notice: HirerNotice, tx: DbOrTx) => Promise<void>;
+  notify?: (notice: HirerNotice, tx: DbOrTx) => Promise<unknown>;
   venues?: Pick<VenuesRepository, 'getHub'>;
   onError?: (err: unknown, context: string) => void;
 }) {

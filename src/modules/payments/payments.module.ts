@@ -9,7 +9,9 @@ import type { BookingStatusChanges, HirerNotice } from '../bookings/bookings.ser
 import type { OrganisationsRepository } from '../organisations/organisations.repository';
 import type { VenuesRepository } from '../venues/venues.repository';
 import { createCheckoutService } from './checkout.service';
+import { createHoldNotices } from './hold-notices';
 import { createHoldsService } from './holds.service';
+import type { OutgoingText } from '../notifications/outbox.service';
 import { createInvoicesService } from './invoices.service';
 import { createOfflinePaymentsService } from './offline.service';
 import { createPaymentEventsService } from './payment-events.service';
@@ -36,8 +38,8 @@ export function createPayments(
     bookingChanged?: (bookingId: string) => Promise<void>;
     /** Texts a hub's staff (the outbox), e.g. when a cancelled booking's invoice needs a credit note. */
     alertStaff?: (hubId: string, body: string, dedupeKey: string, tx?: DbOrTx) => Promise<number>;
-    /** Texts a hirer through the outbox, in the caller's transaction (an offline payment recorded). */
-    notify?: (notice: HirerNotice, tx: DbOrTx) => Promise<void>;
+    /** Queues a text to a hirer (the outbox): a hold about to lapse, and lapsed. */
+    notify?: (msg: OutgoingText, tx?: DbOrTx) => Promise<unknown>;
     /** Replaces the provider STRIPE_SECRET_KEY selects (unit-level wiring tests). */
     provider?: PaymentProvider;
   },
@@ -52,11 +54,12 @@ export function createPayments(
   const refunds = createRefundsService({ payments: repo, venues: deps.venues, clock, provider, onError });
   const invoices = createInvoicesService({ payments: repo, venues: deps.venues, organisations: deps.organisations, clock, provider, alertStaff: deps.alertStaff, onError });
   const events = createPaymentEventsService({ db, payments: repo, bookingStatus, refunds, venues: deps.venues, clock, bookingChanged, onError });
-  const holds = createHoldsService({ db, payments: repo, bookingStatus, events, clock, provider, bookingChanged, onError });
+  const holdNotices = createHoldNotices({ db, clock, notify: deps.notify ?? (async () => undefined) });
+  const holds = createHoldsService({ db, payments: repo, bookingStatus, events, clock, provider, bookingChanged, tellLapsed: holdNotices.lapsed, onError });
   const checkout = createCheckoutService({ db, payments: repo, bookings: deps.bookings, venues: deps.venues, organisations: deps.organisations, clock, provider, publicUrl: config.publicUrl, onError });
   const offline = createOfflinePaymentsService({ db, payments: repo, bookings: deps.bookings, venues: deps.venues, bookingStatus, clock, provider, bookingChanged, notify: deps.notify, onError });
   const payments = createPaymentsService({ payments: repo, holds, invoices, refunds, onError });
 
   const parseEvent: ((raw: Buffer, signature: string) => PaymentEvent) | undefined = stripe && webhookSecret ? createStripeEventVerifier(stripe, webhookSecret) : undefined;
-  return { repo, services: { payments, checkout, paymentEvents: events, holds, invoices, refunds, offlinePayments: offline }, parseEvent, enabled: Boolean(provider) };
+  return { repo, services: { payments, checkout, paymentEvents: events, holds, holdNotices, invoices, refunds, offlinePayments: offline }, parseEvent, enabled: Boolean(provider) };
 }

@@ -19,6 +19,16 @@ export function createPaymentsRepository(db: DbOrTx) {
     },
     holdsOf: (bookingIds: string[], tx: DbOrTx = db) =>
       bookingIds.length ? tx.select().from(bookingHolds).where(inArray(bookingHolds.bookingId, bookingIds)) : Promise.resolve([]),
+    /** The holds that will lapse: as holdsOf, but not at hubs whose unpaid holds wait for staff (they have no lapse time). */
+    lapsingHoldsOf: (bookingIds: string[], tx: DbOrTx = db) =>
+      bookingIds.length
+        ? tx
+            .select({ bookingId: bookingHolds.bookingId, expiresAt: bookingHolds.expiresAt })
+            .from(bookingHolds)
+            .innerJoin(bookings, eq(bookings.id, bookingHolds.bookingId))
+            .innerJoin(hubs, eq(hubs.id, bookings.hubId))
+            .where(and(inArray(bookingHolds.bookingId, bookingIds), sql`coalesce(${hubs.settings}->>'unpaidHolds', 'lapse') = 'lapse'`))
+        : Promise.resolve([]),
     async dropHolds(bookingIds: string[], tx: DbOrTx = db) {
       if (bookingIds.length) await tx.delete(bookingHolds).where(inArray(bookingHolds.bookingId, bookingIds));
     },

@@ -13,7 +13,7 @@ import type { RefundsService } from './refunds.service';
  * a crash between the two loses nothing.
  */
 export function createPaymentsService(deps: {
-  payments: Pick<PaymentsRepository, 'paymentsOfBookings'>;
+  payments: Pick<PaymentsRepository, 'paymentsOfBookings' | 'lapsingHoldsOf'>;
   holds: Pick<HoldsService, 'hold'>;
   invoices: Pick<InvoicesService, 'record' | 'cancelled' | 'voidNow' | 'issuePending' | 'voidEnded' | 'moved'>;
   refunds: Pick<RefundsService, 'record' | 'send' | 'sendUnsent'>;
@@ -24,6 +24,7 @@ export function createPaymentsService(deps: {
 
   const hooks: PaymentHooks = {
     hold: holds.hold,
+    holdsOf: (bookingIds: string[]) => repo.lapsingHoldsOf(bookingIds),
     async hasPayment(bookingId: string, tx: DbOrTx) {
       const rows = await repo.paymentsOfBookings([bookingId], tx);
       return rows.some(

@@ -57,6 +57,8 @@ export function outbox() {
       queued.push(m);
       return { id: `o-${queued.length}` } as never;
     },
+    /** No limits in these unit tests (test/integration/texts.test.ts covers them). */
+    async checkLimit() {},
     async alertStaff(hubId: string, body: string, key: string) {
       if (alerts.some((a) => a.key === key)) return 0;
       alerts.push({ hubId, body, key });

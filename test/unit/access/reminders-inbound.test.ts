@@ -6,16 +6,33 @@ import { code, outbox } from './fakes';
 const clock = new FixedClock('2026-03-02T09:00:00Z');
 
 describe('reminders service', () => {
-  const booking = { id: 'b-1', hubId: 'hub-1', title: 'Choir', contactPhone: '+447700900001', startsAt: new Date('2026-03-03T10:00:00Z'), endsAt: new Date('2026-03-03T12:00:00Z') };
-  const access = { bookingsToRemind: async () => [{ booking, roomName: 'Hall', hubName: 'Elm Hub', timezone: 'Europe/London' }] as never };
+  const booking = { id: 'b-1', hubId: 'hub-1', roomId: 'r-1', title: 'Choir', contactPhone: '+447700900001', startsAt: new Date('2026-03-03T20:00:00Z'), endsAt: new Date('2026-03-03T22:00:00Z') };
+  /** A fake of the repository: the booking is due until it is marked. */
+  const fakeAccess = (doors: number) => {
+    let marked = false;
+    return {
+      hubsForReminders: async () => [{ id: 'hub-1', name: 'Elm Hub', timezone: 'Europe/London', settings: {} }],
+      bookingsToRemind: async () => (marked ? [] : [{ booking, roomName: 'Hall' }]),
+      markReminded: async () => (marked ? false : (marked = true)),
+      doorsForRoom: async () => Array.from({ length: doors }, (_, i) => ({ id: `d-${i}` })),
+      codesForBooking: async () => [],
+    };
+  };
+  const db = { transaction: async <T>(fn: (tx: never) => Promise<T>) => fn(undefined as never) };
 
   it('queues one reminder per booking, and none on a second run', async () => {
     const ob = outbox();
-    const svc = createRemindersService({ access: access as never, outbox: ob, clock });
+    const svc = createRemindersService({ db: db as never, access: fakeAccess(1) as never, outbox: ob, clock });
     expect(await svc.sendReminders()).toBe(1);
     expect(ob.queued[0]).toMatchObject({ kind: 'reminder', to: '+447700900001' });
-    expect(ob.queued[0].body).toContain('Choir in Hall, Elm Hub, Tue 3 Mar 10:00 to 12:00');
+    expect(ob.queued[0].body).toBe('Reminder: Choir in Hall, Elm Hub, Tue 3 Mar 20:00 to 22:00. Your door code comes by text Mon 2 Mar 20:00.');
     expect(await svc.sendReminders()).toBe(0);
+  });
+
+  it('says nothing of a door code when the room has no self-entry door', async () => {
+    const ob = outbox();
+    await createRemindersService({ db: db as never, access: fakeAccess(0) as never, outbox: ob, clock }).sendReminders();
+    expect(ob.queued[0].body).toBe('Reminder: Choir in Hall, Elm Hub, Tue 3 Mar 20:00 to 22:00.');
   });
 });
 

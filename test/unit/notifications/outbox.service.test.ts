@@ -1,16 +1,17 @@
 import { PermanentSendError, TransientSendError, type SmsSender } from '../../../src/adapters/sms/sms';
 import { FixedClock } from '../../../src/lib/clock';
 import type { OutboxRow } from '../../../src/modules/notifications/outbox.repository';
-import { createOutboxService, type DeliveryReport } from '../../../src/modules/notifications/outbox.service';
+import { createOutboxService, TEXT_LIMITS, TextLimitError, type DeliveryReport } from '../../../src/modules/notifications/outbox.service';
+import { smsSegments } from '../../../src/lib/sms-segments';
 
 /** An outbox repository over an array; claims every due pending row. */
 function memoryOutbox() {
   const rows: OutboxRow[] = [];
   return {
     rows,
-    async enqueue(row: Partial<OutboxRow>, now: Date) {
+    async enqueue(row: Partial<OutboxRow>, now: Date, _tx?: unknown, sendAt?: Date) {
       if (row.dedupeKey && rows.some((r) => r.dedupeKey === row.dedupeKey)) return undefined;
-      const created = { id: `o${rows.length + 1}`, channel: 'sms', hubId: null, bookingId: null, accessCodeId: null, dedupeKey: null, leaseUntil: null, lastError: null, providerId: null, providerStatus: null, sentAt: null, ...row, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now } as OutboxRow;
+      const created = { id: `o${rows.length + 1}`, channel: 'sms', hubId: null, bookingId: null, accessCodeId: null, dedupeKey: null, leaseUntil: null, lastError: null, providerId: null, providerStatus: null, sentAt: null, secretCipher: null, ...row, status: 'pending', attempts: 0, nextAttemptAt: sendAt ?? now, createdAt: now } as OutboxRow;
       rows.push(created);
       return created;
     },
@@ -24,12 +25,21 @@ function memoryOutbox() {
       return true;
     },
     staffPhones: async () => ['+447700900501'],
+    async nthNewestSince(scope: { bookingId?: string; to?: string; hubId?: string }, kinds: readonly string[], since: Date, n: number) {
+      const hit = rows
+        .filter((r) => kinds.includes(r.kind) && r.createdAt > since && (scope.bookingId ? r.bookingId === scope.bookingId : scope.to ? r.to === scope.to : r.hubId === scope.hubId))
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+      return hit[n - 1]?.createdAt;
+    },
     byProviderId: async (sid: string) => rows.find((r) => r.providerId === sid),
     setProviderStatus: async (id: string, providerStatus: string) => void Object.assign(rows.find((r) => r.id === id)!, { providerStatus }),
     list: async () => rows,
     get: async (id: string) => rows.find((r) => r.id === id),
   };
 }
+
+/** A reversible stand-in for the code cipher. */
+const secrets = { encrypt: (p: string) => `v1.${Buffer.from(p).toString('base64url')}`, decrypt: (c: string) => Buffer.from(c.slice(3), 'base64url').toString() };
 
 function wire(sms: SmsSender) {
   const clock = new FixedClock('2026-03-02T09:00:00Z');
@@ -39,6 +49,7 @@ function wire(sms: SmsSender) {
     outbox: repo as never,
     sms,
     clock,
+    secrets,
     policy: { maxAttempts: 2, baseBackoffMs: 1000 },
     renderBody: async (row) => row.body.replace('{{code}}', '123456'),
     onDelivery: async (row, report) => void reports.push({ codeId: row.accessCodeId, report }),
@@ -49,6 +60,40 @@ function wire(sms: SmsSender) {
 const codeText = (n: number) => ({ kind: 'access_code', to: `+44770090010${n}`, body: 'Door code: {{code}}.', hubId: 'hub-1', accessCodeId: `code-${n}` });
 
 describe('outbox service', () => {
+  it('cuts a long text to two SMS segments when queued', async () => {
+    const w = wire({ send: async () => ({ providerId: 'SM1', status: 'queued' }) });
+    await w.svc.enqueue({ kind: 'reply', to: '+447700900100', body: `Hubkey: ${'word '.repeat(100)}` });
+    expect(smsSegments(w.repo.rows[0].body)).toMatchObject({ encoding: 'GSM-7', segments: 2 });
+    expect(w.repo.rows[0].body.length).toBeGreaterThan(300);
+    expect(w.repo.rows[0].body.endsWith('word...')).toBe(true);
+  });
+
+  it('refuses a limited text past the per-phone limit, or defers it, naming when it may go', async () => {
+    const w = wire({ send: async () => ({ providerId: 'SM1', status: 'queued' }) });
+    const resend = (i: number) => ({ kind: 'access_code_resend', to: '+447700900100', body: 'Door code: {{code}}.', bookingId: `b-${i}`, accessCodeId: `code-${i}` });
+    for (let i = 0; i < TEXT_LIMITS.perPhone; i++) {
+      await w.svc.enqueue(resend(i));
+      w.clock.advance(60_000);
+    }
+    const err = await w.svc.enqueue(resend(99), undefined, { overLimit: 'refuse' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TextLimitError);
+    expect((err as TextLimitError).extra).toEqual({ retryAt: '2026-03-03T09:00:00.000Z', retryAfterSeconds: 24 * 3600 - 600, limit: 'phone' });
+    const deferred = await w.svc.enqueue(resend(100));
+    expect(deferred?.nextAttemptAt.toISOString()).toBe('2026-03-03T09:00:00.000Z');
+    // Other kinds are not limited.
+    expect((await w.svc.enqueue({ kind: 'reminder', to: '+447700900100', body: 'Reminder' }))?.nextAttemptAt).toEqual(w.clock.now());
+  });
+
+  it('keeps a secret encrypted beside the text, renders it only when sending, then drops it', async () => {
+    const sent: Array<{ body: string; masked?: string }> = [];
+    const w = wire({ send: async (m) => (sent.push({ body: m.body, masked: m.masked }), { providerId: 'SM1', status: 'queued' }) });
+    await w.svc.enqueue({ kind: 'invitation', to: '+447700900100', body: 'Join: https://h.test/invitations/{{secret}}', secret: 'TOKEN123' });
+    expect(JSON.stringify(w.repo.rows[0])).not.toContain('TOKEN123');
+    await w.svc.sendDue();
+    expect(sent).toEqual([{ body: 'Join: https://h.test/invitations/TOKEN123', masked: 'Join: https://h.test/invitations/••••' }]);
+    expect(w.repo.rows[0]).toMatchObject({ status: 'sent', secretCipher: null, body: 'Join: https://h.test/invitations/{{secret}}' });
+  });
+
   it('sends the rendered code but keeps the stored body masked, and reports the code accepted', async () => {
     const sent: string[] = [];
     const w = wire({ send: async (m) => (sent.push(m.body), { providerId: 'SM1', status: 'queued' }) });
@@ -80,7 +125,7 @@ describe('outbox service', () => {
     reading = 'gone';
     Object.assign(repo.rows[0], { status: 'pending' }); // its lease ran out
     await svc.sendDue();
-    expect(repo.rows[0]).toMatchObject({ status: 'failed', lastError: 'the door code this text carried is gone' });
+    expect(repo.rows[0]).toMatchObject({ status: 'failed', lastError: 'the door code this text carried is gone or no longer works' });
     expect(sent).toEqual([]);
   });
 
