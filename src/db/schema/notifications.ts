@@ -35,6 +35,8 @@ export const outbox = pgTable(
     providerStatus: text('provider_status'),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    /** When retention or an erasure replaced the body and number with a masked summary (docs/privacy.md). */
+    redactedAt: timestamp('redacted_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('outbox_dedupe_key').on(t.dedupeKey),
@@ -43,6 +45,8 @@ export const outbox = pgTable(
     index('outbox_booking_idx').on(t.bookingId),
     index('outbox_access_code_idx').on(t.accessCodeId),
     index('outbox_provider_idx').on(t.providerId),
+    // Retention finds texts not yet redacted by age.
+    index('outbox_unredacted_idx').on(t.createdAt).where(sql`${t.redactedAt} IS NULL`),
     check('outbox_attempts', sql`${t.attempts} >= 0`),
   ],
 );
