@@ -45,6 +45,8 @@ export const outbox = pgTable(
     index('outbox_booking_idx').on(t.bookingId),
     index('outbox_access_code_idx').on(t.accessCodeId),
     index('outbox_provider_idx').on(t.providerId),
+    // An erasure and a person's export find the texts sent to their number.
+    index('outbox_to_idx').on(t.to),
     // Retention finds texts not yet redacted by age.
     index('outbox_unredacted_idx').on(t.createdAt).where(sql`${t.redactedAt} IS NULL`),
     check('outbox_attempts', sql`${t.attempts} >= 0`),
