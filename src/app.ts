@@ -70,7 +70,12 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
     },
   );
 
-  await app.register(authRoutes, { auth: services.auth, loginRateLimit: config.loginRateLimit });
+  const notice = services.privacy.notice();
+  await app.register(authRoutes, {
+    auth: services.auth,
+    loginRateLimit: config.loginRateLimit,
+    privacyNotice: () => ({ text: notice.text, url: notice.url ?? `${config.publicUrl}/privacy` }),
+  });
   await app.register(venuesRoutes, { venues: services.venues });
   await app.register(organisationsRoutes, { organisations: services.organisations });
   await app.register(invitationsRoutes, { invitations: services.invitations, acceptRateLimit: config.loginRateLimit });

@@ -299,3 +299,46 @@ describe('retention', () => {
     expect(await runJob(t.container, job)).toBe(0);
   });
 });
+
+describe('the privacy notice', () => {
+  it('is answered by GET /privacy-notice and with registration', async () => {
+    const n = await t.http.get('/privacy-notice');
+    expect(n.status).toBe(200);
+    expect(n.body).toMatchObject({ url: null, contact: null, retention: { contactPhoneDays: 30, messageBodyDays: 90, entryLogDays: 90, lapsedInvitationDays: 30 } });
+    expect(n.body.paragraphs).toHaveLength(2);
+    const reg = await t.http.post('/auth/register').send({ email: 'new-person@test.example', password: 'a long enough passphrase', name: 'New Person' });
+    expect(reg.status).toBe(201);
+    expect(reg.body.privacyNotice).toEqual({ text: n.body.text, url: 'http://hubkey.test/privacy' });
+  });
+
+  it('is shown on /register and on /privacy, linked from every page footer', async () => {
+    const page = await t.http.get('/privacy').set('Accept', 'text/html');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<h1 class="govuk-heading-l">Privacy</h1>');
+    expect(page.text).toContain('Payment and invoice records are kept for six years');
+    expect(page.text).toContain('30 days after the booking ends');
+    const register = await t.http.get('/register').set('Accept', 'text/html');
+    expect(register.status).toBe(200);
+    expect(register.text).toContain('How we use your details');
+    expect(register.text).toContain('Payment and invoice records are kept for six years');
+    for (const path of ['/', '/sign-in', '/register', '/privacy']) {
+      const r = await t.http.get(path).set('Accept', 'text/html');
+      expect(r.text).toMatch(/<footer[\s\S]*href="\/privacy"[\s\S]*<\/footer>/);
+    }
+  });
+
+  it('is the network’s own when PRIVACY_NOTICE is set', async () => {
+    const own = await createTestApp({ env: { PRIVACY_NOTICE: 'Riverside Trust keeps your details to run bookings.\n\nAsk us anything.', PRIVACY_NOTICE_URL: 'https://riverside.example/privacy', PRIVACY_CONTACT: 'privacy@riverside.example' } });
+    try {
+      const n = await own.http.get('/privacy-notice');
+      expect(n.body).toMatchObject({ paragraphs: ['Riverside Trust keeps your details to run bookings.', 'Ask us anything.'], url: 'https://riverside.example/privacy', contact: 'privacy@riverside.example' });
+      const page = await own.http.get('/privacy').set('Accept', 'text/html');
+      expect(page.text).toContain('Riverside Trust keeps your details to run bookings.');
+      expect(page.text).toContain('href="https://riverside.example/privacy"');
+      const reg = await own.http.post('/auth/register').send({ email: 'own-notice@test.example', password: 'a long enough passphrase', name: 'Own' });
+      expect(reg.body.privacyNotice.url).toBe('https://riverside.example/privacy');
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -10,7 +10,7 @@ import * as schema from '../../src/db/schema';
 const LOOKS_PERSONAL = /(^|_)(name|email|phone|address|notes?|reason|evidence|body|title|description|data|error|rules?|user_id|created_by|[a-z]+_by|attendance|attended_minutes|attendance_at|cipher|customer_id|ip)$|^(to|at)$/;
 
 const doc = readFileSync(join(__dirname, '../../docs/privacy.md'), 'utf8');
-const columns = Object.values(schema)
+const columns = (Object.values(schema) as unknown[])
   .filter((v): v is PgTable => v instanceof PgTable)
   .flatMap((t) => {
     const c = getTableConfig(t);

@@ -8,7 +8,13 @@ import { PASSWORD_MAX, PASSWORD_MIN } from './password-policy';
 const userSchema = z.object({ id: z.uuid(), email: z.string(), name: z.string(), phone: z.string().nullable() });
 const tokenResponse = z.object({ token: z.string(), user: userSchema });
 
-export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLimit: number }> = async (app, { auth, loginRateLimit }) => {
+/** What registration shows of the network's privacy notice (GET /privacy-notice has it all). */
+const registeredNotice = z.object({ text: z.string(), url: z.string().describe('Where to read it: /privacy, or the network’s own notice') });
+
+export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLimit: number; privacyNotice: () => { text: string; url: string } }> = async (
+  app,
+  { auth, loginRateLimit, privacyNotice },
+) => {
   app.post(
     '/auth/register',
     {
@@ -16,17 +22,17 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLim
       schema: {
         tags: ['people'],
         operationId: 'register',
-        summary: 'Create an account',
+        summary: 'Create an account; the answer carries the network’s privacy notice (also at GET /privacy-notice before registering)',
         body: z.object({
           email: z.email().max(254),
           password: z.string().min(PASSWORD_MIN, `at least ${PASSWORD_MIN} characters`).max(PASSWORD_MAX).describe('At least 8 characters, any you like; common passwords are refused (docs/security.md)'),
           name: z.string().trim().min(1).max(120),
           phone: phoneInput.optional(),
         }),
-        response: { 201: tokenResponse, ...errorResponses(400, 409, 429) },
+        response: { 201: tokenResponse.extend({ privacyNotice: registeredNotice }), ...errorResponses(400, 409, 429) },
       },
     },
-    async (req, reply) => reply.status(201).send(await auth.register(req.body)),
+    async (req, reply) => reply.status(201).send({ ...(await auth.register(req.body)), privacyNotice: privacyNotice() }),
   );
 
   app.post(
