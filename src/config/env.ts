@@ -94,7 +94,7 @@ export const envSchema = z
         .trim()
         .min(20, 'must be at least 20 characters: the notice people read before they register')
         .max(10_000, 'must be at most 10000 characters (link a longer notice with PRIVACY_NOTICE_URL)')
-        .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(v), 'must not contain control characters')
+        .refine((v) => ![...v].some((c) => c.charCodeAt(0) < 32 && c !== '\n' && c !== '\r' && c !== '\t'), 'must not contain control characters')
         .optional(),
     ),
     PRIVACY_NOTICE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),

@@ -21,6 +21,14 @@ export const KEPT_BECAUSE = {
   erasure: 'A record that your data was erased, when and why, so the hub can show it did.',
 } as const;
 
+/** A web session's data without its CSRF secret (the rest, a booking in progress or a message, is the person's). */
+function withoutSessionSecret(row: Record<string, unknown>): Record<string, unknown> {
+  const data = row.data as Record<string, unknown> | undefined;
+  if (!data || typeof data !== 'object' || !('_csrf' in data)) return row;
+  const { _csrf: _secret, ...rest } = data;
+  return { ...row, data: rest };
+}
+
 /** What the export's README says: what each file is. */
 const README = [
   'Everything Hubkey holds about you, one CSV file per kind of record.',
@@ -115,7 +123,7 @@ export function createPrivacyService(deps: {
       if (!person) throw notFound('Person');
       const sections = await privacy.personalRows(person);
       const data: Record<string, Record<string, unknown>[]> = {};
-      for (const s of sections) data[s.name] = s.rows.map((r) => exportRow(r, SECRET_COLUMNS, NETWORK_ZONE));
+      for (const s of sections) data[s.name] = s.rows.map((r) => exportRow(withoutSessionSecret(r), SECRET_COLUMNS, NETWORK_ZONE));
       return { generatedAt: toZonedIso(clock.now(), NETWORK_ZONE), userId: person.id, timeZone: NETWORK_ZONE, sections: data };
     },
 
