@@ -175,6 +175,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       config: config.privacy,
       users: repos.users,
       revokeCode: (id, reason) => access.revokeCodeById(id, reason),
+      placesFreed: (shiftIds) => rota.placesFreed(shiftIds),
     }),
     retention: createRetention({ db, clock, retention: config.privacy.retention }),
   };

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { strFromU8, unzipSync } from 'fflate';
-import { accessCodes, bookings, organisationMembers, doorEntries, erasures, invitations, outbox, users } from '../../src/db/schema';
+import { accessCodes, bookings, organisationMembers, shiftSignups, doorEntries, erasures, invitations, outbox, users } from '../../src/db/schema';
 import type { OutboxRow } from '../../src/modules/notifications/outbox.repository';
 import { JOBS, runJob } from '../../src/worker/jobs';
 import { createTestApp, type TestApp } from '../helpers/app';
@@ -106,6 +106,8 @@ async function busyPerson() {
   await t.http.post(`/shifts/${past.body.id}/attendance`).set(w.staff.auth).send({ userId: me.id, status: 'attended' }).expect(200);
   const ahead = await createShift(t, w.staff, w.hub.id, { startsAt: '2026-03-20T18:00:00', endsAt: '2026-03-20T20:00:00' });
   await t.http.post(`/shifts/${ahead.body.id}/signup`).set(me.auth).expect(201);
+  // Cat waits for my place.
+  await t.http.post(`/shifts/${ahead.body.id}/waitlist`).set(w.cat.auth).expect(201);
   await t.http.put(`/hubs/${w.hub.id}/volunteers/${me.id}`).set(w.staff.auth).send({ trainedRoles: ['welcome'], notes: 'Prefers evenings' }).expect(200);
   // An invitation to another hub, not yet accepted.
   const inv = await t.http.post(`/hubs/${w.otherHub.id}/invitations`).set(w.otherStaff.auth).send({ email: me.email, role: 'volunteer', name: 'Pat Person', phone: PHONE });
@@ -212,6 +214,9 @@ describe('erasure', () => {
     expect(JSON.stringify(vols.body)).not.toContain(person.me.id);
     const roster = await t.http.get(`/shifts/${person.aheadShift}`).set(w.staff.auth);
     expect(JSON.stringify(roster.body)).not.toContain(person.me.id);
+    // The place I left went to the waiting list.
+    const places = await db().select().from(shiftSignups).where(eq(shiftSignups.shiftId, person.aheadShift));
+    expect(places.map((p) => [p.userId, p.status]).sort()).toEqual([[person.me.id, 'withdrawn'], [w.cat.id, 'confirmed']].sort());
     // Bookings and payments kept; reports give the same totals.
     const [b] = await db().select().from(bookings).where(eq(bookings.id, person.mine));
     expect(b).toMatchObject({ status: 'confirmed', createdBy: null });

@@ -141,10 +141,13 @@ export function createPrivacyRepository(db: DbOrTx) {
         calendarFeeds: await n(sql`DELETE FROM ${calendarTokens} WHERE user_id = ${id}`),
         webSessions: await n(sql`DELETE FROM ${webSessions} WHERE user_id = ${id}`),
         // Places still ahead are given up (the rota's code job revokes their codes); past ones stay for the hours.
-        placesWithdrawn: await n(sql`
+        shiftsLeft: rowsOf<{ shift_id: string }>(
+          await tx.execute(sql`
           UPDATE ${shiftSignups} s SET status = 'withdrawn', cover_requested_at = NULL, updated_at = ${at}::timestamptz,
                  code_state = CASE WHEN s.code_state = 'issued' THEN 'stale' ELSE s.code_state END
-          FROM ${shifts} sh WHERE sh.id = s.shift_id AND s.user_id = ${id} AND s.status IN ('confirmed', 'waitlisted') AND sh.ends_at > ${at}::timestamptz`),
+          FROM ${shifts} sh WHERE sh.id = s.shift_id AND s.user_id = ${id} AND s.status IN ('confirmed', 'waitlisted') AND sh.ends_at > ${at}::timestamptz
+          RETURNING s.shift_id`),
+        ).map((x) => x.shift_id),
         invitationsDeleted: await n(
           sql`DELETE FROM ${invitations} WHERE accepted_at IS NULL AND (lower(email) = lower(${person.email}) OR (phone IS NOT NULL AND phone = ${phone}))`,
         ),

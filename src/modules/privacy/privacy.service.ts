@@ -49,6 +49,8 @@ export function createPrivacyService(deps: {
   users: { findById(id: string): Promise<{ id: string; email: string; name: string; phone: string | null; erasedAt: Date | null } | undefined> };
   /** Revokes a door code through the access module (smart locks too), after the erasure commits. */
   revokeCode: (codeId: string, reason: string) => Promise<unknown>;
+  /** The rota gives the places the person left to its waiting lists, after the erasure commits. Never throws. */
+  placesFreed: (shiftIds: string[]) => Promise<void>;
 }) {
   const { db, privacy, clock, config } = deps;
 
@@ -65,18 +67,20 @@ export function createPrivacyService(deps: {
       );
     }
     const codes = await privacy.activeShiftCodes(target.id);
+    let freed: string[] = [];
     const summary = await db.transaction(async (tx) => {
       const person = await privacy.lockUser(target.id, tx);
       if (!person || person.erasedAt) throw notFound('Person');
       const kept = await privacy.keptCounts(person.id, tx);
       const r = await privacy.erase(person, now, maskPhone(person.phone), tx);
+      freed = r.shiftsLeft;
       const out: ErasureSummary = {
         removed: [
           { item: 'name, email address and phone number', count: 1 },
           { item: 'roles at hubs', count: r.hubRoles },
           { item: 'organisation memberships', count: r.organisationMemberships },
           { item: 'volunteer profiles (trained roles, notes)', count: r.volunteerProfiles },
-          { item: 'volunteer places still ahead (given up)', count: r.placesWithdrawn },
+          { item: 'volunteer places still ahead (given up)', count: r.shiftsLeft.length },
           { item: 'texts to your number not yet sent (cancelled)', count: r.textsCancelled },
           { item: 'texts to your number (body and number cleared)', count: r.textsCleared },
           { item: 'door codes sent to your number (number cleared)', count: r.codePhonesCleared },
@@ -99,6 +103,7 @@ export function createPrivacyService(deps: {
       await privacy.recordErasure({ userId: person.id, erasedBy, reason, summary: out, createdAt: now }, tx);
       return out;
     });
+    await deps.placesFreed([...new Set(freed)]);
     for (const id of codes) {
       try {
         await deps.revokeCode(id, 'erased');
