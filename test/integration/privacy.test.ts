@@ -3,6 +3,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import { accessCodes, bookings, organisationMembers, shiftSignups, doorEntries, erasures, invitations, outbox, users } from '../../src/db/schema';
 import type { OutboxRow } from '../../src/modules/notifications/outbox.repository';
 import { JOBS, runJob } from '../../src/worker/jobs';
+import { createRetention } from '../../src/modules/privacy/privacy.retention';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { addRole, expectProblem, makeOrg, makeUser, PASSWORD, type TestUser } from '../helpers/factories';
 import { seedCard } from '../helpers/pricing';
@@ -302,6 +303,16 @@ describe('retention', () => {
     expect(await usage(w.admin.auth)).toEqual(before);
     // Run again: nothing more to do.
     expect(await runJob(t.container, job)).toBe(0);
+  });
+
+  it('drains more than one batch in a run', async () => {
+    for (const email of ['a@test.example', 'b@test.example', 'c@test.example']) {
+      expect((await t.http.post(`/hubs/${w.hub.id}/invitations`).set(w.staff.auth).send({ email, role: 'volunteer' })).status).toBe(201);
+    }
+    t.clock.set('2026-12-01T12:00:00Z');
+    const small = createRetention({ db: db(), clock: t.clock, retention: t.container.config.privacy.retention, batch: 1 });
+    expect(await small.deleteLapsedInvitations()).toBe(3);
+    expect(await small.deleteLapsedInvitations()).toBe(0);
   });
 });
 
