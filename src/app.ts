@@ -19,6 +19,7 @@ import { invitationsRoutes } from './modules/invitations/invitations.routes';
 import { organisationsRoutes } from './modules/organisations/organisations.routes';
 import { paymentsRoutes } from './modules/payments/payments.routes';
 import { stripeWebhookRoutes } from './modules/payments/payments.webhooks';
+import { privacyRoutes } from './modules/privacy/privacy.routes';
 import { pricingRoutes } from './modules/pricing/pricing.routes';
 import { reportsRoutes } from './modules/reports/reports.routes';
 import { calendarFeedRoutes, rotaRoutes } from './modules/rota/rota.routes';
@@ -70,7 +71,12 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
     },
   );
 
-  await app.register(authRoutes, { auth: services.auth, loginRateLimit: config.loginRateLimit });
+  const notice = services.privacy.notice();
+  await app.register(authRoutes, {
+    auth: services.auth,
+    loginRateLimit: config.loginRateLimit,
+    privacyNotice: () => ({ text: notice.text, url: notice.url ?? `${config.publicUrl}/privacy` }),
+  });
   await app.register(venuesRoutes, { venues: services.venues });
   await app.register(organisationsRoutes, { organisations: services.organisations });
   await app.register(invitationsRoutes, { invitations: services.invitations, acceptRateLimit: config.loginRateLimit });
@@ -78,6 +84,7 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
   await app.register(pricingRoutes, { pricing: services.pricing });
   await app.register(paymentsRoutes, { checkout: services.checkout, invoices: services.invoices, refunds: services.refunds, offline: services.offlinePayments });
   await app.register(reportsRoutes, { reports: services.reports });
+  await app.register(privacyRoutes, { privacy: services.privacy, clock: container.clock });
   // Its own scope: a raw-body parser, so the signature is checked on the bytes Stripe signed.
   await app.register(stripeWebhookRoutes, { events: services.paymentEvents, constructEvent: container.stripeWebhook });
   await app.register(accessRoutes, { doors: services.doors, bookingAccess: services.bookingAccess, codes: services.accessCodes, keypad: services.keypad });

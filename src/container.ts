@@ -16,6 +16,9 @@ import { createPayments } from './modules/payments/payments.module';
 import { createInvitationsRepository } from './modules/invitations/invitations.repository';
 import { createInvitationsService } from './modules/invitations/invitations.service';
 import { createRota } from './modules/rota/rota.module';
+import { createPrivacyRepository } from './modules/privacy/privacy.repository';
+import { createRetention } from './modules/privacy/privacy.retention';
+import { createPrivacyService } from './modules/privacy/privacy.service';
 import { createPricingRepository } from './modules/pricing/pricing.repository';
 import { createPricingService } from './modules/pricing/pricing.service';
 import { createReportsRepository } from './modules/reports/reports.repository';
@@ -166,6 +169,17 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       alertStaff: (hubId, body, dedupeKey) => selfEntry.services.outbox.alertStaff(hubId, body, dedupeKey),
     }),
     rota: rota.services,
+    privacy: createPrivacyService({
+      db,
+      privacy: createPrivacyRepository(db),
+      clock,
+      logger,
+      config: config.privacy,
+      users: repos.users,
+      revokeCode: (id, reason) => access.revokeCodeById(id, reason),
+      placesFreed: (shiftIds) => rota.placesFreed(shiftIds),
+    }),
+    retention: createRetention({ db, clock, retention: config.privacy.retention }),
   };
   /** Run (last added first) before the database closes: e.g. the embedded server's control socket. */
   const closers: Array<() => Promise<void>> = [];

@@ -41,6 +41,9 @@ const jobSchedules = z.preprocess(
     .optional(),
 );
 
+/** A retention period in whole days (1 to ten years), with its default (docs/privacy.md). */
+const retentionDays = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.number().int('must be a whole number of days').min(1).max(3650).default(fallback));
+
 export const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -84,6 +87,22 @@ export const envSchema = z
         ),
     ),
     DOCS_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
+    PRIVACY_NOTICE: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .trim()
+        .min(20, 'must be at least 20 characters: the notice people read before they register')
+        .max(10_000, 'must be at most 10000 characters (link a longer notice with PRIVACY_NOTICE_URL)')
+        .refine((v) => ![...v].some((c) => c.charCodeAt(0) < 32 && c !== '\n' && c !== '\r' && c !== '\t'), 'must not contain control characters')
+        .optional(),
+    ),
+    PRIVACY_NOTICE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+    PRIVACY_CONTACT: z.preprocess(emptyToUndefined, z.string().trim().min(3).max(200).optional()),
+    RETENTION_CONTACT_PHONE_DAYS: retentionDays(30),
+    RETENTION_MESSAGE_BODY_DAYS: retentionDays(90),
+    RETENTION_ENTRY_LOG_DAYS: retentionDays(90),
+    RETENTION_LAPSED_INVITATION_DAYS: retentionDays(30),
   })
   .superRefine((env, ctx) => {
     // The embedded database (DATABASE_URL unset) is a supported production home for a small hub (docs/operations.md).
@@ -149,7 +168,34 @@ export interface Config {
   docsEnabled: boolean;
   /** Send Strict-Transport-Security (production). */
   hsts: boolean;
+  /** The network's privacy notice (shown at registration and on /privacy) and how long personal data is kept (docs/privacy.md). */
+  privacy: PrivacyConfig;
 }
+
+export interface PrivacyConfig {
+  /** The notice's text (PRIVACY_NOTICE, else a plain default); paragraphs split on blank lines. */
+  notice: string;
+  /** The network's own full notice, when it has one elsewhere. */
+  noticeUrl?: string;
+  /** Who to ask about personal data (an email or postal address). */
+  contact?: string;
+  retention: {
+    /** A booking's contact phone (and its door codes' phone) is cleared this many days after the booking ends. */
+    contactPhoneDays: number;
+    /** A text's body and number are cleared (a masked summary kept) this many days after it was queued. */
+    messageBodyDays: number;
+    /** Door entries, granted and wrong codes, are deleted this many days after the attempt. */
+    entryLogDays: number;
+    /** An invitation nobody accepted is deleted this many days after it lapsed. */
+    lapsedInvitationDays: number;
+  };
+}
+
+/** Said at registration and on /privacy when the network has not written its own notice. */
+export const DEFAULT_PRIVACY_NOTICE = [
+  'The hubs of this network use Hubkey to take bookings, open their doors and run their volunteer rotas. To do that they keep your name, email address and phone number, the organisations you book for, your bookings, the texts sent to you, when your door codes were used, and, if you volunteer, your shifts and hours.',
+  'They use these only to run your bookings, let you in, reach you about them and keep their accounts. Payment and invoice records are kept for six years, as charity law asks; contact phones, texts and door logs are cleared after a few months. You can download everything held about you, or have it erased, from your account at any time.',
+].join('\n\n');
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -213,5 +259,16 @@ export function loadConfig(
     trustProxy: e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY.split(',').map((a) => a.trim()),
     docsEnabled: e.DOCS_ENABLED ? e.DOCS_ENABLED === 'true' : e.NODE_ENV !== 'production',
     hsts: e.NODE_ENV === 'production',
+    privacy: {
+      notice: e.PRIVACY_NOTICE ?? DEFAULT_PRIVACY_NOTICE,
+      noticeUrl: e.PRIVACY_NOTICE_URL,
+      contact: e.PRIVACY_CONTACT,
+      retention: {
+        contactPhoneDays: e.RETENTION_CONTACT_PHONE_DAYS,
+        messageBodyDays: e.RETENTION_MESSAGE_BODY_DAYS,
+        entryLogDays: e.RETENTION_ENTRY_LOG_DAYS,
+        lapsedInvitationDays: e.RETENTION_LAPSED_INVITATION_DAYS,
+      },
+    },
   };
 }

@@ -4,6 +4,7 @@ import { BACKUP_JOBS } from '../modules/backups/backups.jobs';
 import { OUTBOX_JOBS } from '../modules/notifications/outbox.jobs';
 import { BOOKINGS_JOBS } from '../modules/bookings/bookings.jobs';
 import { ORGANISATIONS_JOBS } from '../modules/organisations/organisations.jobs';
+import { PRIVACY_JOBS } from '../modules/privacy/privacy.jobs';
 import { PAYMENTS_JOBS } from '../modules/payments/payments.jobs';
 import { ROTA_JOBS } from '../modules/rota/rota.jobs';
 import { createSessionStore } from '../web/session';
@@ -32,6 +33,7 @@ export const JOBS: Job[] = [
   ...ROTA_JOBS,
   ...OUTBOX_JOBS,
   ...BACKUP_JOBS,
+  ...PRIVACY_JOBS,
   {
     name: 'web.purge-expired-sessions',
     schedule: '17 * * * *',

@@ -89,6 +89,8 @@ export const accessCodes = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     revokedBy: uuid('revoked_by').references(() => users.id, { onDelete: 'set null' }),
     revokeReason: text('revoke_reason'),
+    /** The first granted entry with the code, kept when the entry log itself is deleted (retention), so reports still know the booking was used. */
+    enteredAt: timestamp('entered_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -99,6 +101,8 @@ export const accessCodes = pgTable(
     index('access_codes_revoked_by_idx').on(t.revokedBy),
     index('access_codes_active_until_idx').on(t.status, t.validUntil),
     index('access_codes_phone_idx').on(t.phone),
+    // Retention finds codes whose phone is due to be cleared without reading the others.
+    index('access_codes_phone_until_idx').on(t.validUntil).where(sql`${t.phone} IS NOT NULL`),
     check('access_codes_window', sql`${t.validUntil} > ${t.validFrom}`),
   ],
 );
@@ -161,5 +165,7 @@ export const doorEntries = pgTable(
     index('door_entries_hub_at_idx').on(t.hubId, t.at),
     index('door_entries_door_at_idx').on(t.doorId, t.at),
     index('door_entries_code_idx').on(t.accessCodeId),
+    // Retention deletes the oldest entries of every hub at once.
+    index('door_entries_at_idx').on(t.at),
   ],
 );

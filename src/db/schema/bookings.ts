@@ -94,6 +94,10 @@ export const bookings = pgTable(
     index('bookings_created_by_idx').on(t.createdBy),
     index('bookings_status_idx').on(t.status),
     index('bookings_request_expires_idx').on(t.requestExpiresAt),
+    // An erasure and a person's export find the bookings that give their number.
+    index('bookings_contact_phone_idx').on(t.contactPhone),
+    // Retention finds ended bookings that still hold a contact phone.
+    index('bookings_contact_phone_ends_idx').on(t.endsAt).where(sql`${t.contactPhone} IS NOT NULL`),
     check('bookings_interval', sql`${t.endsAt} > ${t.startsAt} AND ${t.blockedUntil} >= ${t.endsAt}`),
     check('bookings_attendees', sql`${t.attendees} > 0`),
   ],

@@ -33,6 +33,8 @@ export const invitations = pgTable(
     index('invitations_organisation_idx').on(t.organisationId),
     index('invitations_invited_by_idx').on(t.invitedBy),
     index('invitations_accepted_by_idx').on(t.acceptedBy),
+    // Retention finds lapsed invitations nobody accepted.
+    index('invitations_lapsed_idx').on(t.expiresAt).where(sql`${t.acceptedAt} IS NULL`),
     check('invitations_one_target', sql`(${t.hubId} is null) <> (${t.organisationId} is null)`),
     check('invitations_role_fits_target', sql`(${t.hubId} is not null) = (${t.role} <> 'member')`),
   ],

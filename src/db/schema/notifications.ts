@@ -37,6 +37,8 @@ export const outbox = pgTable(
     providerStatus: text('provider_status'),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    /** When retention or an erasure replaced the body and number with a masked summary (docs/privacy.md). */
+    redactedAt: timestamp('redacted_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('outbox_dedupe_key').on(t.dedupeKey),
@@ -47,6 +49,10 @@ export const outbox = pgTable(
     index('outbox_to_created_idx').on(t.to, t.createdAt),
     index('outbox_access_code_idx').on(t.accessCodeId),
     index('outbox_provider_idx').on(t.providerId),
+    // An erasure and a person's export find the texts sent to their number.
+    index('outbox_to_idx').on(t.to),
+    // Retention finds texts not yet redacted by age.
+    index('outbox_unredacted_idx').on(t.createdAt).where(sql`${t.redactedAt} IS NULL`),
     check('outbox_attempts', sql`${t.attempts} >= 0`),
   ],
 );

@@ -16,7 +16,8 @@ export const organisations = pgTable(
     verifiedTier: tier('verified_tier'),
     verificationStatus: verificationStatus('verification_status').notNull().default('unverified'),
     charityNumber: text('charity_number'),
-    contactPhone: text('contact_phone').notNull(),
+    /** The group's phone; null once cleared because it was an erased person's own number. */
+    contactPhone: text('contact_phone'),
     evidence: text('evidence'),
     recheckOn: date('recheck_on', { mode: 'string' }),
     verifiedBy: uuid('verified_by').references(() => users.id, { onDelete: 'set null' }),

@@ -14,6 +14,8 @@ export const users = pgTable(
     phone: text('phone'),
     isAdmin: boolean('is_admin').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** When the person's data was erased (docs/privacy.md): the row stays, anonymised, so kept records still point somewhere. */
+    erasedAt: timestamp('erased_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`)],
 );

@@ -24,7 +24,8 @@ export function createAuthRepository(db: DbOrTx) {
     },
     async loadActor(userId: string, tx: DbOrTx = db): Promise<Actor | undefined> {
       const user = await this.findById(userId, tx);
-      if (!user) return undefined;
+      // An erased person's token or web session signs nobody in (docs/privacy.md).
+      if (!user || user.erasedAt) return undefined;
       const [roles, orgs] = await Promise.all([
         tx.select({ hubId: hubMembers.hubId, role: hubMembers.role }).from(hubMembers).where(eq(hubMembers.userId, userId)),
         tx.select({ id: organisationMembers.organisationId }).from(organisationMembers).where(eq(organisationMembers.userId, userId)),

@@ -8,7 +8,13 @@ import { PASSWORD_MAX, PASSWORD_MIN } from './password-policy';
 const userSchema = z.object({ id: z.uuid(), email: z.string(), name: z.string(), phone: z.string().nullable() });
 const tokenResponse = z.object({ token: z.string(), user: userSchema });
 
-export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLimit: number }> = async (app, { auth, loginRateLimit }) => {
+/** What registration shows of the network's privacy notice (GET /privacy-notice has it all). */
+const registeredNotice = z.object({ text: z.string(), url: z.string().describe('Where to read it: /privacy, or the network’s own notice') });
+
+export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLimit: number; privacyNotice: () => { text: string; url: string } }> = async (
+  app,
+  { auth, loginRateLimit, privacyNotice },
+) => {
   app.post(
     '/auth/register',
     {
@@ -17,7 +23,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLim
         tags: ['people'],
         operationId: 'register',
         security: [],
-        summary: 'Create an account',
+        summary: 'Create an account; the answer carries the network’s privacy notice (also at GET /privacy-notice before registering)',
         description:
           'Limited per client address like signing in (LOGIN_RATE_LIMIT a minute). Answers 409 `email_taken` for an email that has an account: ' +
           'Hubkey sends no confirmation email, so the answer cannot be neutral; the trade-off is written in docs/security.md.',
@@ -27,10 +33,10 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; loginRateLim
           name: z.string().trim().min(1).max(120),
           phone: phoneInput.optional(),
         }),
-        response: { 201: tokenResponse, ...errorResponses(400, 409, 429) },
+        response: { 201: tokenResponse.extend({ privacyNotice: registeredNotice }), ...errorResponses(400, 409, 429) },
       },
     },
-    async (req, reply) => reply.status(201).send(await auth.register(req.body)),
+    async (req, reply) => reply.status(201).send({ ...(await auth.register(req.body)), privacyNotice: privacyNotice() }),
   );
 
   app.post(

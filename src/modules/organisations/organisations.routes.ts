@@ -19,7 +19,7 @@ const orgView = z.object({
   needsReview: z.boolean().describe('An unverified or lapsed community claim: bookings wait for staff'),
   recheckOn: z.string().nullable(),
   charityNumber: z.string().nullable(),
-  contactPhone: z.string(),
+  contactPhone: z.string().nullable().describe('Null once cleared because it was an erased member’s own number'),
   paysByInvoice: z.boolean(),
 });
 

@@ -81,6 +81,8 @@ export function createReportsRepository(db: DbOrTx) {
                            JOIN doors d ON d.id = acd.door_id AND d.provider = 'keypad' WHERE ac.booking_id = b.id)
                    AND NOT EXISTS (SELECT 1 FROM access_codes ac JOIN door_entries de ON de.access_code_id = ac.id AND de.granted
                                    WHERE ac.booking_id = b.id)
+                   -- Entry logs past their retention are deleted; the code keeps that it was used (entered_at).
+                   AND NOT EXISTS (SELECT 1 FROM access_codes ac WHERE ac.booking_id = b.id AND ac.entered_at IS NOT NULL)
                  ELSE false END AS no_show
           FROM bookings b
           JOIN months m ON m.hub_id = b.hub_id AND b.starts_at < m.m_to AND b.ends_at > m.m_from

@@ -44,6 +44,20 @@ export function createRota(
   return {
     repo,
     services,
+    /** Places someone left outside the rota's own flows (an erasure): each shift's waiting list moves up. Never throws. */
+    async placesFreed(shiftIds: string[]) {
+      for (const id of shiftIds) {
+        try {
+          await db.transaction(async (tx) => {
+            const shift = await repo.lockShift(id, tx);
+            const hub = shift && (await deps.venues.getHub(shift.hubId, tx));
+            if (shift && hub) await places.promoteWaiting(tx, shift, hub);
+          });
+        } catch (err) {
+          deps.logger.warn({ err, shiftId: id }, 'rota: the waiting list of a freed shift did not move up');
+        }
+      }
+    },
     /** After a booking change commits: generated shifts follow at once (the job catches up if this fails). Never throws. */
     async bookingChanged(bookingId: string) {
       try {

@@ -17,7 +17,7 @@ const tierItems = (checked: string | undefined) => TIERS.map((t) => ({ value: t,
 
 /** Register, sign in and out, the account page and adding an organisation (claiming a tier). */
 export async function accountPages(app: FastifyInstance, { container }: { container: Container }) {
-  const { auth, organisations } = container.services;
+  const { auth, organisations, privacy } = container.services;
   const limited = { ...PAGE, config: { rateLimit: { max: container.config.loginRateLimit, timeWindow: '1 minute' } } };
 
   app.get<{ Querystring: { next?: string } }>('/sign-in', PAGE, async (request, reply) =>
@@ -45,7 +45,7 @@ export async function accountPages(app: FastifyInstance, { container }: { contai
   });
 
   app.get<{ Querystring: { next?: string } }>('/register', PAGE, async (request, reply) =>
-    reply.view('hirer/views/register.njk', { title: 'Create an account', next: safeNext(request.query.next, ''), values: {} }),
+    reply.view('hirer/views/register.njk', { title: 'Create an account', next: safeNext(request.query.next, ''), values: {}, privacyNotice: privacy.notice() }),
   );
 
   app.post<{ Body: Record<string, unknown> }>('/register', limited, async (request, reply) => {
@@ -72,7 +72,7 @@ export async function accountPages(app: FastifyInstance, { container }: { contai
         errors.email = 'There is already an account with this email address. Sign in instead';
       }
     }
-    return reply.status(400).view('hirer/views/register.njk', { title: 'Create an account', next, values, errors: errorList(errors), fieldErrors: errors });
+    return reply.status(400).view('hirer/views/register.njk', { title: 'Create an account', next, values, errors: errorList(errors), fieldErrors: errors, privacyNotice: privacy.notice() });
   });
 
   app.post('/sign-out', PAGE, async (request, reply) => {

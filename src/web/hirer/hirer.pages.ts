@@ -4,6 +4,7 @@ import { accountPages } from './account.pages';
 import { bookPages } from './book.pages';
 import { bookingPages } from './booking.pages';
 import { findPages } from './find.pages';
+import { privacyPages } from './privacy.pages';
 import { roomPages } from './room.pages';
 
 /** The hirer's journey: find a room, see its week and price, book, pay, get in; and their account. */
@@ -13,4 +14,5 @@ export async function hirerPages(app: FastifyInstance, { container }: { containe
   await app.register(roomPages, { container });
   await app.register(bookPages, { container });
   await app.register(bookingPages, { container });
+  await app.register(privacyPages, { container });
 }

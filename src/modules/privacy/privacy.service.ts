@@ -1,0 +1,147 @@
+import type { PrivacyConfig } from '../../config/env';
+import type { Db } from '../../db/client';
+import type { ErasureSummary } from '../../db/schema';
+import type { Clock } from '../../lib/clock';
+import { conflict, forbidden, notFound } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import { toZonedIso } from '../../lib/time';
+import type { Actor } from '../auth/actor';
+import { NETWORK_ZONE } from '../organisations/organisations.service';
+import { exportRow, maskPhone } from './privacy.fns';
+import { SECRET_COLUMNS, type PrivacyRepository } from './privacy.repository';
+
+/** Why each kind of record outlives an erasure: said in the answer and in docs/privacy.md. */
+export const KEPT_BECAUSE = {
+  payments: 'Payment and invoice records are kept for six years after the end of the financial year, as HMRC and the Charities Act ask; they name the organisation, not you.',
+  refunds: 'Refunds are part of the payment records kept for six years.',
+  bookings: "Bookings you made stay, without your name or phone, so the hub's accounts, funder reports and subsidy totals do not change.",
+  attended: "Shifts you attended stay, without your name, so the volunteer hours in the hub's reports to funders do not change.",
+  organisations: 'Organisations you set up belong to their group and stay; you are no longer named as their creator.',
+  decisions: 'Tier decisions you made as staff stay as the audit of who was verified and why; they point to an erased account.',
+  erasure: 'A record that your data was erased, when and why, so the hub can show it did.',
+} as const;
+
+/** A web session's data without its CSRF secret (the rest, a booking in progress or a message, is the person's). */
+function withoutSessionSecret(row: Record<string, unknown>): Record<string, unknown> {
+  const data = row.data as Record<string, unknown> | undefined;
+  if (!data || typeof data !== 'object' || !('_csrf' in data)) return row;
+  const { _csrf: _secret, ...rest } = data;
+  return { ...row, data: rest };
+}
+
+/** What the export's README says: what each file is. */
+const README = [
+  'Everything Hubkey holds about you, one CSV file per kind of record.',
+  'Times are in the network time zone (Europe/London). Door codes, passwords and session keys are never included: they are kept only as hashes or encrypted.',
+  'users.csv: your account. hub_members.csv: your roles at hubs. organisation_members.csv and organisations.csv: the groups you belong to.',
+  'bookings.csv and booking_series.csv: bookings you made or are the contact for. access_codes.csv and door_entries.csv: your door codes and when they were used.',
+  'outbox.csv: texts sent to your phone (door codes masked). payments.csv, payment_items.csv, refunds.csv: your organisations\' payments.',
+  'shifts.csv, shift_signups.csv, volunteer_profiles.csv: your volunteer places, attendance and hours. invitations.csv: invitations to you or from you.',
+  'Other files list records you made as staff (rate cards, closures, shifts, tier decisions) and your signed-in web sessions.',
+].join('\r\n');
+
+export function createPrivacyService(deps: {
+  db: Db;
+  privacy: PrivacyRepository;
+  clock: Clock;
+  logger: Logger;
+  config: PrivacyConfig;
+  users: { findById(id: string): Promise<{ id: string; email: string; name: string; phone: string | null; erasedAt: Date | null } | undefined> };
+  /** Revokes a door code through the access module (smart locks too), after the erasure commits. */
+  revokeCode: (codeId: string, reason: string) => Promise<unknown>;
+  /** The rota gives the places the person left to its waiting lists, after the erasure commits. Never throws. */
+  placesFreed: (shiftIds: string[]) => Promise<void>;
+}) {
+  const { db, privacy, clock, config } = deps;
+
+  async function erase(targetId: string, erasedBy: string | null, reason: string) {
+    const target = await deps.users.findById(targetId);
+    if (!target || target.erasedAt) throw notFound('Person');
+    const now = clock.now();
+    const blocking = await privacy.soleMemberWithBookingsAhead(target.id, now);
+    if (blocking.length) {
+      throw conflict(
+        'hand_over_first',
+        `${erasedBy ? 'They are' : 'You are'} the only member of ${blocking.map((o) => o.name).join(', ')}, which has bookings ahead: add another member to hand it over, or cancel those bookings, first`,
+        { organisations: blocking.map((o) => ({ id: o.id, name: o.name, bookingsAhead: Number(o.ahead) })) },
+      );
+    }
+    const codes = await privacy.activeShiftCodes(target.id);
+    let freed: string[] = [];
+    const summary = await db.transaction(async (tx) => {
+      const person = await privacy.lockUser(target.id, tx);
+      if (!person || person.erasedAt) throw notFound('Person');
+      const kept = await privacy.keptCounts(person.id, tx);
+      const r = await privacy.erase(person, now, maskPhone(person.phone), tx);
+      freed = r.shiftsLeft;
+      const out: ErasureSummary = {
+        removed: [
+          { item: 'name, email address and phone number', count: 1 },
+          { item: 'roles at hubs', count: r.hubRoles },
+          { item: 'organisation memberships', count: r.organisationMemberships },
+          { item: 'volunteer profiles (trained roles, notes)', count: r.volunteerProfiles },
+          { item: 'volunteer places still ahead (given up)', count: r.shiftsLeft.length },
+          { item: 'texts to your number not yet sent (cancelled)', count: r.textsCancelled },
+          { item: 'texts to your number (body and number cleared)', count: r.textsCleared },
+          { item: 'door codes sent to your number (number cleared)', count: r.codePhonesCleared },
+          { item: 'door entries with your shift codes (no longer linked to you)', count: r.entriesUnlinked },
+          { item: 'bookings giving your number as contact (number cleared)', count: r.bookingPhonesCleared },
+          { item: 'organisations giving your number as their contact (number cleared: add a new one)', count: r.organisationPhonesCleared },
+          { item: 'bookings and series you made (no longer linked to you)', count: r.bookingsUnlinked + r.seriesUnlinked },
+          { item: 'invitations to you not accepted (deleted)', count: r.invitationsDeleted },
+          { item: 'invitations you accepted (name, email and phone cleared)', count: r.invitationsAnonymised },
+          { item: 'calendar feed', count: r.calendarFeeds },
+          { item: 'signed-in web sessions', count: r.webSessions },
+        ],
+        kept: [
+          ...(['payments', 'refunds', 'bookings', 'attended', 'organisations', 'decisions'] as const)
+            .filter((k) => kept[k] > 0)
+            .map((k) => ({ item: k === 'attended' ? 'volunteer attendance and hours' : k === 'decisions' ? 'tier decisions' : k, count: kept[k], why: KEPT_BECAUSE[k] })),
+          { item: 'erasure record', count: 1, why: KEPT_BECAUSE.erasure },
+        ],
+      };
+      await privacy.recordErasure({ userId: person.id, erasedBy, reason, summary: out, createdAt: now }, tx);
+      return out;
+    });
+    await deps.placesFreed([...new Set(freed)]);
+    for (const id of codes) {
+      try {
+        await deps.revokeCode(id, 'erased');
+      } catch (err) {
+        // The rota's code job revokes a withdrawn place's code on its next run.
+        deps.logger.warn({ err, codeId: id }, 'revoking an erased person\u2019s shift code failed; the rota job will retry');
+      }
+    }
+    deps.logger.info({ userId: target.id, by: erasedBy ?? 'self' }, 'personal data erased');
+    return { userId: target.id, erasedAt: toZonedIso(now, NETWORK_ZONE), ...summary };
+  }
+
+  return {
+    /** The network's privacy notice, as registration and /privacy show it. */
+    notice() {
+      return { text: config.notice, paragraphs: config.notice.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean), url: config.noticeUrl ?? null, contact: config.contact ?? null, retention: config.retention };
+    },
+
+    /** GET /me/data: every record that names the signed-in person, by section (a table of the schema). */
+    async myData(actor: Actor) {
+      const person = await deps.users.findById(actor.userId);
+      if (!person) throw notFound('Person');
+      const sections = await privacy.personalRows(person);
+      const data: Record<string, Record<string, unknown>[]> = {};
+      for (const s of sections) data[s.name] = s.rows.map((r) => exportRow(withoutSessionSecret(r), SECRET_COLUMNS, NETWORK_ZONE));
+      return { generatedAt: toZonedIso(clock.now(), NETWORK_ZONE), userId: person.id, timeZone: NETWORK_ZONE, sections: data };
+    },
+
+    readme: README,
+
+    /** DELETE /me. */
+    eraseMe: (actor: Actor) => erase(actor.userId, null, 'asked by the person'),
+
+    /** POST /people/:userId/erase (network admin), with the reason recorded. */
+    async erasePerson(actor: Actor, userId: string, reason: string) {
+      if (!actor.isAdmin) throw forbidden("Only a network admin may erase another person's data");
+      return erase(userId, actor.userId, reason);
+    },
+  };
+}
+export type PrivacyService = ReturnType<typeof createPrivacyService>;
