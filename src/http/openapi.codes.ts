@@ -10,6 +10,8 @@ const TAKE_PLACE_CONFLICTS = ['already_signed_up', 'shift_full', 'shift_collides
 
 export const OPERATION_ERROR_CODES: Record<string, Record<number, string[]>> = {
   register: { 409: ['email_taken'] },
+  eraseMe: { 409: ['hand_over_first'] },
+  erasePerson: { 409: ['hand_over_first'] },
   updateHub: { 409: ['bookings_affected'], 422: ['cannot_cancel'] },
   roomAvailability: { 422: ['nonexistent_local_time'] },
   searchRooms: { 422: ['in_the_past', 'nonexistent_local_time'] },

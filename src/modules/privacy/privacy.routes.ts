@@ -42,7 +42,7 @@ function wantsZip(req: FastifyRequest) {
 export const privacyRoutes: FastifyPluginAsyncZod<{ privacy: PrivacyService; clock: Clock }> = async (app, { privacy, clock }) => {
   app.get(
     '/privacy-notice',
-    { schema: { tags: ['people'], operationId: 'privacyNotice', summary: "The network's privacy notice and how long it keeps personal data", response: { 200: privacyNoticeView } } },
+    { schema: { tags: ['people'], operationId: 'privacyNotice', summary: "The network's privacy notice and how long it keeps personal data", security: [], response: { 200: privacyNoticeView, ...errorResponses(500) } } },
     async () => privacy.notice(),
   );
 
