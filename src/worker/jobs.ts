@@ -5,6 +5,7 @@ import { OUTBOX_JOBS } from '../modules/notifications/outbox.jobs';
 import { BOOKINGS_JOBS } from '../modules/bookings/bookings.jobs';
 import { ORGANISATIONS_JOBS } from '../modules/organisations/organisations.jobs';
 import { PAYMENTS_JOBS } from '../modules/payments/payments.jobs';
+import { REPORTS_JOBS } from '../modules/reports/reports.jobs';
 import { ROTA_JOBS } from '../modules/rota/rota.jobs';
 import { createSessionStore } from '../web/session';
 import { withJobLock } from './lock';
@@ -32,6 +33,8 @@ export const JOBS: Job[] = [
   ...ROTA_JOBS,
   ...OUTBOX_JOBS,
   ...BACKUP_JOBS,
+  // After the bookings jobs, so `--once` rolls up what they changed.
+  ...REPORTS_JOBS,
   {
     name: 'web.purge-expired-sessions',
     schedule: '17 * * * *',

@@ -9,3 +9,4 @@ export * from './payments';
 export * from './invitations';
 export * from './rota';
 export * from './web';
+export * from './reports';
