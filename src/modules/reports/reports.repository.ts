@@ -102,8 +102,14 @@ const sharesCte = (now: Date) => sql`
                              WHERE ac.booking_id = b.id)
            ELSE false END AS no_show
     FROM live m
-    JOIN bookings b ON b.hub_id = m.hub_id
-      AND b.starts_at > m.m_from - make_interval(days => ${sql.raw(String(LONGEST_BOOKING_DAYS))}) AND b.starts_at < m.m_to AND b.ends_at > m.m_from
+    -- LATERAL: one index range scan per month, even when the months are a few scattered ones
+    -- (a plain join let the planner hash a scan of every booking against them).
+    CROSS JOIN LATERAL (
+      SELECT * FROM bookings b
+      WHERE b.hub_id = m.hub_id
+        AND b.starts_at > m.m_from - make_interval(days => ${sql.raw(String(LONGEST_BOOKING_DAYS))}) AND b.starts_at < m.m_to AND b.ends_at > m.m_from
+        AND b.status IN ('confirmed', 'completed', 'cancelled')
+    ) b
     CROSS JOIN LATERAL (
       SELECT (b.starts_at >= m.m_from AND b.starts_at < m.m_to) AS starts_here,
              b.status IN ('confirmed', 'completed') AS used,
@@ -115,7 +121,6 @@ const sharesCte = (now: Date) => sql`
              coalesce((b.price->>'subsidyPence')::bigint, 0) AS subsidy
     ) x
     JOIN organisations o ON o.id = b.organisation_id
-    WHERE b.status IN ('confirmed', 'completed', 'cancelled')
   )`;
 
 /** (hub, month, tier, organisation) sums of `shares`: the roll-up's grain. */
@@ -212,15 +217,34 @@ export function createReportsRepository(db: DbOrTx) {
             SELECT hub_id, room_id, count(*) FILTER (WHERE starts_here) AS bookings, sum(ms) AS ms FROM shares WHERE used GROUP BY hub_id, room_id
             UNION ALL
             SELECT u.hub_id, u.room_id, u.bookings, u.used_ms FROM rolled r JOIN report_room_months u ON u.hub_id = r.hub_id AND u.month = r.month
+          ),
+          -- Sums by the grouping sets the report shows, from (hub, month, tier) sums: hashable.
+          sums AS (
+            SELECT hub_id, month, tier, sum(bookings) AS bookings, sum(ms) AS ms, sum(income) AS income, sum(sub) AS sub,
+                   sum(cancellations) AS cancellations, sum(no_shows) AS no_shows
+            FROM fine GROUP BY hub_id, month, tier
+          ),
+          -- Different organisations with used time in each of those groupings: the distinct
+          -- (grouping, organisation) pairs by hash, then counted (count(DISTINCT) would sort).
+          orgs AS (
+            SELECT g, hub_id, month, tier, count(*) AS organisations FROM (
+              SELECT GROUPING(hub_id, month, tier) AS g, hub_id, month, tier
+              FROM fine WHERE ms > 0
+              GROUP BY GROUPING SETS ((hub_id, org), (month, tier, org), (month, org), (tier, org), (org))
+            ) x GROUP BY g, hub_id, month, tier
           )
-          SELECT 'tier' AS kind, hub_id::text AS "hubId", month, tier, NULL::text AS "roomId",
+          SELECT 'tier' AS kind, s.hub_id::text AS "hubId", s.month, s.tier, NULL::text AS "roomId",
                  -- The empty grouping set answers one row even with no bookings: its sums are null.
-                 coalesce(sum(bookings), 0)::float8 AS bookings, coalesce(sum(ms), 0)::float8 AS "usedMs",
-                 coalesce(sum(income), 0)::float8 AS "incomePence", coalesce(sum(sub), 0)::float8 AS "subsidyPence",
-                 (count(DISTINCT org) FILTER (WHERE ms > 0))::float8 AS organisations,
-                 coalesce(sum(cancellations), 0)::float8 AS cancellations, coalesce(sum(no_shows), 0)::float8 AS "noShows"
-          FROM fine
-          GROUP BY GROUPING SETS ((hub_id, month, tier), (hub_id, month), (hub_id, tier), (hub_id), (month, tier), (month), (tier), ())
+                 coalesce(s.bookings, 0)::float8 AS bookings, coalesce(s.ms, 0)::float8 AS "usedMs",
+                 coalesce(s.income, 0)::float8 AS "incomePence", coalesce(s.sub, 0)::float8 AS "subsidyPence",
+                 coalesce(o.organisations, 0)::float8 AS organisations,
+                 coalesce(s.cancellations, 0)::float8 AS cancellations, coalesce(s.no_shows, 0)::float8 AS "noShows"
+          FROM (
+            SELECT GROUPING(hub_id, month, tier) AS g, hub_id, month, tier, sum(bookings) AS bookings, sum(ms) AS ms, sum(income) AS income,
+                   sum(sub) AS sub, sum(cancellations) AS cancellations, sum(no_shows) AS no_shows
+            FROM sums GROUP BY GROUPING SETS ((hub_id), (month, tier), (month), (tier), ())
+          ) s
+          LEFT JOIN orgs o ON o.g = s.g AND o.hub_id IS NOT DISTINCT FROM s.hub_id AND o.month IS NOT DISTINCT FROM s.month AND o.tier IS NOT DISTINCT FROM s.tier
           UNION ALL
           SELECT 'room', hub_id::text, NULL, NULL, room_id::text, sum(bookings)::float8, sum(ms)::float8, 0, 0, 0, 0, 0
           FROM room_ms GROUP BY hub_id, room_id
