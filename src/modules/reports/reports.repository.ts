@@ -102,13 +102,15 @@ const sharesCte = (now: Date) => sql`
                              WHERE ac.booking_id = b.id)
            ELSE false END AS no_show
     FROM live m
-    -- LATERAL: one index range scan per month, even when the months are a few scattered ones
-    -- (a plain join let the planner hash a scan of every booking against them).
+    -- LATERAL, not pulled up: one index range scan per month, even when the months are a few
+    -- scattered ones (a plain join let the planner hash a seq scan of every booking against them).
     CROSS JOIN LATERAL (
       SELECT * FROM bookings b
       WHERE b.hub_id = m.hub_id
         AND b.starts_at > m.m_from - make_interval(days => ${sql.raw(String(LONGEST_BOOKING_DAYS))}) AND b.starts_at < m.m_to AND b.ends_at > m.m_from
         AND b.status IN ('confirmed', 'completed', 'cancelled')
+      -- OFFSET 0 keeps the subquery from being pulled up into a join.
+      OFFSET 0
     ) b
     CROSS JOIN LATERAL (
       SELECT (b.starts_at >= m.m_from AND b.starts_at < m.m_to) AS starts_here,
