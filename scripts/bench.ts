@@ -484,6 +484,25 @@ async function main() {
       const netApi = await httpRun('network report', appUrl, 'report-network.cjs', [0, 0], REPORT_CONNECTIONS);
       const netPg = await pgRun('network report', () => replay(pool, networkReportPlan!, {}), REPORT_CONNECTIONS);
       rows.push({ name: `Network report (a year, ${seed.hubs} hubs, ${REPORT_CONNECTIONS} conn.)`, api: netApi, pg: netPg, note: '' });
+      // One request at a time: the centred year (two cut months live) and twelve whole months (none live).
+      const wholeFrom = DateTime.fromISO(reportFrom).startOf('month').plus({ months: 1 });
+      const periodsAlone: [string, string, string][] = [
+        ['the year centred on today', reportFrom, reportTo],
+        ['twelve whole months', wholeFrom.toISODate()!, wholeFrom.plus({ months: 12 }).minus({ days: 1 }).toISODate()!],
+      ];
+      for (const [label, from, to] of periodsAlone) {
+        const times: number[] = [];
+        for (let i = 0; i < 7; i++) {
+          const t1 = performance.now();
+          const res = await app.inject({ method: 'GET', url: `/reports/usage?from=${from}&to=${to}`, headers: asAdmin });
+          if (res.statusCode !== 200) throw new Error(`network report ${from}..${to}: ${res.statusCode}`);
+          times.push(performance.now() - t1);
+        }
+        times.sort((a, b) => a - b);
+        const line = `Network report alone, ${label} (${from}..${to}; ${sources()}): p50 ${fmt(times[3], 0)} ms, min ${fmt(times[0], 0)} ms, max ${fmt(times[6], 0)} ms over 7 requests one at a time (load ${loadavg().map((x) => x.toFixed(1)).join(' ')})`;
+        log(`  ${line}`);
+        rollUpFigures += `\n${line}`;
+      }
     }
 
     let regen: { small: RegenResult; large: RegenResult } | undefined;

@@ -12,7 +12,7 @@ export const LONGEST_BOOKING_DAYS = 7;
 /** SQLSTATE of a statement stopped by statement_timeout. */
 const QUERY_CANCELED = '57014';
 
-/** One row of the usage aggregate: a grouping of (hub, month, tier), or one room's booked time. */
+/** One row of the usage aggregate: a grouping set the report shows (hub; month and tier; month; tier; all), or one room's booked time. */
 export interface UsageRow {
   kind: 'tier' | 'room';
   /** Null where the grouping set leaves it out. */
