@@ -25,7 +25,7 @@ import { DateTime } from 'luxon';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { buildApp } from '../src/app';
@@ -341,8 +341,12 @@ async function main() {
     // The report's statement carries the period and hubs as derived array literals, not as the
     // request's inputs, so both plans replay as recorded: the pg side reads one hub's year (the
     // HTTP side a random hub's; the seeded hubs are alike), and the network's year.
-    const hubReportPlan = await record('hub report (a year)', {}, () => app.inject({ method: 'GET', url: `/hubs/${hubIds[1]}/reports/usage?from=${reportFrom}&to=${reportTo}`, headers: asAdmin }), 200);
-    const networkReportPlan = await record('network report (a year)', {}, () => app.inject({ method: 'GET', url: `/reports/usage?from=${reportFrom}&to=${reportTo}`, headers: asAdmin }), 200);
+    // Recorded in the report scenario: live first (before the roll-up job's first run), then after it.
+    const recordHubReport = (name: string) => record(name, {}, () => app.inject({ method: 'GET', url: `/hubs/${hubIds[1]}/reports/usage?from=${reportFrom}&to=${reportTo}`, headers: asAdmin }), 200);
+    const recordNetworkReport = (name: string) => record(name, {}, () => app.inject({ method: 'GET', url: `/reports/usage?from=${reportFrom}&to=${reportTo}`, headers: asAdmin }), 200);
+    let hubReportPlan: Plan | undefined, networkReportPlan: Plan | undefined, networkLivePlan: Plan | undefined;
+    let rollUpFigures = '';
+    let markCost = '';
     // Months from today inside the seeded bookings (the shifts lie where the bookings are).
     const shiftsParams = (hub = pick(rota.hubIds), day = addDays(today, int(Math.max(1, Math.floor(seed.seedDays / 2) - 31)))) => ({ hub, from: local(day, '00:00'), to: local(addDays(day, 30), '00:00') });
     const shiftsPlan = await (async () => {
@@ -363,7 +367,7 @@ async function main() {
       const elu0 = performance.eventLoopUtilization();
       const r = await pgLoad(op, { connections, seconds: DURATION });
       const elu = performance.eventLoopUtilization(elu0).utilization;
-      log(`  ${name} pg-only: ${fmt(r.rps)} ops/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.ops} ops, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}; main thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per op)`);
+      log(`  ${name} pg-only: ${fmt(r.rps)} ops/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.ops} ops, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}; main thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per op); load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
       return { ...r, elu };
     };
     const httpRun = async (name: string, url: string, file: string | undefined, offsets: [number, number] = [0, 0], connections = CONNECTIONS) => {
@@ -372,7 +376,7 @@ async function main() {
       const r = await cannon(url, file && setup(file), DURATION, offsets[1], connections);
       const elu = performance.eventLoopUtilization(elu0).utilization;
       const codes = Object.entries(r.statuses).map(([c, n]) => `${c}×${n}`).join(' ');
-      log(`  ${name} HTTP: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.total} requests [${codes}], non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; app thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per request)`);
+      log(`  ${name} HTTP: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.total} requests [${codes}], non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; app thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per request); load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
       return { ...r, elu };
     };
 
@@ -404,16 +408,101 @@ async function main() {
         pg: bookingPg,
         note: `201: ${bookingApi.statuses['201'] ?? 0}, 409: ${bookingApi.statuses['409'] ?? 0}, other non-2xx: ${bookingApi.non2xx - (bookingApi.statuses['409'] ?? 0)}`,
       });
+      // What the roll-up's marks cost a booking write, alone: the recorded booking statements replayed
+      // one at a time on one connection, with the marking triggers on and off in alternate blocks.
+      const reportTriggers = ['bookings_report_insert', 'bookings_report_update', 'bookings_report_delete'];
+      const setMarks = (on: boolean) => pool.query(`ALTER TABLE bookings ${reportTriggers.map((x) => `${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${x}`).join(', ')}`);
+      const timed: Record<'on' | 'off', number[]> = { on: [], off: [] };
+      try {
+        for (let block = 0; block < 20; block++) {
+          const mode = block % 2 === 0 ? 'on' : 'off';
+          await setMarks(mode === 'on');
+          for (let i = 0; i < 10; i++) {
+            const t0 = performance.now();
+            await replay(pool, bookingPlan, bookingParams());
+            timed[mode].push(performance.now() - t0);
+          }
+        }
+      } finally {
+        await setMarks(true);
+      }
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      markCost = `One booking's statements replayed alone, 100 with the report marks on and 100 off in alternate blocks of 10: median ${fmt(median(timed.on), 1)} ms on, ${fmt(median(timed.off), 1)} ms off (load ${loadavg().map((x) => x.toFixed(1)).join(' ')})`;
+      log(`  ${markCost}`);
+      // The same load with the report roll-up's marking triggers off.
+      await pool.query(`ALTER TABLE bookings ${reportTriggers.map((x) => `DISABLE TRIGGER ${x}`).join(', ')}`);
+      try {
+        const offApi = await httpRun('booking (report marks off)', appUrl, 'booking.cjs', [rooms.length * 60, rooms.length * 90]);
+        const offPg = await pgRun('booking (report marks off)', () => replay(pool, bookingPlan, bookingParams()));
+        rows.push({ name: 'Booking creation, report marks off (comparison)', api: offApi, pg: offPg, note: `201: ${offApi.statuses['201'] ?? 0}, 409: ${offApi.statuses['409'] ?? 0}` });
+      } finally {
+        await pool.query(`ALTER TABLE bookings ${reportTriggers.map((x) => `ENABLE TRIGGER ${x}`).join(', ')}`);
+      }
     }
 
     if (SCENARIOS.has('report')) {
-      // Fewer connections: each request reads a year of bookings (BENCH_REPORT_CONNECTIONS).
+      const reports = container.services.reports;
+      const sources = () => `${reports.lastSources().rolled} hub-months from the roll-up, ${reports.lastSources().live} live`;
+      // Before the roll-up job's first run every month is marked (by the seed's inserts): the report reads every booking.
+      networkLivePlan = await recordNetworkReport('network report, live (before the roll-up job)');
+      log(`    (${sources()})`);
+      const liveApi = await httpRun('network report, live', appUrl, 'report-network.cjs', [0, 0], REPORT_CONNECTIONS);
+      const livePg = await pgRun('network report, live', () => replay(pool, networkLivePlan!, {}), REPORT_CONNECTIONS);
+      rows.push({ name: `Network report, live: no roll-up (a year, ${seed.hubs} hubs, ${REPORT_CONNECTIONS} conn.)`, api: liveApi, pg: livePg, note: '' });
+
+      // The job's first run: every hub-month of the seeded bookings.
+      const marks = Number((await pool.query<{ n: string }>('SELECT count(DISTINCT (hub_id, month)) AS n FROM report_dirty_months')).rows[0].n);
+      let t0 = performance.now();
+      const first = await reports.rollUp();
+      const firstSeconds = (performance.now() - t0) / 1000;
+      const rollRows = (await pool.query<{ u: string; r: string }>('SELECT (SELECT count(*) FROM report_usage_months) AS u, (SELECT count(*) FROM report_room_months) AS r')).rows[0];
+      // Then one booking changed at a time (cancelled, then confirmed again): what the job does for it.
+      const changeTimes: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const b = (await pool.query<{ id: string }>(`SELECT id FROM bookings WHERE status = 'confirmed' AND starts_at > now() - interval '150 days' ORDER BY random() LIMIT 1`)).rows[0];
+        await pool.query(`UPDATE bookings SET status = 'cancelled' WHERE id = $1`, [b.id]);
+        t0 = performance.now();
+        await reports.rollUp();
+        changeTimes.push(performance.now() - t0);
+        await pool.query(`UPDATE bookings SET status = 'confirmed' WHERE id = $1`, [b.id]);
+        await reports.rollUp();
+      }
+      changeTimes.sort((a, b) => a - b);
+      rollUpFigures =
+        `Roll-up job: first run ${first} hub-months (${marks} marked) in ${firstSeconds.toFixed(1)} s, ${Number(rollRows.u).toLocaleString('en-GB')} usage rows and ${Number(rollRows.r).toLocaleString('en-GB')} room rows; ` +
+        `after one booking changed: p50 ${fmt(changeTimes[5], 0)} ms, max ${fmt(changeTimes[9], 0)} ms over 10 changes (load ${loadavg().map((x) => x.toFixed(1)).join(' ')})`;
+      log(`  ${rollUpFigures}`);
+
+      hubReportPlan = await recordHubReport('hub report (a year), after the roll-up');
+      log(`    (${sources()})`);
+      networkReportPlan = await recordNetworkReport('network report (a year), after the roll-up');
+      log(`    (${sources()})`);
+      // Fewer connections: each request reads a year (BENCH_REPORT_CONNECTIONS).
       const hubApi = await httpRun('hub report', appUrl, 'report-hub.cjs', [0, 0], REPORT_CONNECTIONS);
-      const hubPg = await pgRun('hub report', () => replay(pool, hubReportPlan, {}), REPORT_CONNECTIONS);
+      const hubPg = await pgRun('hub report', () => replay(pool, hubReportPlan!, {}), REPORT_CONNECTIONS);
       rows.push({ name: `Hub report (a year, ${REPORT_CONNECTIONS} conn.)`, api: hubApi, pg: hubPg, note: '' });
       const netApi = await httpRun('network report', appUrl, 'report-network.cjs', [0, 0], REPORT_CONNECTIONS);
-      const netPg = await pgRun('network report', () => replay(pool, networkReportPlan, {}), REPORT_CONNECTIONS);
+      const netPg = await pgRun('network report', () => replay(pool, networkReportPlan!, {}), REPORT_CONNECTIONS);
       rows.push({ name: `Network report (a year, ${seed.hubs} hubs, ${REPORT_CONNECTIONS} conn.)`, api: netApi, pg: netPg, note: '' });
+      // One request at a time: the centred year (two cut months live) and twelve whole months (none live).
+      const wholeFrom = DateTime.fromISO(reportFrom).startOf('month').plus({ months: 1 });
+      const periodsAlone: [string, string, string][] = [
+        ['the year centred on today', reportFrom, reportTo],
+        ['twelve whole months', wholeFrom.toISODate()!, wholeFrom.plus({ months: 12 }).minus({ days: 1 }).toISODate()!],
+      ];
+      for (const [label, from, to] of periodsAlone) {
+        const times: number[] = [];
+        for (let i = 0; i < 7; i++) {
+          const t1 = performance.now();
+          const res = await app.inject({ method: 'GET', url: `/reports/usage?from=${from}&to=${to}`, headers: asAdmin });
+          if (res.statusCode !== 200) throw new Error(`network report ${from}..${to}: ${res.statusCode}`);
+          times.push(performance.now() - t1);
+        }
+        times.sort((a, b) => a - b);
+        const line = `Network report alone, ${label} (${from}..${to}; ${sources()}): p50 ${fmt(times[3], 0)} ms, min ${fmt(times[0], 0)} ms, max ${fmt(times[6], 0)} ms over 7 requests one at a time (load ${loadavg().map((x) => x.toFixed(1)).join(' ')})`;
+        log(`  ${line}`);
+        rollUpFigures += `\n${line}`;
+      }
     }
 
     let regen: { small: RegenResult; large: RegenResult } | undefined;
@@ -462,15 +551,17 @@ async function main() {
       org: seed.organisationId,
       user: seed.userId,
     });
-    const isUsage = (text: string) => text.includes('GROUPING SETS');
-    const hubUsagePlan = SCENARIOS.has('report') ? await explain(hubReportPlan, isUsage, {}) : '';
-    const networkUsagePlan = SCENARIOS.has('report') ? await explain(networkReportPlan, isUsage, {}) : '';
+    const isUsage = (text: string) => text.includes('shares AS MATERIALIZED');
+    const hubUsagePlan = hubReportPlan ? await explain(hubReportPlan, isUsage, {}) : '';
+    const networkUsagePlan = networkReportPlan ? await explain(networkReportPlan, isUsage, {}) : '';
+    const networkLiveUsagePlan = networkLivePlan ? await explain(networkLivePlan, isUsage, {}) : '';
     const usesGist = (plan: string) => /bookings_no_overlap/.test(plan);
     log(`\nEXPLAIN ANALYZE, search (capacity >= 10, step_free_access, ${planDay} 10:00-12:00 local):\n${searchPlan}`);
     log(`\nEXPLAIN ANALYZE, availability's blocking bookings (one room, 7 days from ${planDay}):\n${availQueryPlan}`);
     log(`\nEXPLAIN ANALYZE, booking's clash check (one room, ${planDay} 12:00-14:00):\n${clashPlan}`);
     if (hubUsagePlan) log(`\nEXPLAIN ANALYZE, a hub's usage report (${reportFrom}..${reportTo}):\n${hubUsagePlan}`);
-    if (networkUsagePlan) log(`\nEXPLAIN ANALYZE, the network's usage report (${reportFrom}..${reportTo}):\n${networkUsagePlan}`);
+    if (networkUsagePlan) log(`\nEXPLAIN ANALYZE, the network's usage report (${reportFrom}..${reportTo}), after the roll-up:\n${networkUsagePlan}`);
+    if (networkLiveUsagePlan) log(`\nEXPLAIN ANALYZE, the network's usage report (${reportFrom}..${reportTo}), live (every month):\n${networkLiveUsagePlan}`);
     log(
       `\nGiST exclusion index (bookings_no_overlap) used by: search ${usesGist(searchPlan) ? 'yes' : 'NO'}, availability ${usesGist(availQueryPlan) ? 'yes' : 'NO'}, clash check ${usesGist(clashPlan) ? 'yes' : 'NO'}`,
     );
@@ -527,6 +618,8 @@ async function main() {
       for (const r of [regen.small, regen.large]) log(`| ${r.bookings.toLocaleString('en-GB')} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.mean, 1)} | ${r.changesPerRun.toFixed(2)} |`);
     }
     log(`\nNew staffed hours at ${rota.hubIds.length} hubs (their whole calendars) made ${rota.shifts.toLocaleString('en-GB')} shifts in ${rota.wholeCalendarSeconds.toFixed(1)} s.`);
+    if (rollUpFigures) log(`\n${rollUpFigures}`);
+    if (markCost) log(`\n${markCost}`);
     log('---- end ----');
   } finally {
     await closeAll().catch((err) => console.error('bench: closing failed', err));

@@ -6,6 +6,7 @@ import { BOOKINGS_JOBS } from '../modules/bookings/bookings.jobs';
 import { ORGANISATIONS_JOBS } from '../modules/organisations/organisations.jobs';
 import { PRIVACY_JOBS } from '../modules/privacy/privacy.jobs';
 import { PAYMENTS_JOBS } from '../modules/payments/payments.jobs';
+import { REPORTS_JOBS } from '../modules/reports/reports.jobs';
 import { ROTA_JOBS } from '../modules/rota/rota.jobs';
 import { createSessionStore } from '../web/session';
 import { withJobLock } from './lock';
@@ -34,6 +35,8 @@ export const JOBS: Job[] = [
   ...OUTBOX_JOBS,
   ...BACKUP_JOBS,
   ...PRIVACY_JOBS,
+  // After the bookings jobs, so `--once` rolls up what they changed.
+  ...REPORTS_JOBS,
   {
     name: 'web.purge-expired-sessions',
     schedule: '17 * * * *',

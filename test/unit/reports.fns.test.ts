@@ -6,6 +6,7 @@ import {
   earnedPence,
   hoursOf,
   monthWindows,
+  wholeMonth,
   msWithin,
   occupancyOf,
   periodInstants,
@@ -95,7 +96,10 @@ describe('periods and months in a zone', () => {
     const months = monthWindows({ from: '2026-01-15', to: '2026-04-10' }, 'Europe/London');
     expect(months.map((m) => m.month)).toEqual(['2026-01', '2026-02', '2026-03', '2026-04']);
     expect(months[0].start).toBe(at('2026-01-15T00:00'));
-    expect(months[2]).toEqual({ month: '2026-03', start: at('2026-03-01T00:00'), end: at('2026-04-01T00:00') });
+    expect(months[2]).toEqual({ month: '2026-03', start: at('2026-03-01T00:00'), end: at('2026-04-01T00:00'), whole: true });
+    // Only the months the period covers entirely can come from the roll-up.
+    expect(months.map((m) => m.whole)).toEqual([false, true, true, false]);
+    expect(wholeMonth('2026-03', 'Europe/London')).toEqual({ start: months[2].start, end: months[2].end });
     expect(months[3].end).toBe(at('2026-04-11T00:00'));
     for (let i = 1; i < months.length; i++) expect(months[i].start).toBe(months[i - 1].end);
     // March in London has an hour fewer than 31 days.

@@ -10,3 +10,4 @@ export * from './invitations';
 export * from './rota';
 export * from './web';
 export * from './privacy';
+export * from './reports';

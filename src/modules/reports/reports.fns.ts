@@ -45,6 +45,8 @@ export interface MonthWindow {
   month: string;
   start: number;
   end: number;
+  /** The period covers the whole month (the roll-up can answer it). */
+  whole: boolean;
 }
 
 /** The local months the period touches, each cut to the period, as instants in `zone`. */
@@ -54,10 +56,21 @@ export function monthWindows(p: LocalPeriod, zone: string): MonthWindow[] {
   let m = DateTime.fromISO(p.from, { zone }).startOf('month');
   while (m.toMillis() < period.end) {
     const next = m.plus({ months: 1 }).startOf('month');
-    out.push({ month: m.toFormat('yyyy-MM'), start: Math.max(m.toMillis(), period.start), end: Math.min(next.toMillis(), period.end) });
+    out.push({
+      month: m.toFormat('yyyy-MM'),
+      start: Math.max(m.toMillis(), period.start),
+      end: Math.min(next.toMillis(), period.end),
+      whole: m.toMillis() >= period.start && next.toMillis() <= period.end,
+    });
     m = next;
   }
   return out;
+}
+
+/** A whole local month `YYYY-MM` of `zone` as instants. */
+export function wholeMonth(month: string, zone: string): { start: number; end: number } {
+  const m = DateTime.fromISO(`${month}-01`, { zone }).startOf('month');
+  return { start: m.toMillis(), end: m.plus({ months: 1 }).startOf('month').toMillis() };
 }
 
 /** Every `YYYY-MM` label from `from`'s month to `to`'s. */

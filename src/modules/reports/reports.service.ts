@@ -19,8 +19,9 @@ import {
   periodInstants,
   tierOrder,
   volunteerValuePence,
+  wholeMonth,
 } from './reports.fns';
-import type { ReportsRepository, UsageRow } from './reports.repository';
+import { ROLL_UP_BATCH, type ReportsRepository, type UsageRow } from './reports.repository';
 
 /** One hub's period as instants: its local dates read in its own zone. */
 export interface VolunteerHoursWindow {
@@ -125,9 +126,14 @@ export function createReportsService(deps: { reports: ReportsRepository; clock: 
       const open = openingFor(hub, spans.get(hub.id)!);
       const months = monthWindows(period, hub.timezone);
       const hubClosures = closures.filter((c) => c.hubId === hub.id);
+      // Rooms with the same closures (most have none of their own) share one result.
+      const byShut = new Map<string, Map<string, number>>();
       for (const room of rooms.filter((r) => r.hubId === hub.id)) {
         const shut = hubClosures.filter((c) => c.roomId === null || c.roomId === room.id).map((c) => ({ start: c.startsAt.getTime(), end: c.endsAt.getTime() }));
-        byRoom.set(room.id, bookableByMonth(open, shut, months));
+        const key = JSON.stringify(shut);
+        let result = byShut.get(key);
+        if (!result) byShut.set(key, (result = bookableByMonth(open, shut, months)));
+        byRoom.set(room.id, result);
       }
     }
     return { rooms, byRoom };
@@ -141,7 +147,9 @@ export function createReportsService(deps: { reports: ReportsRepository; clock: 
     const [rows, space, volunteers] = await Promise.all([
       oneAtATime(() =>
         reports.usage({
-          months: actorHubs.flatMap((h) => monthWindows(period, h.timezone).map((m) => ({ hubId: h.id, month: m.month, start: new Date(m.start), end: new Date(m.end) }))),
+          months: actorHubs.flatMap((h) =>
+            monthWindows(period, h.timezone).map((m) => ({ hubId: h.id, month: m.month, start: new Date(m.start), end: new Date(m.end), whole: m.whole })),
+          ),
           now: deps.clock.now(),
         }),
       ),
@@ -226,6 +234,34 @@ export function createReportsService(deps: { reports: ReportsRepository; clock: 
   }
 
   return {
+    /** How the last report split its hub-months between the roll-up and the live computation. */
+    lastSources: () => reports.lastSources(),
+
+    /**
+     * The worker's `reports.roll-up`: works out again every marked hub-month, and every keypad
+     * hub's month whose no-shows have settled since it was worked out, in batches of
+     * ROLL_UP_BATCH, until none is due or `budgetMs` has passed (the next run goes on). Costs what
+     * is due: both lists are read by index.
+     */
+    async rollUp(opts: { budgetMs?: number } = {}): Promise<number> {
+      const started = Date.now();
+      let done = 0;
+      for (;;) {
+        const now = deps.clock.now();
+        const due = await reports.dueMonths(now, ROLL_UP_BATCH);
+        if (due.length === 0) break;
+        done += await reports.rollUp(
+          due.map((d) => {
+            const m = wholeMonth(d.month, d.timezone);
+            return { hubId: d.hubId, month: d.month, start: new Date(m.start), end: new Date(m.end) };
+          }),
+          now,
+        );
+        if (opts.budgetMs !== undefined && Date.now() - started > opts.budgetMs) break;
+      }
+      return done;
+    },
+
     /** A hub's usage report (staff of the hub, or an admin). */
     async hubUsage(actor: Actor, hubId: string, period: LocalPeriod) {
       const hub = await hubOr404(hubId);
