@@ -13,6 +13,7 @@ import { DomainError } from '../lib/errors';
 import { packageRoot } from '../lib/paths';
 import { featureName, formatDate, formatDuration, formatLocalDate, formatMoney, formatTime, formatWhen, listInWords, plural, tierName } from './format';
 import { hirerPages } from './hirer/hirer.pages';
+import { volwebPages } from './staff/volweb.plugin';
 import { createSessionStore, registerSessionHooks } from './session';
 import { isDatabaseUnavailable } from '../db/client';
 
@@ -164,4 +165,5 @@ export async function webPlugin(app: FastifyInstance, opts: WebPluginOptions) {
   });
 
   await app.register(hirerPages, { container });
+  await app.register(volwebPages, { container });
 }
