@@ -1,4 +1,5 @@
 import type { Browser } from 'playwright-core';
+import { reportCsv } from '../../src/modules/reports/reports.fns';
 import { check, launch, screenshot, startServer, type Server } from './harness';
 import { banner, errorSummary, ownPage, writeOwnReport } from './volweb-helpers';
 
@@ -271,7 +272,6 @@ describe('reports', () => {
     expect(res.status()).toBe(200);
     expect(res.headers()['content-type']).toContain('text/csv');
     expect(res.headers()['content-disposition']).toContain('usage-riverside-community-hub-2026-09-01-to-2026-11-30.csv');
-    const { reportCsv } = await import('../../src/modules/reports/reports.fns.js');
     const report = await server.container.services.reports.hubUsage(await actorOf('staff'), server.seed.hubs.riverside.id, { from: '2026-09-01', to: '2026-11-30' });
     expect((await res.text()).replace(/^\uFEFF/, '')).toBe(reportCsv({ ...report }).replace(/^\uFEFF/, ''));
   });
@@ -306,5 +306,162 @@ describe('reports', () => {
     const report = await server.container.services.reports.networkUsage(await actorOf('admin'), { from: '2026-09-01', to: '2026-11-30' });
     expect(await admin.page.locator('#table-room tbody tr').count()).toBe(report.byRoom.length);
     await check(admin.page, 'Usage report: network');
+  });
+});
+
+describe('rate cards', () => {
+  const s = ownPage(env, 'staff@example.org');
+  const vol = ownPage(env, 'volunteer@example.org');
+  const other = ownPage(env, 'staff2@example.org');
+
+  it('a volunteer is refused; Northgate\'s staff cannot see Riverside\'s cards', async () => {
+    expect((await vol.page.goto(`${server.url}/staff/rates`))!.status()).toBe(403);
+    expect((await other.page.goto(`${server.url}/staff/rates?hub=${server.seed.hubs.riverside.id}`))!.status()).toBe(404);
+    expect((await other.page.goto(`${server.url}/staff/rates/new?hub=${server.seed.hubs.riverside.id}`))!.status()).toBe(404);
+  });
+
+  it('shows the card in force per tier with its bands and minimum charge, and the history', async () => {
+    await s.page.goto(`${server.url}/staff/rates`);
+    const rows = await s.page.locator('#card-current tbody tr').allInnerTexts();
+    expect(rows.map(clean)).toEqual(['Community group £12.00 £15.00 £15.00', 'National charity £24.00 £30.00 £30.00', 'Statutory body (council, NHS) £36.00 £45.00 £45.00', 'Private or business £48.00 £60.00 £60.00']);
+    const main = clean(await s.page.locator('main').innerText());
+    expect(main).toContain('Evening: Mon, Tue, Wed, Thu, Fri, 18:00 to 24:00');
+    expect(main).toContain('Minimum charge for a booking: £10.00');
+    expect(main).toContain('Sam Staff');
+    await check(s.page, 'Rate cards');
+    await screenshot(s.page, 'staff-rates-1-cards', 1024);
+  });
+
+  it('a new card with rates missing or a start in the past says what to fix', async () => {
+    await s.page.click('a:has-text("Set new rates")');
+    expect(await s.page.inputValue('#community')).toBe('12.00');
+    await check(s.page, 'New rate card');
+    await s.page.fill('#community', '');
+    await s.page.fill('#private', 'lots');
+    await s.page.fill('#from-day', '1');
+    await s.page.fill('#from-month', '11');
+    await s.page.fill('#from-year', '2026');
+    await s.page.click('button:has-text("Preview the prices")');
+    const summary = await errorSummary(s.page);
+    expect(summary).toContain('Enter the hourly rate for community group, like 12.50');
+    expect(summary).toContain('Enter the hourly rate for private or business, like 12.50');
+    expect(summary).toContain('The start date must be today or later');
+    await check(s.page, 'New rate card: errors');
+  });
+
+  it('previews typical bookings at each tier, now and under the new card, then saves it as upcoming', async () => {
+    await s.page.fill('#community', '5');
+    await s.page.fill('#national_charity', '10.00');
+    await s.page.fill('#statutory', '£15');
+    await s.page.fill('#private', '30');
+    await s.page.fill('#minimum', '20');
+    await s.page.fill('#from-month', '1');
+    await s.page.fill('#from-year', '2027');
+    await s.page.click('button:has-text("Preview the prices")');
+    expect(await s.page.locator('#preview').innerText()).toBe('What typical bookings would cost from 1 January 2027');
+    const first = s.page.locator('table', { has: s.page.locator('caption', { hasText: 'Tuesday 5 January 2027, 10am to midday' }) });
+    // Two hours: community 2 × £5 = £10, raised to the £20 minimum; private 2 × £30 (now 2 × £48).
+    expect(clean(await first.locator('tr', { hasText: 'Community group' }).innerText())).toBe('Community group £24.00 £20.00 £40.00');
+    expect(clean(await first.locator('tr', { hasText: 'Private or business' }).innerText())).toBe('Private or business £96.00 £60.00 None');
+    await check(s.page, 'New rate card: preview');
+    await screenshot(s.page, 'staff-rates-2-preview', 1024);
+    expect((await server.container.services.pricing.getHubCard(await actorOf('staff'), server.seed.hubs.riverside.id)).upcoming).toHaveLength(0);
+    await s.page.click('button:has-text("Save the new rate card")');
+    await s.page.waitForURL((u) => u.pathname === '/staff/rates');
+    expect(await banner(s.page)).toContain('New rate card saved');
+    expect(clean(await s.page.locator('#card-upcoming-1-caption').innerText())).toBe('Hourly rates from 1 January 2027');
+    const card = await server.container.services.pricing.getHubCard(await actorOf('staff'), server.seed.hubs.riverside.id);
+    expect(card.upcoming[0]).toMatchObject({ effectiveFrom: '2027-01-01', minimumChargePence: 2000, tiers: { community: { hourlyPence: 500 }, private: { hourlyPence: 3000 } } });
+    expect(card.upcoming[0].bands.map((b) => b.name)).toEqual(['Evening', 'Weekend']);
+  });
+});
+
+describe('organisations', () => {
+  const s = ownPage(env, 'staff@example.org');
+  const admin = ownPage(env, 'admin@example.org');
+  const vol = ownPage(env, 'volunteer@example.org');
+  let orgId: string;
+
+  beforeAll(async () => {
+    const priya = (await server.container.repos.users.loadActor(server.seed.users.private.id))!;
+    orgId = (await server.container.services.organisations.create(priya, { name: 'Riverside Refugee Drop-in', claimedTier: 'community', contactPhone: '+447700900123' })).id;
+  });
+
+  it('a volunteer is refused', async () => {
+    expect((await vol.page.goto(`${server.url}/staff/organisations`))!.status()).toBe(403);
+  });
+
+  it('lists claims waiting and verified organisations with their re-check dates', async () => {
+    await s.page.goto(`${server.url}/staff/organisations`);
+    expect(clean(await s.page.locator(`#org-${orgId}`).innerText())).toBe('Riverside Refugee Drop-in Community group Never checked');
+    expect(clean(await s.page.locator(`#org-${server.seed.organisations.community.id}`).innerText())).toContain('Community group');
+    await check(s.page, 'Organisations');
+    await screenshot(s.page, 'staff-organisations-1-list', 1024);
+  });
+
+  it('a check without evidence says what to add; staff of a hub it never booked at may not verify it', async () => {
+    await s.page.click(`a:has-text("Riverside Refugee Drop-in")`);
+    await check(s.page, 'Check an organisation');
+    await s.page.click('button:has-text("Save the check")');
+    expect(await errorSummary(s.page)).toContain('Enter the evidence you checked');
+    await check(s.page, 'Check an organisation: no evidence');
+    await s.page.fill('#evidence', 'Registered charity 1199999');
+    await s.page.click('button:has-text("Save the check")');
+    expect(await errorSummary(s.page)).toContain('Only a network admin, or staff of a hub this organisation has booked at');
+    expect((await server.container.services.organisations.get(await actorOf('admin'), orgId)).verified).toBe(false);
+  });
+
+  it('a network admin verifies it with a re-check date', async () => {
+    await admin.page.goto(`${server.url}/staff/organisations/${orgId}`);
+    await admin.page.fill('#evidence', 'Registered charity 1199999; income under £10,000');
+    await admin.page.click('button:has-text("Save the check")');
+    await admin.page.waitForURL(`${server.url}/staff/organisations`);
+    expect(await banner(admin.page)).toContain('Riverside Refugee Drop-in is verified as community group');
+    const org = await server.container.services.organisations.get(await actorOf('admin'), orgId);
+    expect(org).toMatchObject({ verified: true, tier: 'community' });
+    expect(clean(await admin.page.locator(`#verified #org-${orgId}, #org-${orgId}`).first().innerText())).toContain('Community group');
+  });
+});
+
+describe('hubs and people', () => {
+  const s = ownPage(env, 'staff@example.org');
+  const other = ownPage(env, 'staff2@example.org');
+  const admin = ownPage(env, 'admin@example.org');
+
+  it('Northgate\'s staff cannot see or change Riverside\'s people', async () => {
+    expect((await other.page.goto(`${server.url}/staff/admin/hubs/${server.seed.hubs.riverside.id}`))!.status()).toBe(404);
+    await other.page.goto(`${server.url}/staff/admin`);
+    expect(await other.page.locator('main h2').allInnerTexts()).toEqual(['Northgate Hub']);
+  });
+
+  it('lists a hub\'s staff and volunteers; an invitation needs an email and a role, then shows its link once', async () => {
+    await s.page.goto(`${server.url}/staff/admin/hubs/${server.seed.hubs.riverside.id}`);
+    const main = clean(await s.page.locator('main').innerText());
+    expect(main).toContain('Sam Staff');
+    expect(main).toContain('Val Volunteer');
+    await check(s.page, 'Hub people');
+    await s.page.click('button:has-text("Send the invitation")');
+    const summary = await errorSummary(s.page);
+    expect(summary).toContain('Enter their email address');
+    expect(summary).toContain('Select whether they join as a volunteer or as staff');
+    await check(s.page, 'Hub people: empty invitation');
+    await s.page.fill('#email', 'newvol@example.org');
+    await s.page.check('#role'); // "Volunteer" (the remove buttons' forms carry hidden role fields)
+    await s.page.fill('#phone', '07700 900777');
+    await s.page.click('button:has-text("Send the invitation")');
+    expect(await banner(s.page)).toMatch(new RegExp(`newvol@example.org is invited as volunteer.*${server.url}/invitations/[A-Za-z0-9_-]{43}`));
+    await screenshot(s.page, 'staff-admin-1-people', 1024);
+  });
+
+  it('removes a role', async () => {
+    await s.page.locator(`#member-${server.seed.users.volunteer.id}-volunteer`).getByRole('button').click();
+    expect(await banner(s.page)).toContain('Val Volunteer no longer volunteers here');
+    expect(await s.page.locator(`#member-${server.seed.users.volunteer.id}-volunteer`).count()).toBe(0);
+  });
+
+  it('an admin sees every hub and the network report', async () => {
+    await admin.page.goto(`${server.url}/staff/admin`);
+    expect(await admin.page.locator('main h2').allInnerTexts()).toEqual(['Northgate Hub', 'Riverside Community Hub', 'The whole network']);
+    await check(admin.page, 'Hubs (admin)');
   });
 });

@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../container';
 import { volunteerHoursPages } from '../volunteer/hours.pages';
 import { volunteerShiftPages } from '../volunteer/shifts.pages';
+import { adminPages } from './admin.pages';
+import { organisationPages } from './organisations.pages';
+import { ratePages } from './rates.pages';
 import { reportPages } from './reports.pages';
 import { rotaPages } from './rota.pages';
 
@@ -11,4 +14,7 @@ export async function volwebPages(app: FastifyInstance, { container }: { contain
   await app.register(volunteerHoursPages, { container });
   await app.register(rotaPages, { container });
   await app.register(reportPages, { container });
+  await app.register(ratePages, { container });
+  await app.register(organisationPages, { container });
+  await app.register(adminPages, { container });
 }

@@ -151,7 +151,7 @@ export async function volunteerShiftPages(app: FastifyInstance, { container }: {
           when: formatWhen(s.startsAt, s.endsAt, s.timezone, { now }),
           role: roleName(s.role),
           title: s.title,
-          places: `${s.filled} of ${s.volunteersNeeded} places taken`,
+          places: `${s.filled} of ${s.volunteersNeeded} ${s.volunteersNeeded === 1 ? 'place' : 'places'} taken`,
           waiting: s.waitlistLength,
           cover,
           action,
