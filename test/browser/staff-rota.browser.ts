@@ -315,13 +315,13 @@ describe('rate cards', () => {
   const other = ownPage(env, 'staff2@example.org');
 
   it('a volunteer is refused; Northgate\'s staff cannot see Riverside\'s cards', async () => {
-    expect((await vol.page.goto(`${server.url}/staff/rates`))!.status()).toBe(403);
-    expect((await other.page.goto(`${server.url}/staff/rates?hub=${server.seed.hubs.riverside.id}`))!.status()).toBe(404);
-    expect((await other.page.goto(`${server.url}/staff/rates/new?hub=${server.seed.hubs.riverside.id}`))!.status()).toBe(404);
+    expect((await vol.page.goto(`${server.url}/staff/rate-cards`))!.status()).toBe(403);
+    expect((await other.page.goto(`${server.url}/staff/rate-cards?hub=${server.seed.hubs.riverside.id}`))!.status()).toBe(404);
+    expect((await other.page.goto(`${server.url}/staff/rate-cards/new?hub=${server.seed.hubs.riverside.id}`))!.status()).toBe(404);
   });
 
   it('shows the card in force per tier with its bands and minimum charge, and the history', async () => {
-    await s.page.goto(`${server.url}/staff/rates`);
+    await s.page.goto(`${server.url}/staff/rate-cards`);
     const rows = await s.page.locator('#card-current tbody tr').allInnerTexts();
     expect(rows.map(clean)).toEqual(['Community group £12.00 £15.00 £15.00', 'National charity £24.00 £30.00 £30.00', 'Statutory body (council, NHS) £36.00 £45.00 £45.00', 'Private or business £48.00 £60.00 £60.00']);
     const main = clean(await s.page.locator('main').innerText());
@@ -367,7 +367,7 @@ describe('rate cards', () => {
     await screenshot(s.page, 'staff-rates-2-preview', 1024);
     expect((await server.container.services.pricing.getHubCard(await actorOf('staff'), server.seed.hubs.riverside.id)).upcoming).toHaveLength(0);
     await s.page.click('button:has-text("Save the new rate card")');
-    await s.page.waitForURL((u) => u.pathname === '/staff/rates');
+    await s.page.waitForURL((u) => u.pathname === '/staff/rate-cards');
     expect(await banner(s.page)).toContain('New rate card saved');
     expect(clean(await s.page.locator('#card-upcoming-1-caption').innerText())).toBe('Hourly rates from 1 January 2027');
     const card = await server.container.services.pricing.getHubCard(await actorOf('staff'), server.seed.hubs.riverside.id);

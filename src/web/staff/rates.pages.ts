@@ -54,7 +54,7 @@ export async function ratePages(app: FastifyInstance, { container }: { container
     minimum: c.minimumChargePence ? formatMoney(c.minimumChargePence) : 'None',
   });
 
-  app.get<{ Querystring: { hub?: string } }>('/staff/rates', PAGE, async (request, reply) => {
+  app.get<{ Querystring: { hub?: string } }>('/staff/rate-cards', PAGE, async (request, reply) => {
     const actor = staffOnly(request, reply);
     if (!actor) return reply;
     const { hubs, hub } = await hubsOf(actor, request.query.hub);
@@ -122,14 +122,14 @@ export async function ratePages(app: FastifyInstance, { container }: { container
     return { hub, base, values, date, errors, parsed, today };
   }
 
-  app.get<{ Querystring: { hub?: string } }>('/staff/rates/new', PAGE, async (request, reply) => {
+  app.get<{ Querystring: { hub?: string } }>('/staff/rate-cards/new', PAGE, async (request, reply) => {
     const actor = staffOnly(request, reply);
     if (!actor) return reply;
     const m = await renderNew(reply, actor, request.query.hub ?? '', undefined);
     return reply.view('staff/views/rates/new.njk', { title: 'New rate card', hub: m.hub, values: m.values, date: m.date, baseBands: m.base?.bands.map(bandText) ?? [], tierList: TIERS.map((t) => ({ id: t, name: tierName(t) })), fieldErrors: {} });
   });
 
-  app.post<{ Querystring: { hub?: string }; Body: Fields }>('/staff/rates/new', PAGE, async (request, reply) => {
+  app.post<{ Querystring: { hub?: string }; Body: Fields }>('/staff/rate-cards/new', PAGE, async (request, reply) => {
     const actor = staffOnly(request, reply);
     if (!actor) return reply;
     const m = await renderNew(reply, actor, request.query.hub ?? '', request.body);
@@ -143,6 +143,6 @@ export async function ratePages(app: FastifyInstance, { container }: { container
     }
     await pricing.putHubCard(actor, m.hub.id, { effectiveFrom: m.parsed.effectiveFrom, tiers: m.parsed.tiers, bands: m.parsed.bands, minimumChargePence: m.parsed.minimumChargePence });
     flash(request, 'New rate card saved', `It applies to bookings from ${formatLocalDate(m.parsed.effectiveFrom)}. Bookings already made keep their price.`);
-    return reply.redirect(`/staff/rates?hub=${m.hub.id}`, 303);
+    return reply.redirect(`/staff/rate-cards?hub=${m.hub.id}`, 303);
   });
 }
