@@ -92,7 +92,11 @@ export async function newContext(browser: Browser, opts: { javaScriptEnabled?: b
     const request = response.request();
     const page = request.frame().page();
     if (request.resourceType() !== 'document' || request.frame() !== page.mainFrame() || response.status() >= 300 && response.status() < 400) return;
-    served.set(page, response.text());
+    // A page navigated away before its body was read has none to give: that rejection is expected
+    // (check() falls back to page.content()), so it must not surface as an unhandled one.
+    const text = response.text();
+    text.catch(() => undefined);
+    served.set(page, text);
   });
   return context;
 }

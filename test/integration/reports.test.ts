@@ -358,6 +358,7 @@ describe('usage report figures', () => {
       valuationNote: 'Local median wage (ONS 2025)',
       byRole: [],
       byHub: [{ hubId: london.id, hubName: london.name, hourValuePence: 1500, valuationNote: 'Local median wage (ONS 2025)', hours: 0, minutes: 0, volunteers: 0, valuePence: 0 }],
+      byMonth: [{ month: '2026-01', hours: 0, minutes: 0 }],
       note: 'No attended volunteer shifts are recorded for this period.',
     });
     // A hub without the setting gets the default.
@@ -541,6 +542,11 @@ describe('volunteer hours from the injected source', () => {
         byHub: [
           { hubId: a.id, hubName: 'A hub', hourValuePence: 1271, valuationNote: 'National Living Wage', hours: 6.52, minutes: 391, volunteers: 2, valuePence: 8283 },
           { hubId: b.id, hubName: 'B hub', hourValuePence: 1000, valuationNote: 'Flat £10', hours: 0.5, minutes: 30, volunteers: 1, valuePence: 500 },
+        ],
+        // Every month of the period, across the hubs: March 90 minutes; April 61 + 240 + 30.
+        byMonth: [
+          { month: '2026-03', hours: 1.5, minutes: 90 },
+          { month: '2026-04', hours: 5.52, minutes: 331 },
         ],
         note: null,
       });

@@ -60,6 +60,7 @@ export const usageReportView = z.object({
         valuePence: z.number().int(),
       }),
     ),
+    byMonth: z.array(z.object({ month: z.string().describe('YYYY-MM, local'), hours: z.number(), minutes: z.number().int() })).describe('Attended hours in each month of the period'),
     note: z.string().nullable(),
   }),
 });

@@ -229,7 +229,7 @@ export function createReportsService(deps: { reports: ReportsRepository; clock: 
       byMonth,
       byRoom,
       byHub,
-      volunteers: volunteerSection(actorHubs, volunteers),
+      volunteers: volunteerSection(actorHubs, volunteers, months),
     };
   }
 
@@ -282,7 +282,7 @@ export type ReportsService = ReturnType<typeof createReportsService>;
 export type UsageReport = Awaited<ReturnType<ReportsService['hubUsage']>>;
 
 /** Volunteer hours by role and hub, valued at each hub's stated hourly value; kept apart from money charged. */
-function volunteerSection(hubs: HubRow[], v: VolunteerHours) {
+function volunteerSection(hubs: HubRow[], v: VolunteerHours, months: string[]) {
   const settings = new Map(hubs.map((h) => [h.id, reportSettingsSchema.parse(h.settings.reports ?? {})]));
   const minutes = new Map<string, number>(); // hubId|role
   for (const r of v.rows) minutes.set(`${r.hubId}|${r.role}`, (minutes.get(`${r.hubId}|${r.role}`) ?? 0) + r.minutes);
@@ -324,6 +324,11 @@ function volunteerSection(hubs: HubRow[], v: VolunteerHours) {
     valuationNote: only?.valuationNote ?? null,
     byRole,
     byHub,
+    /** Every month of the period (none left out), for the chart of hours by month. */
+    byMonth: months.map((month) => {
+      const m = v.rows.filter((r) => r.month === month).reduce((a, r) => a + r.minutes, 0);
+      return { month, hours: Math.round((m / 60) * 100) / 100, minutes: m };
+    }),
     note: v.rows.length === 0 ? NO_SHIFTS_NOTE : null,
   };
 }

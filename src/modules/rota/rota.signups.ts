@@ -74,6 +74,17 @@ export function createSignupsService(deps: { db: Db; rota: RotaRepository; clock
   }
 
   return {
+    /**
+     * What would stop this volunteer taking a place on the shift now, as the codes signup answers
+     * (`shift_full` included: the waiting list and cover ignore it). Nothing is written; the web
+     * pages use it to say in words why a shift cannot be taken before anyone tries.
+     */
+    async reasons(actor: Actor, shiftId: string): Promise<string[]> {
+      const { shift, hub } = await shifts.shiftOr404(actor, shiftId);
+      if (!(await rota.isMember(hub.id, actor.userId, 'volunteer'))) return ['not_a_volunteer'];
+      return breaches(db, shift, hub, actor.userId, { checkFull: true });
+    },
+
     /** POST /shifts/:id/signup */
     async signup(actor: Actor, shiftId: string) {
       const { hub } = await shifts.shiftOr404(actor, shiftId);

@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { DateTime } from 'luxon';
+import type { Container } from '../../container';
+import type { Actor } from '../../modules/auth/actor';
+import { DomainError } from '../../lib/errors';
+import { TIERS, type Tier } from '../../modules/pricing/pricing.fns';
+import { NETWORK_ZONE } from '../../modules/organisations/organisations.service';
+import { type FieldErrors, type Fields, dateParts, errorList, flash, readDate, text } from '../forms';
+import { formatLocalDate, tierName } from '../format';
+import { staffOnly } from '../volunteer/guard';
+import { refusal } from '../volunteer/words';
+
+const PAGE = { schema: { hide: true } };
+
+/**
+ * Organisations for staff: claims waiting for a check (a tier claimed and not verified, or a
+ * verification whose re-check date has passed), verified ones with their re-check dates, and a
+ * verify form (tier, evidence, re-check date, pays by invoice) through the organisations service.
+ */
+export async function organisationPages(app: FastifyInstance, { container }: { container: Container }) {
+  const { organisations } = container.services;
+  const { clock } = container;
+
+  app.get('/staff/organisations', PAGE, async (request, reply) => {
+    const actor = staffOnly(request, reply);
+    if (!actor) return reply;
+    const { items } = await organisations.list(actor, true, { limit: 1000 });
+    const row = (o: (typeof items)[number]) => ({ ...o, claimed: tierName(o.claimedTier), tierText: tierName(o.tier), recheck: o.recheckOn ? formatLocalDate(o.recheckOn) : null });
+    const waiting = items.filter((o) => o.needsReview || (!o.verified && o.claimedTier !== 'private')).map(row);
+    const verified = items.filter((o) => o.verified && !o.needsReview).map(row).sort((a, b) => (a.recheckOn ?? '').localeCompare(b.recheckOn ?? ''));
+    return reply.view('staff/views/organisations/list.njk', { title: 'Organisations', width: 'full', waiting, verified });
+  });
+
+  async function renderVerify(reply: FastifyReply, actor: Actor, id: string, body?: Fields, errors: FieldErrors = {}) {
+    const org = await organisations.get(actor, id);
+    const values = body
+      ? { tier: text(body, 'tier'), evidence: text(body, 'evidence'), paysByInvoice: text(body, 'paysByInvoice') }
+      : { tier: org.claimedTier, evidence: org.evidence ?? '', paysByInvoice: org.paysByInvoice ? 'yes' : '' };
+    const recheck = body ? readDate(body, 'recheck').value : dateParts(DateTime.fromJSDate(clock.now(), { zone: NETWORK_ZONE }).plus({ years: 1 }).toISODate()!);
+    return reply.status(Object.keys(errors).length ? 400 : 200).view('staff/views/organisations/verify.njk', {
+      title: `Check ${org.name}`,
+      org: { ...org, claimed: tierName(org.claimedTier), recheck: org.recheckOn ? formatLocalDate(org.recheckOn) : null },
+      history: org.verifications.map((v) => ({ tier: tierName(v.tier), evidence: v.evidence, recheck: formatLocalDate(v.recheckOn), on: formatLocalDate(v.createdAt.slice(0, 10)) })),
+      values,
+      recheck,
+      tierItems: TIERS.map((t) => ({ value: t, text: tierName(t), checked: values.tier === t })),
+      errors: Object.keys(errors).length ? errorList(errors, { tier: 'tier', recheck: 'recheck-day' }) : undefined,
+      fieldErrors: errors,
+    });
+  }
+
+  app.get<{ Params: { id: string } }>('/staff/organisations/:id', PAGE, async (request, reply) => {
+    const actor = staffOnly(request, reply);
+    if (!actor) return reply;
+    return renderVerify(reply, actor, request.params.id);
+  });
+
+  app.post<{ Params: { id: string }; Body: Fields }>('/staff/organisations/:id', PAGE, async (request, reply) => {
+    const actor = staffOnly(request, reply);
+    if (!actor) return reply;
+    const b = request.body;
+    const errors: FieldErrors = {};
+    const tier = text(b, 'tier');
+    const evidence = text(b, 'evidence');
+    if (!(TIERS as readonly string[]).includes(tier)) errors.tier = 'Select the tier the organisation qualifies for';
+    if (!evidence) errors.evidence = 'Enter the evidence you checked, like a charity number and what it showed';
+    else if (evidence.length > 2000) errors.evidence = 'The evidence must be 2,000 characters or fewer';
+    const recheck = readDate(b, 'recheck');
+    const today = DateTime.fromJSDate(clock.now(), { zone: NETWORK_ZONE }).toISODate()!;
+    if (recheck.error === 'missing') errors.recheck = 'Enter the date to check it again';
+    else if (recheck.error) errors.recheck = 'The re-check date must be a real date, like 1 12 2027';
+    else if (recheck.iso! <= today) errors.recheck = 'The re-check date must be in the future';
+    if (Object.keys(errors).length) return renderVerify(reply, actor, request.params.id, b, errors);
+    try {
+      const org = await organisations.verify(actor, request.params.id, { tier: tier as Tier, evidence, recheckOn: recheck.iso!, paysByInvoice: text(b, 'paysByInvoice') === 'yes' });
+      flash(request, `${org.name} is verified as ${tierName(org.tier).toLowerCase()}`, `Check it again by ${formatLocalDate(recheck.iso!)}.`);
+      return reply.redirect('/staff/organisations', 303);
+    } catch (err) {
+      // Refused by a rule (or, for staff, by where the group has booked): said on the form.
+      const r = refusal(err) ?? (err instanceof DomainError && err.kind === 'forbidden' ? { detail: err.message } : undefined);
+      if (!r) throw err;
+      return renderVerify(reply, actor, request.params.id, b, { tier: r.detail });
+    }
+  });
+}

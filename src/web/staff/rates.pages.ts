@@ -1,0 +1,148 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { DateTime } from 'luxon';
+import type { Container } from '../../container';
+import type { Actor } from '../../modules/auth/actor';
+import { isStaffOf } from '../../modules/auth/actor';
+import { type Band, type RateCardInput, TIERS, type Tier, quote } from '../../modules/pricing/pricing.fns';
+import type { RateCardView } from '../../modules/pricing/pricing.service';
+import { notFound } from '../../lib/errors';
+import { type FieldErrors, type Fields, dateParts, errorList, flash, readDate, text } from '../forms';
+import { formatLocalDate, formatMoney, formatWhen, tierName } from '../format';
+import { staffOnly } from '../volunteer/guard';
+
+const PAGE = { schema: { hide: true } };
+const WEEKDAY = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/** "12.50", "£12.50", "12" → pence; undefined when it is not an amount of money. */
+export function toPence(raw: string): number | undefined {
+  const v = raw.replace(/[£,\s]/g, '');
+  if (!/^\d{1,6}(\.\d{1,2})?$/.test(v)) return undefined;
+  return Math.round(Number(v) * 100);
+}
+const pounds = (p: number) => (p / 100).toFixed(2);
+
+/** A band in words: "Evenings: Mon to Fri, 6pm to midnight". */
+function bandText(b: Band) {
+  const days = b.weekdays.length === 7 ? 'every day' : b.weekdays.map((d) => WEEKDAY[d]).join(', ');
+  return `${b.name}: ${days}, ${b.from} to ${b.to}`;
+}
+
+/**
+ * Rate cards: the card in force per tier (bands, minimum charge), upcoming cards and the history;
+ * a new card with a preview of what typical bookings would cost at each tier before it is saved.
+ * The hub's card through the pricing service (PUT /hubs/:hubId/rate-card); the preview uses the
+ * same pure pricing as every quote.
+ */
+export async function ratePages(app: FastifyInstance, { container }: { container: Container }) {
+  const { pricing, venues } = container.services;
+  const { clock } = container;
+
+  async function hubsOf(actor: Actor, wanted?: string) {
+    const ids = actor.isAdmin ? (await venues.listHubs({ limit: 100 })).items.map((h) => h.id) : [...actor.staffHubs];
+    const hubs = (await Promise.all(ids.map((id) => venues.getHub(id)))).sort((a, b) => a.name.localeCompare(b.name));
+    if (wanted && !isStaffOf(actor, wanted)) throw notFound('Hub');
+    const hub = wanted ? await venues.getHub(wanted) : hubs[0];
+    if (!hub) throw notFound('Hub');
+    return { hubs, hub };
+  }
+
+  const cardRows = (c: RateCardView) => ({
+    ...c,
+    from: formatLocalDate(c.effectiveFrom),
+    tiers: TIERS.map((t) => ({ name: tierName(t), rate: formatMoney(c.tiers[t].hourlyPence), bands: c.bands.map((b) => formatMoney(b.tiers[t].hourlyPence)) })),
+    bandNames: c.bands.map(bandText),
+    minimum: c.minimumChargePence ? formatMoney(c.minimumChargePence) : 'None',
+  });
+
+  app.get<{ Querystring: { hub?: string } }>('/staff/rate-cards', PAGE, async (request, reply) => {
+    const actor = staffOnly(request, reply);
+    if (!actor) return reply;
+    const { hubs, hub } = await hubsOf(actor, request.query.hub);
+    const card = await pricing.getHubCard(actor, hub.id);
+    return reply.view('staff/views/rates/cards.njk', {
+      title: `Rate cards, ${hub.name}`,
+      width: 'full',
+      hub,
+      hubItems: hubs.map((h) => ({ value: h.id, text: h.name, selected: h.id === hub.id })),
+      current: card.current ? cardRows(card.current) : null,
+      upcoming: card.upcoming.map(cardRows),
+      history: card.history.map((c) => ({ from: formatLocalDate(c.effectiveFrom), by: c.createdByName ?? 'Unknown', set: formatLocalDate(c.createdAt.slice(0, 10)), summary: TIERS.map((t) => `${tierName(t)} ${formatMoney(c.tiers[t].hourlyPence)}`).join('; '), current: c.id === card.current?.id })),
+    });
+  });
+
+  /** Typical bookings priced under a card at every tier: a weekday morning, a weekday evening and a Saturday. */
+  function preview(card: RateCardInput, zone: string, from: string) {
+    const start = DateTime.fromISO(from, { zone });
+    const next = (weekday: number) => start.plus({ days: (weekday - start.weekday + 7) % 7 });
+    const samples = [
+      { at: next(2), from: 10, to: 12 },
+      { at: next(2), from: 18, to: 21 },
+      { at: next(6), from: 10, to: 14 },
+    ];
+    return samples.map((s) => {
+      const startsAt = s.at.set({ hour: s.from, minute: 0 }).toJSDate();
+      const endsAt = s.at.set({ hour: s.to, minute: 0 }).toJSDate();
+      return {
+        when: formatWhen(startsAt, endsAt, zone, { now: clock.now() }),
+        prices: TIERS.map((tier) => {
+          const q = quote({ card, tier, startsAt, endsAt, timezone: zone });
+          return { tier: tierName(tier), amount: formatMoney(q.amountPence), subsidy: q.subsidyPence ? formatMoney(q.subsidyPence) : null };
+        }),
+      };
+    });
+  }
+
+  async function renderNew(reply: FastifyReply, actor: Actor, hubId: string, body: Fields | undefined) {
+    const { hub } = await hubsOf(actor, hubId);
+    const card = await pricing.getHubCard(actor, hub.id);
+    const base = card.upcoming[card.upcoming.length - 1] ?? card.current;
+    const today = DateTime.fromJSDate(clock.now(), { zone: hub.timezone }).toISODate()!;
+    const values: Record<string, string> = body
+      ? Object.fromEntries([...TIERS.map((t) => [t, text(body, t)]), ['minimum', text(body, 'minimum')], ['keepBands', text(body, 'keepBands')]])
+      : { ...Object.fromEntries(TIERS.map((t) => [t, base ? pounds(base.tiers[t].hourlyPence) : ''])), minimum: base ? pounds(base.minimumChargePence) : '0.00', keepBands: 'yes' };
+    const errors: FieldErrors = {};
+    let date = dateParts(undefined);
+    let parsed: RateCardInput | undefined;
+    if (body) {
+      const d = readDate(body, 'from');
+      date = d.value;
+      if (d.error === 'missing') errors.from = 'Enter the date the new rates start';
+      else if (d.error) errors.from = 'The start date must be a real date, like 1 1 2027';
+      else if (d.iso! < today) errors.from = 'The start date must be today or later: a rate change never reaches back';
+      const tiers = {} as Record<Tier, { hourlyPence: number }>;
+      for (const t of TIERS) {
+        const p = toPence(values[t]);
+        if (p === undefined) errors[t] = `Enter the hourly rate for ${tierName(t).toLowerCase()}, like 12.50`;
+        else tiers[t] = { hourlyPence: p };
+      }
+      const minimum = values.minimum ? toPence(values.minimum) : 0;
+      if (minimum === undefined) errors.minimum = 'Enter the minimum charge in pounds, like 20.00, or 0 for none';
+      if (!Object.keys(errors).length) parsed = { effectiveFrom: d.iso!, tiers, minimumChargePence: minimum, bands: values.keepBands === 'yes' && base ? base.bands : [] };
+    }
+    return { hub, base, values, date, errors, parsed, today };
+  }
+
+  app.get<{ Querystring: { hub?: string } }>('/staff/rate-cards/new', PAGE, async (request, reply) => {
+    const actor = staffOnly(request, reply);
+    if (!actor) return reply;
+    const m = await renderNew(reply, actor, request.query.hub ?? '', undefined);
+    return reply.view('staff/views/rates/new.njk', { title: 'New rate card', hub: m.hub, values: m.values, date: m.date, baseBands: m.base?.bands.map(bandText) ?? [], tierList: TIERS.map((t) => ({ id: t, name: tierName(t) })), fieldErrors: {} });
+  });
+
+  app.post<{ Querystring: { hub?: string }; Body: Fields }>('/staff/rate-cards/new', PAGE, async (request, reply) => {
+    const actor = staffOnly(request, reply);
+    if (!actor) return reply;
+    const m = await renderNew(reply, actor, request.query.hub ?? '', request.body);
+    const view = { title: 'New rate card', hub: m.hub, values: m.values, date: m.date, baseBands: m.base?.bands.map(bandText) ?? [], tierList: TIERS.map((t) => ({ id: t, name: tierName(t) })), fieldErrors: m.errors };
+    if (!m.parsed) return reply.status(400).view('staff/views/rates/new.njk', { ...view, errors: errorList(m.errors, { from: 'from-day' }) });
+    if (text(request.body, 'action') !== 'save') {
+      // The preview: what typical bookings would cost, now and under the new card.
+      const now = m.base ? preview({ effectiveFrom: m.base.effectiveFrom, tiers: m.base.tiers, bands: m.base.bands, minimumChargePence: m.base.minimumChargePence }, m.hub.timezone, m.parsed.effectiveFrom) : null;
+      const next = preview(m.parsed, m.hub.timezone, m.parsed.effectiveFrom);
+      return reply.view('staff/views/rates/new.njk', { ...view, preview: next.map((p, i) => ({ ...p, before: now?.[i].prices })), startsOn: formatLocalDate(m.parsed.effectiveFrom) });
+    }
+    await pricing.putHubCard(actor, m.hub.id, { effectiveFrom: m.parsed.effectiveFrom, tiers: m.parsed.tiers, bands: m.parsed.bands, minimumChargePence: m.parsed.minimumChargePence });
+    flash(request, 'New rate card saved', `It applies to bookings from ${formatLocalDate(m.parsed.effectiveFrom)}. Bookings already made keep their price.`);
+    return reply.redirect(`/staff/rate-cards?hub=${m.hub.id}`, 303);
+  });
+}
