@@ -87,6 +87,11 @@ export const bookings = pgTable(
     index('bookings_created_by_idx').on(t.createdBy),
     index('bookings_status_idx').on(t.status),
     index('bookings_request_expires_idx').on(t.requestExpiresAt),
+    // Network search reads every held booking overlapping its window in one range scan (not one
+    // probe of the exclusion index per candidate room); see docs/performance.md.
+    index('bookings_held_range_idx')
+      .using('gist', sql`tstzrange(${t.startsAt}, ${t.blockedUntil}, '[)')`)
+      .where(sql`${t.status} IN ('requested', 'awaiting_payment', 'confirmed')`),
     check('bookings_interval', sql`${t.endsAt} > ${t.startsAt} AND ${t.blockedUntil} >= ${t.endsAt}`),
     check('bookings_attendees', sql`${t.attendees} > 0`),
   ],
