@@ -35,7 +35,7 @@ const offsetsByHour = new Map<string, Map<number, number>>();
  * it throughout (no zone changes its offset twice within an hour); an hour with a change in it
  * asks luxon for each instant.
  */
-function offsetMinutes(ms: number, zone: string): number {
+export function offsetMinutes(ms: number, zone: string): number {
   if (!Number.isFinite(ms)) return NaN;
   let hours = offsetsByHour.get(zone);
   if (!hours) {
