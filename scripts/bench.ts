@@ -13,7 +13,7 @@
  *   BENCH_HIGH_CONNECTIONS (50) every scenario again at this concurrency (0: not)
  *   BENCH_POOL (20)     the app's (and the baseline's) pg pool size
  *   BENCH_REPORT_CONNECTIONS (4) concurrent connections for the report scenarios (each request reads a year)
- *   BENCH_SCENARIOS     comma-separated subset of availability,search,booking,report,rota (default: all)
+ *   BENCH_SCENARIOS     comma-separated subset of availability,search,booking,keypad,report,rota (default: all)
  *   BENCH_DB_NAME (hubkey_bench) the database dropped and recreated (and <name>_small); lets two benches share a server
  *   BENCH_KEEP_DB=1     leave the bench database in place afterwards (it is dropped by default)
  *   BENCH_EMBEDDED_ONLY=1  only the embedded server's memory line (no PostgreSQL needed)
@@ -25,7 +25,7 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { DateTime } from 'luxon';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +33,7 @@ import { Client } from 'pg';
 import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config/env';
 import { createContainer } from '../src/container';
+import { createCodeCipher } from '../src/lib/crypto';
 import { openDatabase } from '../src/db/client';
 import { describeEmbeddedMemory, measureEmbeddedMemory } from './bench/embedded-memory';
 import { BOOKING_SLOTS, ZONE, seedNetwork } from './bench/seed';
@@ -60,7 +61,7 @@ const LEVELS = HIGH_CONNECTIONS && HIGH_CONNECTIONS !== CONNECTIONS ? [CONNECTIO
 const POOL = num('BENCH_POOL', 20);
 const KEEP_DB = env.BENCH_KEEP_DB === '1';
 const REPORT_CONNECTIONS = num('BENCH_REPORT_CONNECTIONS', 4);
-const SCENARIOS = new Set((env.BENCH_SCENARIOS || 'availability,search,booking,report,rota').split(',').map((x) => x.trim()));
+const SCENARIOS = new Set((env.BENCH_SCENARIOS || 'availability,search,booking,keypad,report,rota').split(',').map((x) => x.trim()));
 const BENCH_DB = env.BENCH_DB_NAME || 'hubkey_bench';
 /** The small network the rota's regeneration is compared on (same rooms, 10 k bookings). */
 const SMALL_DB = `${BENCH_DB}_small`;
@@ -237,8 +238,33 @@ async function main() {
     const reportFrom = addDays(today, -182);
     const reportTo = addDays(today, 182);
     const hubIds = (await pool.query<{ id: string }>('SELECT id FROM hubs ORDER BY name')).rows.map((h) => h.id);
+    type KeypadDoor = { id: string; key: string; code: string; group: number; hubId: string };
+    /** A keypad door on every room, in three groups (right codes, wrong codes, mixed), and a code valid on each hub's doors now. */
+    async function prepareKeypad() {
+      const t0 = performance.now();
+      const admin = (await container.repos.users.loadActor(adminId))!;
+      const { doors: doorsService, accessCodes } = container.services;
+      const doors: KeypadDoor[] = [];
+      const byHub = (await pool.query<{ id: string; hub_id: string }>('SELECT id, hub_id FROM rooms ORDER BY hub_id, name')).rows;
+      const now = Date.now();
+      for (const hubId of hubIds) {
+        const hubRooms = byHub.filter((r) => r.hub_id === hubId);
+        const made: { id: string; key: string }[] = [];
+        for (const [i, r] of hubRooms.entries()) {
+          const d = await doorsService.createDoor(admin, hubId, { name: `Bench door ${i + 1}`, provider: 'keypad', roomIds: [r.id] });
+          made.push({ id: d.id, key: (d as { deviceKey?: string }).deviceKey! });
+        }
+        const issued = await accessCodes.issueShiftCode({ hubId, userId: seed.userId, shiftRef: randomUUID(), startsAt: new Date(now - 30 * 60_000), endsAt: new Date(now + 4 * 3_600_000), phone: null });
+        const code = (await accessCodes.shiftCode(issued.id))?.code;
+        if (!code) throw new Error('keypad: the shift code is not readable');
+        for (const d of made) doors.push({ ...d, code, hubId, group: doors.length % 3 });
+      }
+      log(`Keypad: ${doors.length} keypad doors (one per room, three groups) and a code valid now at each of ${hubIds.length} hubs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      return { doors };
+    }
     const rota = await prepareRota(pool, container, log);
     const rotaToken = app.jwt.sign({ sub: rota.staffUserId });
+    const keypad = SCENARIOS.has('keypad') ? await prepareKeypad() : { doors: [] as KeypadDoor[] };
     const rooms = (await pool.query<{ id: string; hubId: string; capacity: number; bufferMinutes: number }>(
       `SELECT id, hub_id AS "hubId", capacity, buffer_minutes AS "bufferMinutes" FROM rooms ORDER BY id`,
     )).rows;
@@ -261,6 +287,7 @@ async function main() {
         searchCapacities: SEARCH_CAPACITIES,
         searchFeatures: SEARCH_FEATURES,
         adminToken,
+        keypadDoors: keypad.doors,
         hubIds,
         reportFrom,
         reportTo,
@@ -381,6 +408,19 @@ async function main() {
       const p = shiftsParams(rota.hubIds[0], day);
       return record('shifts', p, () => app.inject({ method: 'GET', url: `/hubs/${p.hub}/shifts?from=${day}T00:00&to=${addDays(day, 30)}T00:00&limit=200`, headers: { authorization: `Bearer ${rotaToken}` } }), 200);
     })();
+    // The keypad: one right and one wrong code recorded (doors of their groups, never used by the load);
+    // the door and the code's lookup hash are the slots.
+    const cipher = createCodeCipher(config.accessCodeKey);
+    const wrongOf = (code: string) => (code === '0'.repeat(code.length) ? '1' : '0').repeat(code.length);
+    const keypadParams = (group: number, right: boolean) => {
+      const d = pick(keypad.doors.filter((x) => x.group === group));
+      return { door: d.id, hash: cipher.lookupHash(d.id, right ? d.code : wrongOf(d.code)) };
+    };
+    const recordVerify = async (label: string, door: KeypadDoor, code: string) =>
+      record(label, { door: door.id, hash: cipher.lookupHash(door.id, code) }, () => app.inject({ method: 'POST', url: `/doors/${door.id}/verify`, headers: { 'x-device-key': door.key }, payload: { code } }), 200);
+    const keypadSpare = keypad.doors.slice(-6);
+    const keypadRightPlan = keypad.doors.length ? await recordVerify('keypad right code', keypadSpare.find((d) => d.group === 0)!, keypadSpare.find((d) => d.group === 0)!.code) : undefined;
+    const keypadWrongPlan = keypad.doors.length ? await recordVerify('keypad wrong code', keypadSpare.find((d) => d.group === 1)!, wrongOf(keypadSpare.find((d) => d.group === 1)!.code)) : undefined;
     // Each plan replays once cleanly before the clock starts.
     await replay(pool, shiftsPlan, shiftsParams());
     await replay(pool, availPlan, availParams());
@@ -437,6 +477,21 @@ async function main() {
           pg: beforePg,
           note: `p99 before/now: API ${ratio(beforeApi.p99, searchApi.p99)}, SQL ${ratio(beforePg.p99, searchPg.p99)}`,
         });
+      }
+
+      if (SCENARIOS.has('keypad') && keypadRightPlan && keypadWrongPlan) {
+        const modes: [string, string, () => Promise<void>][] = [
+          ['right', 'Keypad verify, right code', () => replay(pool, keypadRightPlan, keypadParams(0, true))],
+          ['wrong', 'Keypad verify, wrong code (doors lock out)', () => replay(pool, keypadWrongPlan, keypadParams(1, false))],
+          ['mixed', 'Keypad verify, mixed (1 in 10 wrong)', () => (Math.random() < 0.1 ? replay(pool, keypadWrongPlan, keypadParams(2, false)) : replay(pool, keypadRightPlan, keypadParams(2, true)))],
+        ];
+        for (const [mode, name, op] of modes) {
+          env.HUBKEY_BENCH_KEYPAD = mode;
+          const api = await httpRun(`keypad ${mode}${at}`, appUrl, 'keypad.cjs', [0, 0], conns);
+          const pg = await pgRun(`keypad ${mode}${at}`, op, conns);
+          const reasons = Object.entries(api.statuses).map(([c, n]) => `${c}×${n}`).join(' ');
+          rows.push({ name, connections: conns, api, pg, note: `HTTP statuses ${reasons}` });
+        }
       }
 
       if (SCENARIOS.has('booking')) {
