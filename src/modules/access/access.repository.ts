@@ -3,7 +3,7 @@ import { namingConstraints } from '../../db/constraints';
 import { conflict } from '../../lib/errors';
 import type { DbOrTx } from '../../db/client';
 import { keysetAfter, type PageArgs } from '../../db/keyset';
-import { accessCodeDoors, accessCodes, bookings, doorEntries, doorRooms, doors, hubs, rooms } from '../../db/schema';
+import { accessCodeDoors, accessCodes, bookings, doorEntries, doorRooms, doors, hubs, outbox, rooms } from '../../db/schema';
 
 export type DoorRow = typeof doors.$inferSelect;
 export type AccessCodeRow = typeof accessCodes.$inferSelect;
@@ -232,6 +232,9 @@ export function createAccessRepository(db: DbOrTx) {
             gt(bookings.startsAt, now),
             sql`${bookings.contactPhone} IS NOT NULL`,
             sql`${bookings.startsAt} - make_interval(mins => coalesce((${hubs.settings}->>'reminderLeadMinutes')::int, 2880)) <= ${iso(now)}`,
+            // Not those already queued (the service's dedupe key): a tick then costs what is due,
+            // and more than `limit` reminded bookings in the window never hide a due one.
+            sql`NOT EXISTS (SELECT 1 FROM ${outbox} o WHERE o.dedupe_key = 'reminder:' || ${bookings.id} || ':' || to_char(${bookings.startsAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
           ),
         )
         .orderBy(asc(bookings.startsAt))
