@@ -371,7 +371,9 @@ async function main() {
     const bookingParams = () => {
       const k = pgSlot++;
       const room = rooms[k % rooms.length];
-      const day = addDays(today, 1 + (Math.floor(k / rooms.length) % SLOT_DAYS));
+      // From the day after tomorrow: outside the hubs' 24-hour code lead, so neither side issues a door code
+      // (the keypad scenario gives every hub doors; the recorded booking issued none).
+      const day = addDays(today, 2 + (Math.floor(k / rooms.length) % SLOT_DAYS));
       const start = local(day, BOOKING_SLOTS.pg[0]);
       const end = local(day, BOOKING_SLOTS.pg[1]);
       return { day, room: room.id, hub: room.hubId, org: seed.organisationId, user: seed.userId, start, end, blockedUntil: plusMinutes(end, room.bufferMinutes) };
