@@ -10,12 +10,14 @@
  *   BENCH_ROOMS (1000)  BENCH_BOOKINGS (1000000)  network size
  *   BENCH_DURATION (10) seconds per measured run; BENCH_WARMUP (3) seconds of warm-up before each
  *   BENCH_CONNECTIONS (20) concurrent HTTP connections, and concurrent pg loops for the baseline
+ *   BENCH_HIGH_CONNECTIONS (50) every scenario again at this concurrency (0: not)
  *   BENCH_POOL (20)     the app's (and the baseline's) pg pool size
  *   BENCH_REPORT_CONNECTIONS (4) concurrent connections for the report scenarios (each request reads a year)
- *   BENCH_SCENARIOS     comma-separated subset of availability,search,booking,report,rota (default: all)
+ *   BENCH_SCENARIOS     comma-separated subset of availability,search,booking,keypad,report,rota (default: all)
  *   BENCH_DB_NAME (hubkey_bench) the database dropped and recreated (and <name>_small); lets two benches share a server
  *   BENCH_KEEP_DB=1     leave the bench database in place afterwards (it is dropped by default)
  *   BENCH_EMBEDDED_ONLY=1  only the embedded server's memory line (no PostgreSQL needed)
+ *   BENCH_SKIP_EMBEDDED=1  skip the embedded server's memory measurement (quicker iterations)
  *   BENCH_REGEN_RUNS (100) booking changes timed for the rota's regeneration, on this network and on
  *                       one of 10 k bookings (database hubkey_bench_small, always dropped)
  */
@@ -23,7 +25,7 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { DateTime } from 'luxon';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,10 +33,12 @@ import { Client } from 'pg';
 import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config/env';
 import { createContainer } from '../src/container';
+import { createCodeCipher } from '../src/lib/crypto';
 import { openDatabase } from '../src/db/client';
 import { describeEmbeddedMemory, measureEmbeddedMemory } from './bench/embedded-memory';
 import { BOOKING_SLOTS, ZONE, seedNetwork } from './bench/seed';
 import { measureRegeneration, prepareRota, type RegenResult } from './bench/rota';
+import { searchFreeRoomsBefore } from './bench/search-before';
 import { type LoadResult, type Plan, bindArgs, describePlan, pgLoad, recordPool, replay, toPlan } from './bench/pg-baseline';
 
 const env = process.env;
@@ -51,10 +55,13 @@ const BOOKINGS = num('BENCH_BOOKINGS', 1_000_000);
 const DURATION = num('BENCH_DURATION', 10);
 const WARMUP = num('BENCH_WARMUP', 3, 0);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 20);
+/** Every scenario is run again at this many connections (0: not); its p99 next to its SQL's. */
+const HIGH_CONNECTIONS = num('BENCH_HIGH_CONNECTIONS', 50, 0);
+const LEVELS = HIGH_CONNECTIONS && HIGH_CONNECTIONS !== CONNECTIONS ? [CONNECTIONS, HIGH_CONNECTIONS] : [CONNECTIONS];
 const POOL = num('BENCH_POOL', 20);
 const KEEP_DB = env.BENCH_KEEP_DB === '1';
 const REPORT_CONNECTIONS = num('BENCH_REPORT_CONNECTIONS', 4);
-const SCENARIOS = new Set((env.BENCH_SCENARIOS || 'availability,search,booking,report,rota').split(',').map((x) => x.trim()));
+const SCENARIOS = new Set((env.BENCH_SCENARIOS || 'availability,search,booking,keypad,report,rota').split(',').map((x) => x.trim()));
 const BENCH_DB = env.BENCH_DB_NAME || 'hubkey_bench';
 /** The small network the rota's regeneration is compared on (same rooms, 10 k bookings). */
 const SMALL_DB = `${BENCH_DB}_small`;
@@ -153,6 +160,7 @@ function machine() {
 
 interface Row {
   name: string;
+  connections: number;
   api: HttpResult & { elu: number };
   pg: LoadResult & { elu: number };
   note: string;
@@ -166,7 +174,7 @@ async function main() {
   hardStop.unref();
   const started = performance.now();
   // The embedded server's memory, measured first while the machine is quiet (docs/performance.md).
-  const embeddedMemory = describeEmbeddedMemory(await measureEmbeddedMemory());
+  const embeddedMemory = env.BENCH_SKIP_EMBEDDED === '1' ? '(embedded memory skipped: BENCH_SKIP_EMBEDDED=1)' : describeEmbeddedMemory(await measureEmbeddedMemory());
   log(embeddedMemory);
   if (env.BENCH_EMBEDDED_ONLY === '1') return;
   const urls = benchUrls();
@@ -185,9 +193,13 @@ async function main() {
     await database.migrate();
     const pgVersion = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
     const today = DateTime.now().setZone(ZONE).toISODate()!;
+    // Search asks only for windows that could be booked: from tomorrow to the last seeded day (a
+    // window in the past is answered 422 at once, which the SQL side would not know).
+    const searchFirstDay = addDays(today, 1);
 
     log('\nSeeding...');
     const seed = await seedNetwork(pool, { rooms: ROOMS, bookings: BOOKINGS, today, log });
+    const searchDays = Math.max(1, Math.round((Date.parse(addDays(seed.seedFirstDay, seed.seedDays - 1)) - Date.parse(searchFirstDay)) / 86_400_000));
     log(
       `Seeded ${seed.hubs} hubs, ${seed.rooms} rooms, ${seed.bookings.toLocaleString('en-GB')} bookings (${seed.seedFirstDay} + ${seed.seedDays} days), ` +
         `${seed.closures} closures in ${seed.seconds.total.toFixed(1)} s (bookings ${seed.seconds.bookings.toFixed(1)} s, ANALYZE ${seed.seconds.analyze.toFixed(1)} s)`,
@@ -226,8 +238,33 @@ async function main() {
     const reportFrom = addDays(today, -182);
     const reportTo = addDays(today, 182);
     const hubIds = (await pool.query<{ id: string }>('SELECT id FROM hubs ORDER BY name')).rows.map((h) => h.id);
+    type KeypadDoor = { id: string; key: string; code: string; group: number; hubId: string };
+    /** A keypad door on every room, in three groups (right codes, wrong codes, mixed), and a code valid on each hub's doors now. */
+    async function prepareKeypad() {
+      const t0 = performance.now();
+      const admin = (await container.repos.users.loadActor(adminId))!;
+      const { doors: doorsService, accessCodes } = container.services;
+      const doors: KeypadDoor[] = [];
+      const byHub = (await pool.query<{ id: string; hub_id: string }>('SELECT id, hub_id FROM rooms ORDER BY hub_id, name')).rows;
+      const now = Date.now();
+      for (const hubId of hubIds) {
+        const hubRooms = byHub.filter((r) => r.hub_id === hubId);
+        const made: { id: string; key: string }[] = [];
+        for (const [i, r] of hubRooms.entries()) {
+          const d = await doorsService.createDoor(admin, hubId, { name: `Bench door ${i + 1}`, provider: 'keypad', roomIds: [r.id] });
+          made.push({ id: d.id, key: (d as { deviceKey?: string }).deviceKey! });
+        }
+        const issued = await accessCodes.issueShiftCode({ hubId, userId: seed.userId, shiftRef: randomUUID(), startsAt: new Date(now - 30 * 60_000), endsAt: new Date(now + 4 * 3_600_000), phone: null });
+        const code = (await accessCodes.shiftCode(issued.id))?.code;
+        if (!code) throw new Error('keypad: the shift code is not readable');
+        for (const d of made) doors.push({ ...d, code, hubId, group: doors.length % 3 });
+      }
+      log(`Keypad: ${doors.length} keypad doors (one per room, three groups) and a code valid now at each of ${hubIds.length} hubs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      return { doors };
+    }
     const rota = await prepareRota(pool, container, log);
     const rotaToken = app.jwt.sign({ sub: rota.staffUserId });
+    const keypad = SCENARIOS.has('keypad') ? await prepareKeypad() : { doors: [] as KeypadDoor[] };
     const rooms = (await pool.query<{ id: string; hubId: string; capacity: number; bufferMinutes: number }>(
       `SELECT id, hub_id AS "hubId", capacity, buffer_minutes AS "bufferMinutes" FROM rooms ORDER BY id`,
     )).rows;
@@ -240,6 +277,8 @@ async function main() {
         today,
         seedFirstDay: seed.seedFirstDay,
         seedDays: seed.seedDays,
+        searchFirstDay,
+        searchDays,
         slotDays: SLOT_DAYS,
         apiSlot: BOOKING_SLOTS.api,
         rotaHubs: rota.hubIds,
@@ -248,6 +287,7 @@ async function main() {
         searchCapacities: SEARCH_CAPACITIES,
         searchFeatures: SEARCH_FEATURES,
         adminToken,
+        keypadDoors: keypad.doors,
         hubIds,
         reportFrom,
         reportTo,
@@ -291,21 +331,39 @@ async function main() {
       const start = local(day, `${String(hour).padStart(2, '0')}:00`);
       return { start, end: plusMinutes(start, 120) };
     };
-    const searchPlans: Plan[] = [];
-    for (const features of SEARCH_FEATURES) {
-      const day = addDays(today, 3);
-      searchPlans.push(
-        await record(
-          `search [${features.join(',')}]`,
-          { ...searchWindow(day, 10), capacity: 7 },
-          () => app.inject({ method: 'GET', url: `/search/rooms?startsAt=${day}T10:00&endsAt=${day}T12:00&capacity=7${features.length ? `&features=${features.join(',')}` : ''}` }),
-          200,
-        ),
-      );
-    }
-    const searchOp = () => {
+    // Search's statement now and as it was (scripts/bench/search-before.ts): the "before" side swaps
+    // the repository's method for the old one, for its recording and its API run only.
+    const venuesRepo = container.repos.venues;
+    const searchNow = venuesRepo.searchFreeRooms;
+    const searchOld = searchFreeRoomsBefore(database.db);
+    const withOldSearch = async <T>(run: () => Promise<T>): Promise<T> => {
+      venuesRepo.searchFreeRooms = searchOld;
+      try {
+        return await run();
+      } finally {
+        venuesRepo.searchFreeRooms = searchNow;
+      }
+    };
+    const recordSearch = async (label: string) => {
+      const plans: Plan[] = [];
+      for (const features of SEARCH_FEATURES) {
+        const day = addDays(today, 3);
+        plans.push(
+          await record(
+            `${label} [${features.join(',')}]`,
+            { ...searchWindow(day, 10), capacity: 7 },
+            () => app.inject({ method: 'GET', url: `/search/rooms?startsAt=${day}T10:00&endsAt=${day}T12:00&capacity=7${features.length ? `&features=${features.join(',')}` : ''}` }),
+            200,
+          ),
+        );
+      }
+      return plans;
+    };
+    const searchPlans = await recordSearch('search');
+    const searchPlansBefore = await withOldSearch(() => recordSearch('search before'));
+    const searchOp = (plans = searchPlans) => {
       const i = int(SEARCH_FEATURES.length);
-      return { plan: searchPlans[i], params: { ...searchWindow(addDays(seed.seedFirstDay, int(seed.seedDays)), pick(SEARCH_HOURS)), capacity: pick(SEARCH_CAPACITIES) } };
+      return { plan: plans[i], params: { ...searchWindow(addDays(searchFirstDay, int(searchDays)), pick(SEARCH_HOURS)), capacity: pick(SEARCH_CAPACITIES) } };
     };
 
     // The pg side books at its own local hours (BOOKING_SLOTS.pg), room k % rooms on day 1 + k / rooms.
@@ -313,7 +371,9 @@ async function main() {
     const bookingParams = () => {
       const k = pgSlot++;
       const room = rooms[k % rooms.length];
-      const day = addDays(today, 1 + (Math.floor(k / rooms.length) % SLOT_DAYS));
+      // From the day after tomorrow: outside the hubs' 24-hour code lead, so neither side issues a door code
+      // (the keypad scenario gives every hub doors; the recorded booking issued none).
+      const day = addDays(today, 2 + (Math.floor(k / rooms.length) % SLOT_DAYS));
       const start = local(day, BOOKING_SLOTS.pg[0]);
       const end = local(day, BOOKING_SLOTS.pg[1]);
       return { day, room: room.id, hub: room.hubId, org: seed.organisationId, user: seed.userId, start, end, blockedUntil: plusMinutes(end, room.bufferMinutes) };
@@ -354,10 +414,23 @@ async function main() {
       const p = shiftsParams(rota.hubIds[0], day);
       return record('shifts', p, () => app.inject({ method: 'GET', url: `/hubs/${p.hub}/shifts?from=${day}T00:00&to=${addDays(day, 30)}T00:00&limit=200`, headers: { authorization: `Bearer ${rotaToken}` } }), 200);
     })();
+    // The keypad: one right and one wrong code recorded (doors of their groups, never used by the load);
+    // the door and the code's lookup hash are the slots.
+    const cipher = createCodeCipher(config.accessCodeKey);
+    const wrongOf = (code: string) => (code === '0'.repeat(code.length) ? '1' : '0').repeat(code.length);
+    const keypadParams = (group: number, right: boolean) => {
+      const d = pick(keypad.doors.filter((x) => x.group === group));
+      return { door: d.id, hash: cipher.lookupHash(d.id, right ? d.code : wrongOf(d.code)) };
+    };
+    const recordVerify = async (label: string, door: KeypadDoor, code: string) =>
+      record(label, { door: door.id, hash: cipher.lookupHash(door.id, code) }, () => app.inject({ method: 'POST', url: `/doors/${door.id}/verify`, headers: { 'x-device-key': door.key }, payload: { code } }), 200);
+    const keypadSpare = keypad.doors.slice(-6);
+    const keypadRightPlan = keypad.doors.length ? await recordVerify('keypad right code', keypadSpare.find((d) => d.group === 0)!, keypadSpare.find((d) => d.group === 0)!.code) : undefined;
+    const keypadWrongPlan = keypad.doors.length ? await recordVerify('keypad wrong code', keypadSpare.find((d) => d.group === 1)!, wrongOf(keypadSpare.find((d) => d.group === 1)!.code)) : undefined;
     // Each plan replays once cleanly before the clock starts.
     await replay(pool, shiftsPlan, shiftsParams());
     await replay(pool, availPlan, availParams());
-    for (const plan of searchPlans) await replay(pool, plan, searchOp().params);
+    for (const plan of [...searchPlans, ...searchPlansBefore]) await replay(pool, plan, searchOp().params);
     await replay(pool, bookingPlan, bookingParams());
 
     // ---- Load ----
@@ -367,7 +440,7 @@ async function main() {
       const elu0 = performance.eventLoopUtilization();
       const r = await pgLoad(op, { connections, seconds: DURATION });
       const elu = performance.eventLoopUtilization(elu0).utilization;
-      log(`  ${name} pg-only: ${fmt(r.rps)} ops/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.ops} ops, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}; main thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per op); load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+      log(`  ${name} pg-only [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} ops/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.ops} ops, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}; main thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per op)`);
       return { ...r, elu };
     };
     const httpRun = async (name: string, url: string, file: string | undefined, offsets: [number, number] = [0, 0], connections = CONNECTIONS) => {
@@ -376,67 +449,102 @@ async function main() {
       const r = await cannon(url, file && setup(file), DURATION, offsets[1], connections);
       const elu = performance.eventLoopUtilization(elu0).utilization;
       const codes = Object.entries(r.statuses).map(([c, n]) => `${c}×${n}`).join(' ');
-      log(`  ${name} HTTP: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.total} requests [${codes}], non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; app thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per request); load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+      log(`  ${name} HTTP [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.total} requests [${codes}], non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; app thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per request)`);
       return { ...r, elu };
     };
 
     log('\nRunning:');
     const bareResult = await httpRun('bare Fastify', bareUrl, undefined);
     const rows: Row[] = [];
-    if (SCENARIOS.has('availability')) {
-      const availApi = await httpRun('availability', appUrl, 'availability.cjs');
-      const availPg = await pgRun('availability', () => replay(pool, availPlan, availParams()));
-      rows.push({ name: 'Room availability (7 days)', api: availApi, pg: availPg, note: '' });
-    }
+    for (const [level, conns] of LEVELS.entries()) {
+      const at = LEVELS.length > 1 ? ` (${conns} conn.)` : '';
+      if (SCENARIOS.has('availability')) {
+        const availApi = await httpRun(`availability${at}`, appUrl, 'availability.cjs', [0, 0], conns);
+        const availPg = await pgRun(`availability${at}`, () => replay(pool, availPlan, availParams()), conns);
+        rows.push({ name: 'Room availability (7 days)', connections: conns, api: availApi, pg: availPg, note: '' });
+      }
 
-    if (SCENARIOS.has('search')) {
-      const searchApi = await httpRun('search', appUrl, 'search.cjs');
-      const searchPg = await pgRun('search', () => {
-        const op = searchOp();
-        return replay(pool, op.plan, op.params);
-      });
-      rows.push({ name: 'Network search (2 h window)', api: searchApi, pg: searchPg, note: '' });
-    }
+      if (SCENARIOS.has('search')) {
+        const searchApi = await httpRun(`search${at}`, appUrl, 'search.cjs', [0, 0], conns);
+        const searchPg = await pgRun(`search${at}`, () => {
+          const op = searchOp();
+          return replay(pool, op.plan, op.params);
+        }, conns);
+        rows.push({ name: 'Network search (2 h window)', connections: conns, api: searchApi, pg: searchPg, note: '' });
+        const beforeApi = await withOldSearch(() => httpRun(`search before${at}`, appUrl, 'search.cjs', [0, 0], conns));
+        const beforePg = await pgRun(`search before${at}`, () => {
+          const op = searchOp(searchPlansBefore);
+          return replay(pool, op.plan, op.params);
+        }, conns);
+        rows.push({
+          name: 'Network search, statement before (baseline)',
+          connections: conns,
+          api: beforeApi,
+          pg: beforePg,
+          note: `p99 before/now: API ${ratio(beforeApi.p99, searchApi.p99)}, SQL ${ratio(beforePg.p99, searchPg.p99)}`,
+        });
+      }
 
-    if (SCENARIOS.has('booking')) {
-      // The API's warm-up and measured runs take different slots (offsets); the pg side has its own hours.
-      const bookingApi = await httpRun('booking', appUrl, 'booking.cjs', [0, rooms.length * 30]);
-      const bookingPg = await pgRun('booking', () => replay(pool, bookingPlan, bookingParams()));
-      rows.push({
-        name: 'Booking creation',
-        api: bookingApi,
-        pg: bookingPg,
-        note: `201: ${bookingApi.statuses['201'] ?? 0}, 409: ${bookingApi.statuses['409'] ?? 0}, other non-2xx: ${bookingApi.non2xx - (bookingApi.statuses['409'] ?? 0)}`,
-      });
-      // What the roll-up's marks cost a booking write, alone: the recorded booking statements replayed
-      // one at a time on one connection, with the marking triggers on and off in alternate blocks.
-      const reportTriggers = ['bookings_report_insert', 'bookings_report_update', 'bookings_report_delete'];
-      const setMarks = (on: boolean) => pool.query(`ALTER TABLE bookings ${reportTriggers.map((x) => `${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${x}`).join(', ')}`);
-      const timed: Record<'on' | 'off', number[]> = { on: [], off: [] };
-      try {
-        for (let block = 0; block < 20; block++) {
-          const mode = block % 2 === 0 ? 'on' : 'off';
-          await setMarks(mode === 'on');
-          for (let i = 0; i < 10; i++) {
-            const t0 = performance.now();
-            await replay(pool, bookingPlan, bookingParams());
-            timed[mode].push(performance.now() - t0);
+      if (SCENARIOS.has('keypad') && keypadRightPlan && keypadWrongPlan) {
+        const modes: [string, string, () => Promise<void>][] = [
+          ['right', 'Keypad verify, right code', () => replay(pool, keypadRightPlan, keypadParams(0, true))],
+          ['wrong', 'Keypad verify, wrong code (doors lock out)', () => replay(pool, keypadWrongPlan, keypadParams(1, false))],
+          ['mixed', 'Keypad verify, mixed (1 in 10 wrong)', () => (Math.random() < 0.1 ? replay(pool, keypadWrongPlan, keypadParams(2, false)) : replay(pool, keypadRightPlan, keypadParams(2, true)))],
+        ];
+        for (const [mode, name, op] of modes) {
+          env.HUBKEY_BENCH_KEYPAD = mode;
+          const api = await httpRun(`keypad ${mode}${at}`, appUrl, 'keypad.cjs', [0, 0], conns);
+          const pg = await pgRun(`keypad ${mode}${at}`, op, conns);
+          const reasons = Object.entries(api.statuses).map(([c, n]) => `${c}×${n}`).join(' ');
+          rows.push({ name, connections: conns, api, pg, note: `HTTP statuses ${reasons}` });
+        }
+      }
+
+      if (SCENARIOS.has('booking')) {
+        // The API's warm-up and measured runs take different slots (offsets); the pg side has its own hours.
+        const base = rooms.length * 60 * level;
+        const bookingApi = await httpRun(`booking${at}`, appUrl, 'booking.cjs', [base, base + rooms.length * 30], conns);
+        const bookingPg = await pgRun(`booking${at}`, () => replay(pool, bookingPlan, bookingParams()), conns);
+        rows.push({
+          name: 'Booking creation',
+          connections: conns,
+          api: bookingApi,
+          pg: bookingPg,
+          note: `201: ${bookingApi.statuses['201'] ?? 0}, 409: ${bookingApi.statuses['409'] ?? 0}, other non-2xx: ${bookingApi.non2xx - (bookingApi.statuses['409'] ?? 0)}`,
+        });
+        // Once, at the first level: what the roll-up's marks cost a booking write.
+        if (level === 0) {
+          // What the roll-up's marks cost a booking write, alone: the recorded booking statements replayed
+          // one at a time on one connection, with the marking triggers on and off in alternate blocks.
+          const reportTriggers = ['bookings_report_insert', 'bookings_report_update', 'bookings_report_delete'];
+          const setMarks = (on: boolean) => pool.query(`ALTER TABLE bookings ${reportTriggers.map((x) => `${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${x}`).join(', ')}`);
+          const timed: Record<'on' | 'off', number[]> = { on: [], off: [] };
+          try {
+            for (let block = 0; block < 20; block++) {
+              const mode = block % 2 === 0 ? 'on' : 'off';
+              await setMarks(mode === 'on');
+              for (let i = 0; i < 10; i++) {
+                const t0 = performance.now();
+                await replay(pool, bookingPlan, bookingParams());
+                timed[mode].push(performance.now() - t0);
+              }
+            }
+          } finally {
+            await setMarks(true);
+          }
+          const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+          markCost = `One booking's statements replayed alone, 100 with the report marks on and 100 off in alternate blocks of 10: median ${fmt(median(timed.on), 1)} ms on, ${fmt(median(timed.off), 1)} ms off (load ${loadavg().map((x) => x.toFixed(1)).join(' ')})`;
+          log(`  ${markCost}`);
+          // The same load with the report roll-up's marking triggers off.
+          await pool.query(`ALTER TABLE bookings ${reportTriggers.map((x) => `DISABLE TRIGGER ${x}`).join(', ')}`);
+          try {
+            const offApi = await httpRun('booking (report marks off)', appUrl, 'booking.cjs', [rooms.length * 60 * LEVELS.length, rooms.length * 60 * LEVELS.length + rooms.length * 30], conns);
+            const offPg = await pgRun('booking (report marks off)', () => replay(pool, bookingPlan, bookingParams()), conns);
+            rows.push({ name: 'Booking creation, report marks off (comparison)', connections: conns, api: offApi, pg: offPg, note: `201: ${offApi.statuses['201'] ?? 0}, 409: ${offApi.statuses['409'] ?? 0}` });
+          } finally {
+            await pool.query(`ALTER TABLE bookings ${reportTriggers.map((x) => `ENABLE TRIGGER ${x}`).join(', ')}`);
           }
         }
-      } finally {
-        await setMarks(true);
-      }
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      markCost = `One booking's statements replayed alone, 100 with the report marks on and 100 off in alternate blocks of 10: median ${fmt(median(timed.on), 1)} ms on, ${fmt(median(timed.off), 1)} ms off (load ${loadavg().map((x) => x.toFixed(1)).join(' ')})`;
-      log(`  ${markCost}`);
-      // The same load with the report roll-up's marking triggers off.
-      await pool.query(`ALTER TABLE bookings ${reportTriggers.map((x) => `DISABLE TRIGGER ${x}`).join(', ')}`);
-      try {
-        const offApi = await httpRun('booking (report marks off)', appUrl, 'booking.cjs', [rooms.length * 60, rooms.length * 90]);
-        const offPg = await pgRun('booking (report marks off)', () => replay(pool, bookingPlan, bookingParams()));
-        rows.push({ name: 'Booking creation, report marks off (comparison)', api: offApi, pg: offPg, note: `201: ${offApi.statuses['201'] ?? 0}, 409: ${offApi.statuses['409'] ?? 0}` });
-      } finally {
-        await pool.query(`ALTER TABLE bookings ${reportTriggers.map((x) => `ENABLE TRIGGER ${x}`).join(', ')}`);
       }
     }
 
@@ -448,7 +556,7 @@ async function main() {
       log(`    (${sources()})`);
       const liveApi = await httpRun('network report, live', appUrl, 'report-network.cjs', [0, 0], REPORT_CONNECTIONS);
       const livePg = await pgRun('network report, live', () => replay(pool, networkLivePlan!, {}), REPORT_CONNECTIONS);
-      rows.push({ name: `Network report, live: no roll-up (a year, ${seed.hubs} hubs, ${REPORT_CONNECTIONS} conn.)`, api: liveApi, pg: livePg, note: '' });
+      rows.push({ name: `Network report, live: no roll-up (a year, ${seed.hubs} hubs)`, connections: REPORT_CONNECTIONS, api: liveApi, pg: livePg, note: '' });
 
       // The job's first run: every hub-month of the seeded bookings.
       const marks = Number((await pool.query<{ n: string }>('SELECT count(DISTINCT (hub_id, month)) AS n FROM report_dirty_months')).rows[0].n);
@@ -480,10 +588,10 @@ async function main() {
       // Fewer connections: each request reads a year (BENCH_REPORT_CONNECTIONS).
       const hubApi = await httpRun('hub report', appUrl, 'report-hub.cjs', [0, 0], REPORT_CONNECTIONS);
       const hubPg = await pgRun('hub report', () => replay(pool, hubReportPlan!, {}), REPORT_CONNECTIONS);
-      rows.push({ name: `Hub report (a year, ${REPORT_CONNECTIONS} conn.)`, api: hubApi, pg: hubPg, note: '' });
+      rows.push({ name: `Hub report (a year)`, connections: REPORT_CONNECTIONS, api: hubApi, pg: hubPg, note: '' });
       const netApi = await httpRun('network report', appUrl, 'report-network.cjs', [0, 0], REPORT_CONNECTIONS);
       const netPg = await pgRun('network report', () => replay(pool, networkReportPlan!, {}), REPORT_CONNECTIONS);
-      rows.push({ name: `Network report (a year, ${seed.hubs} hubs, ${REPORT_CONNECTIONS} conn.)`, api: netApi, pg: netPg, note: '' });
+      rows.push({ name: `Network report (a year, ${seed.hubs} hubs)`, connections: REPORT_CONNECTIONS, api: netApi, pg: netPg, note: '' });
       // One request at a time: the centred year (two cut months live) and twelve whole months (none live).
       const wholeFrom = DateTime.fromISO(reportFrom).startOf('month').plus({ months: 1 });
       const periodsAlone: [string, string, string][] = [
@@ -509,7 +617,7 @@ async function main() {
     if (SCENARIOS.has('rota')) {
       const shiftsApi = await httpRun('shifts', appUrl, 'shifts.cjs');
       const shiftsPg = await pgRun('shifts', () => replay(pool, shiftsPlan, shiftsParams()));
-      rows.push({ name: "A hub's shifts for a month", api: shiftsApi, pg: shiftsPg, note: '' });
+      rows.push({ name: "A hub's shifts for a month", connections: CONNECTIONS, api: shiftsApi, pg: shiftsPg, note: '' });
 
       // The rota following one booking change, on this network and on one of 10 k bookings.
       log('\nRegenerating generated shifts after one booking change:');
@@ -540,6 +648,7 @@ async function main() {
     const planDay = addDays(today, 10);
     const ar = buffered[0];
     const searchPlan = await explain(searchPlans[1], (t) => t.includes('NOT EXISTS'), { ...searchWindow(planDay, 10), capacity: 10 });
+    const searchPlanBefore = await explain(searchPlansBefore[1], (t) => t.includes('NOT EXISTS'), { ...searchWindow(planDay, 10), capacity: 10 });
     const availQueryPlan = await explain(availPlan, isRangeSelect, availParams(ar, planDay));
     const clashStart = local(planDay, '12:00');
     const clashPlan = await explain(bookingPlan, isRangeSelect, {
@@ -556,22 +665,26 @@ async function main() {
     const networkUsagePlan = networkReportPlan ? await explain(networkReportPlan, isUsage, {}) : '';
     const networkLiveUsagePlan = networkLivePlan ? await explain(networkLivePlan, isUsage, {}) : '';
     const usesGist = (plan: string) => /bookings_no_overlap/.test(plan);
+    log(`\nEXPLAIN ANALYZE, search before (capacity >= 10, step_free_access, ${planDay} 10:00-12:00 local):\n${searchPlanBefore}`);
     log(`\nEXPLAIN ANALYZE, search (capacity >= 10, step_free_access, ${planDay} 10:00-12:00 local):\n${searchPlan}`);
     log(`\nEXPLAIN ANALYZE, availability's blocking bookings (one room, 7 days from ${planDay}):\n${availQueryPlan}`);
     log(`\nEXPLAIN ANALYZE, booking's clash check (one room, ${planDay} 12:00-14:00):\n${clashPlan}`);
     if (hubUsagePlan) log(`\nEXPLAIN ANALYZE, a hub's usage report (${reportFrom}..${reportTo}):\n${hubUsagePlan}`);
     if (networkUsagePlan) log(`\nEXPLAIN ANALYZE, the network's usage report (${reportFrom}..${reportTo}), after the roll-up:\n${networkUsagePlan}`);
     if (networkLiveUsagePlan) log(`\nEXPLAIN ANALYZE, the network's usage report (${reportFrom}..${reportTo}), live (every month):\n${networkLiveUsagePlan}`);
+    const probes = (plan: string) => /Index Scan using bookings_no_overlap on bookings b\b.*loops=(\d+)\)/.exec(plan)?.[1] ?? 'none';
+    log(`\nSearch: range index bookings_held_range_idx used now: ${/bookings_held_range_idx/.test(searchPlan) ? 'yes' : 'NO'}; probes of the exclusion index (one per candidate room): before ${probes(searchPlanBefore)}, now ${probes(searchPlan)}`);
     log(
-      `\nGiST exclusion index (bookings_no_overlap) used by: search ${usesGist(searchPlan) ? 'yes' : 'NO'}, availability ${usesGist(availQueryPlan) ? 'yes' : 'NO'}, clash check ${usesGist(clashPlan) ? 'yes' : 'NO'}`,
+      `\nGiST exclusion index (bookings_no_overlap) used by: search before ${usesGist(searchPlanBefore) ? 'yes' : 'NO'}, availability ${usesGist(availQueryPlan) ? 'yes' : 'NO'}, clash check ${usesGist(clashPlan) ? 'yes' : 'NO'}`,
     );
 
     // ---- Summary ----
     const total = (performance.now() - started) / 1000;
-    const header = ['Scenario', 'API req/s', 'API p99 ms', 'pg-only ops/s', 'pg-only p99 ms', 'API/pg req/s', 'API/pg p99', 'API/bare req/s', 'API/bare p99'];
-    const bareLine = ['Bare Fastify route (baseline)', fmt(bareResult.rps), fmt(bareResult.p99, 1), '', '', '', '', '1.00×', '1.00×'];
+    const header = ['Scenario', 'Conn.', 'API req/s', 'API p99 ms', 'pg-only ops/s', 'pg-only p99 ms', 'API/pg req/s', 'API/pg p99', 'API/bare req/s', 'API/bare p99'];
+    const bareLine = ['Bare Fastify route (baseline)', String(CONNECTIONS), fmt(bareResult.rps), fmt(bareResult.p99, 1), '', '', '', '', '1.00×', '1.00×'];
     const lines = rows.map((r) => [
       r.name,
+      String(r.connections),
       fmt(r.api.rps),
       fmt(r.api.p99, 1),
       fmt(r.pg.rps),
@@ -588,7 +701,7 @@ async function main() {
       log(l.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  '));
       if (i === 0) log(widths.map((w) => '-'.repeat(w)).join('  '));
     }
-    for (const r of rows) if (r.note) log(`${r.name}: ${r.note}`);
+    for (const r of rows) if (r.note) log(`${r.name} (${r.connections} conn.): ${r.note}`);
     log(embeddedMemory);
 
     const md = [
@@ -597,7 +710,7 @@ async function main() {
       ...[bareLine, ...lines].map((l) => `| ${l.join(' | ')} |`),
     ].join('\n');
     log('\n---- markdown for docs/performance.md ----');
-    log(`Run ${new Date().toISOString()}: ${m.cpus} CPU (${m.cpuModel}), ${m.memGb} GB RAM, Node ${m.node}, PostgreSQL ${pgVersion}.`);
+    log(`Run ${new Date().toISOString()}: ${m.cpus} CPU (${m.cpuModel}), ${m.memGb} GB RAM, Node ${m.node}, PostgreSQL ${pgVersion}; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}.`);
     log(
       `${seed.hubs} hubs, ${seed.rooms} rooms, ${seed.bookings.toLocaleString('en-GB')} bookings, seeded in ${seed.seconds.total.toFixed(0)} s; ` +
         `${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s warm-up, pool ${POOL}. Whole run ${total.toFixed(0)} s.\n`,
@@ -606,7 +719,7 @@ async function main() {
     log('');
     for (const r of rows) {
       log(
-        `- ${r.name}: Node thread busy ${(r.api.elu * 100).toFixed(0)}% under the API run (${((r.api.elu * 1000) / r.api.rps).toFixed(2)} ms per request), ` +
+        `- ${r.name}, ${r.connections} conn.: Node thread busy ${(r.api.elu * 100).toFixed(0)}% under the API run (${((r.api.elu * 1000) / r.api.rps).toFixed(2)} ms per request), ` +
           `${(r.pg.elu * 100).toFixed(0)}% under pg-only (${((r.pg.elu * 1000) / r.pg.rps).toFixed(2)} ms per op)${r.note ? `; ${r.note}` : ''}.`,
       );
     }

@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Container } from './container';
@@ -8,6 +8,7 @@ import { authPlugin } from './http/auth';
 import { acceptEmptyBodies } from './http/empty-body';
 import { type HtmlErrorPages, registerErrorHandling } from './http/errors';
 import { registerOpenApi } from './http/openapi';
+import { responseSerializerCompiler } from './http/serializer';
 import { checkoutOrigins, securityPlugin } from './http/security';
 import { errorResponses } from './http/schemas';
 import { databaseUnavailable } from './lib/errors';
@@ -40,7 +41,8 @@ export async function buildApp(container: Container, opts: { log?: boolean } = {
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
 
-  app.setSerializerCompiler(serializerCompiler);
+  // zod encodes every answer, except, in production, those of exactResponse schemas (src/http/serializer.ts).
+  app.setSerializerCompiler(responseSerializerCompiler(config.env !== 'production'));
   const errorPages: HtmlErrorPages = {};
   registerErrorHandling(app, errorPages);
   // Sets the (zod) validator compiler too, so that an absent body is "no body".

@@ -6,7 +6,52 @@ import { DomainError } from './errors';
  * second (`2026-03-31T10:00:00+01:00`; never `Z`, never milliseconds).
  */
 export function toZonedIso(d: Date, zone: string): string {
+  const ms = d.getTime();
+  const offset = offsetMinutes(ms, zone);
+  // Offsets of whole minutes in years 1000-9999 by hand (the hot path: every time in every
+  // answer); anything else (seconds in a local-mean-time offset, an unknown zone) through luxon.
+  if (Number.isInteger(offset)) {
+    const w = new Date(ms + offset * MINUTE);
+    const year = w.getUTCFullYear();
+    if (year >= 1000 && year <= 9999) {
+      const abs = Math.abs(offset);
+      return (
+        `${year}-${pad2(w.getUTCMonth() + 1)}-${pad2(w.getUTCDate())}T${pad2(w.getUTCHours())}:${pad2(w.getUTCMinutes())}:${pad2(w.getUTCSeconds())}` +
+        `${offset < 0 ? '-' : '+'}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`
+      );
+    }
+  }
   return DateTime.fromJSDate(d, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+const HOUR_MS = 3_600_000;
+/** Per zone: UTC hour → the zone's offset all through that hour (NaN: it changes inside the hour). */
+const offsetsByHour = new Map<string, Map<number, number>>();
+
+/**
+ * The zone's UTC offset in minutes at `ms` (NaN for an unknown zone or an invalid date). Worked
+ * out once per zone and UTC hour: an hour whose first and last millisecond share an offset has
+ * it throughout (no zone changes its offset twice within an hour); an hour with a change in it
+ * asks luxon for each instant.
+ */
+export function offsetMinutes(ms: number, zone: string): number {
+  if (!Number.isFinite(ms)) return NaN;
+  let hours = offsetsByHour.get(zone);
+  if (!hours) {
+    if (offsetsByHour.size > 100) offsetsByHour.clear();
+    offsetsByHour.set(zone, (hours = new Map()));
+  }
+  const hour = Math.floor(ms / HOUR_MS);
+  let offset = hours.get(hour);
+  if (offset === undefined) {
+    const z = IANAZone.create(zone);
+    const first = z.offset(hour * HOUR_MS);
+    offset = first === z.offset(hour * HOUR_MS + HOUR_MS - 1) ? first : NaN;
+    if (hours.size > 100_000) hours.clear();
+    hours.set(hour, offset);
+  }
+  return Number.isNaN(offset) ? IANAZone.create(zone).offset(ms) : offset;
 }
 
 export function isValidZone(zone: string): boolean {

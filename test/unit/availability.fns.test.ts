@@ -1,4 +1,5 @@
-import { openingIntervals, roomAvailability, withinOpeningHours } from '../../src/modules/venues/availability.fns';
+import { DateTime } from 'luxon';
+import { openingIntervals, openingIntervalsByLuxon, roomAvailability, withinOpeningHours } from '../../src/modules/venues/availability.fns';
 import { openOn, type OpeningHours } from '../../src/modules/venues/venues.types';
 
 const LONDON = 'Europe/London';
@@ -85,6 +86,48 @@ describe('openingIntervals', () => {
     ],
   ])('%s', (_label, hours, zone, from, to, expected) => {
     expect(asIso(openingIntervals(hours, zone, d(from), d(to)))).toEqual(expected);
+  });
+});
+
+describe('openingIntervals agrees with the luxon walk it replaces', () => {
+  // Zones with clock changes at 01:00/02:00 (London), at midnight (Havana, Santiago, Asuncion: the
+  // local midnight is skipped or repeated), by 30 minutes (Lord Howe), and odd offsets (Chatham, Kathmandu).
+  const zones = ['Europe/London', 'America/Havana', 'America/Santiago', 'America/Asuncion', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Asia/Kathmandu', 'America/St_Johns', 'UTC'];
+  const rules: [string, OpeningHours][] = [
+    ['every day 07:00-23:00', openOn('07:00', '23:00')],
+    ['all day every day', openOn('00:00', '24:00')],
+    ['the small hours', openOn('00:30', '03:00')],
+    ['weekdays 09:00-17:30', openOn('09:00', '17:30', ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'])],
+    [
+      'two spans and a late close on Saturday',
+      { ...openOn('09:00', '12:00'), monday: [{ opens: '00:00', closes: '01:30' }, { opens: '13:00', closes: '24:00' }], saturday: [{ opens: '18:00', closes: '24:00' }], sunday: [] },
+    ],
+  ];
+  const HOUR = 3_600_000;
+  it.each(zones)('in %s for every rule over windows around each clock change of 2025-2027 and random windows', (zone) => {
+    const windows: [number, number][] = [];
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const base = Date.UTC(2025, 0, 1);
+    for (let i = 0; i < 150; i++) {
+      const start = base + Math.floor(rnd() * 3 * 365 * 24 * 4) * 15 * 60_000;
+      windows.push([start, start + Math.ceil(rnd() * 9 * 24 * 4) * 15 * 60_000]);
+    }
+    const probe = DateTime.fromMillis(base, { zone });
+    for (let t = base; t < base + 3 * 365 * 24 * HOUR; t += HOUR) {
+      if (probe.zone.offset(t) === probe.zone.offset(t + HOUR)) continue;
+      for (const back of [0, 3, 23, 25, 49]) for (const len of [1, 2, 24, 48, 7 * 24]) windows.push([t - back * HOUR, t - back * HOUR + len * HOUR]);
+    }
+    for (const [, hours] of rules) {
+      for (const [a, b] of windows) {
+        expect([a, b, openingIntervals(hours, zone, new Date(a), new Date(b))]).toEqual([a, b, openingIntervalsByLuxon(hours, zone, new Date(a), new Date(b))]);
+      }
+    }
+  });
+  it('an unknown zone gets what luxon gives it', () => {
+    expect(openingIntervals(openOn('09:00', '17:00'), 'Not/AZone', new Date('2026-01-01T00:00Z'), new Date('2026-01-08T00:00Z'))).toEqual(
+      openingIntervalsByLuxon(openOn('09:00', '17:00'), 'Not/AZone', new Date('2026-01-01T00:00Z'), new Date('2026-01-08T00:00Z')),
+    );
   });
 });
 

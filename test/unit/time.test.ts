@@ -1,3 +1,4 @@
+import { DateTime, IANAZone } from 'luxon';
 import { DomainError } from '../../src/lib/errors';
 import { mergeIntervals, parseHubTime, subtractIntervals, toZonedIso } from '../../src/lib/time';
 
@@ -46,6 +47,39 @@ describe('toZonedIso', () => {
     ['2026-01-12T10:00:00Z', 'America/New_York', '2026-01-12T05:00:00-05:00'],
     ['2026-01-12T10:00:00Z', 'Asia/Kolkata', '2026-01-12T15:30:00+05:30'],
   ])('%s in %s', (input, zone, expected) => expect(toZonedIso(new Date(input), zone)).toBe(expected));
+
+  // The formatter works offsets out per UTC hour; luxon, asked for every instant, is the reference.
+  const viaLuxon = (d: Date, zone: string) => DateTime.fromJSDate(d, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
+  const zones = [LONDON, 'UTC', 'America/St_Johns', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham', 'America/Sao_Paulo', 'Europe/Dublin', 'Africa/Casablanca', 'Pacific/Apia'];
+  it.each(zones)('agrees with luxon in %s around every clock change of 2024-2027 and at random instants', (zone) => {
+    const instants: number[] = [];
+    for (let ms = Date.UTC(2024, 0, 1); ms < Date.UTC(2028, 0, 1); ms += 6 * 3_600_000) instants.push(ms);
+    // Around each change: every minute from two hours before to two hours after, and the milliseconds either side.
+    const z = IANAZone.create(zone);
+    for (let ms = Date.UTC(2024, 0, 1); ms < Date.UTC(2028, 0, 1); ms += 3_600_000) {
+      if (z.offset(ms) === z.offset(ms + 3_600_000)) continue;
+      for (let m = -120; m <= 180; m++) instants.push(ms + m * 60_000);
+      for (let t = ms; t <= ms + 3_600_000; t += 60_000) instants.push(t - 1, t, t + 1);
+    }
+    let seed = 7;
+    for (let i = 0; i < 2000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      instants.push(Date.UTC(1990, 0, 1) + (seed / 2 ** 31) * 60 * 365 * 86_400_000 + (i % 1000));
+    }
+    for (const ms of instants) expect([ms, toZonedIso(new Date(ms), zone)]).toEqual([ms, viaLuxon(new Date(ms), zone)]);
+  });
+
+  it('falls back to luxon for local mean time, far years and unknown zones', () => {
+    for (const [iso, zone] of [
+      ['1840-06-01T12:00:00Z', LONDON],
+      ['1890-06-01T12:00:00Z', 'Asia/Kathmandu'],
+      ['0999-12-31T23:59:59Z', 'UTC'],
+      ['2026-06-01T12:00:00Z', 'Not/AZone'],
+    ] as const) {
+      expect(toZonedIso(new Date(iso), zone)).toBe(viaLuxon(new Date(iso), zone));
+    }
+    expect(toZonedIso(new Date(NaN), LONDON)).toBe(viaLuxon(new Date(NaN), LONDON));
+  });
 });
 
 describe('interval arithmetic', () => {

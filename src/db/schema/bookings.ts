@@ -98,6 +98,11 @@ export const bookings = pgTable(
     index('bookings_contact_phone_idx').on(t.contactPhone),
     // Retention finds ended bookings that still hold a contact phone.
     index('bookings_contact_phone_ends_idx').on(t.endsAt).where(sql`${t.contactPhone} IS NOT NULL`),
+    // Network search reads every held booking overlapping its window in one range scan (not one
+    // probe of the exclusion index per candidate room); see docs/performance.md.
+    index('bookings_held_range_idx')
+      .using('gist', sql`tstzrange(${t.startsAt}, ${t.blockedUntil}, '[)')`)
+      .where(sql`${t.status} IN ('requested', 'awaiting_payment', 'confirmed')`),
     check('bookings_interval', sql`${t.endsAt} > ${t.startsAt} AND ${t.blockedUntil} >= ${t.endsAt}`),
     check('bookings_attendees', sql`${t.attendees} > 0`),
   ],

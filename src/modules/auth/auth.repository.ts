@@ -1,11 +1,28 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, type Placeholder, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { hubMembers, organisationMembers, organisations, users } from '../../db/schema';
 import type { Actor } from './actor';
 
 export type UserRow = typeof users.$inferSelect;
 
+/** The actor's row: the user, [hub id, role] pairs and organisation ids, in one statement. */
+const actorSelect = (tx: DbOrTx, id: string | Placeholder) =>
+  tx
+    .select({
+      email: users.email,
+      name: users.name,
+      isAdmin: users.isAdmin,
+      roles: sql<[string, string][]>`coalesce((SELECT json_agg(json_build_array(hm.hub_id, hm.role)) FROM ${hubMembers} hm WHERE hm.user_id = ${users.id}), '[]'::json)`,
+      orgs: sql<string[]>`coalesce((SELECT json_agg(om.organisation_id) FROM ${organisationMembers} om WHERE om.user_id = ${users.id}), '[]'::json)`,
+    })
+    .from(users)
+    // An erased person's token or web session signs nobody in (docs/privacy.md).
+    .where(and(eq(users.id, id), isNull(users.erasedAt)))
+    .limit(1);
+
 export function createAuthRepository(db: DbOrTx) {
+  let prepared: ReturnType<ReturnType<typeof actorSelect>['prepare']> | undefined;
+  const actorQuery = () => (prepared ??= actorSelect(db, sql.placeholder('id')).prepare('auth_load_actor'));
   return {
     async findByEmail(email: string, tx: DbOrTx = db): Promise<UserRow | undefined> {
       const [row] = await tx.select().from(users).where(sql`lower(${users.email}) = lower(${email})`).limit(1);
@@ -22,22 +39,21 @@ export function createAuthRepository(db: DbOrTx) {
     async setPasswordHash(id: string, passwordHash: string, tx: DbOrTx = db): Promise<void> {
       await tx.update(users).set({ passwordHash }).where(eq(users.id, id));
     },
+    /**
+     * The signed-in user with their hub roles and organisations: one statement (it runs on every
+     * authenticated request), sent as a named prepared statement outside a transaction.
+     */
     async loadActor(userId: string, tx: DbOrTx = db): Promise<Actor | undefined> {
-      const user = await this.findById(userId, tx);
-      // An erased person's token or web session signs nobody in (docs/privacy.md).
-      if (!user || user.erasedAt) return undefined;
-      const [roles, orgs] = await Promise.all([
-        tx.select({ hubId: hubMembers.hubId, role: hubMembers.role }).from(hubMembers).where(eq(hubMembers.userId, userId)),
-        tx.select({ id: organisationMembers.organisationId }).from(organisationMembers).where(eq(organisationMembers.userId, userId)),
-      ]);
+      const [row] = tx === db ? await actorQuery().execute({ id: userId }) : await actorSelect(tx, userId);
+      if (!row) return undefined;
       return {
         userId,
-        email: user.email,
-        name: user.name,
-        isAdmin: user.isAdmin,
-        staffHubs: new Set(roles.filter((r) => r.role === 'staff').map((r) => r.hubId)),
-        volunteerHubs: new Set(roles.filter((r) => r.role === 'volunteer').map((r) => r.hubId)),
-        organisations: new Set(orgs.map((o) => o.id)),
+        email: row.email,
+        name: row.name,
+        isAdmin: row.isAdmin,
+        staffHubs: new Set(row.roles.filter((r) => r[1] === 'staff').map((r) => r[0])),
+        volunteerHubs: new Set(row.roles.filter((r) => r[1] === 'volunteer').map((r) => r[0])),
+        organisations: new Set(row.orgs),
       };
     },
     async profile(userId: string, tx: DbOrTx = db) {

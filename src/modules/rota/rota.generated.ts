@@ -93,7 +93,7 @@ export function createGeneratedShifts(deps: { db: Db; rota: RotaRepository; cloc
     regenerate,
     /** After a booking change commits: catch its hub up now (the job does it anyway if this fails). */
     async bookingChanged(bookingId: string) {
-      const hubId = await rota.hubOfBooking(bookingId);
+      const hubId = await rota.hubOfBookingWithPending(bookingId);
       if (hubId) await regenerate(hubId);
     },
     /** Job: every hub with pending spans. */

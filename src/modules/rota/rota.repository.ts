@@ -232,8 +232,15 @@ export function createRotaRepository(db: DbOrTx) {
     /** Claims the hub's pending spans (deleted in the caller's transaction: a rollback keeps them). */
     takePending: (hubId: string, tx: DbOrTx) =>
       tx.delete(rotaPending).where(eq(rotaPending.hubId, hubId)).returning({ fromAt: rotaPending.fromAt, toAt: rotaPending.toAt }),
-    async hubOfBooking(bookingId: string): Promise<string | undefined> {
-      const [b] = await db.select({ hubId: bookings.hubId }).from(bookings).where(eq(bookings.id, bookingId));
+    /**
+     * The booking's hub if it has pending spans for the rota to follow (one statement): a booking
+     * at a hub without staffed hours queues none, and then the hook opens no transaction.
+     */
+    async hubOfBookingWithPending(bookingId: string): Promise<string | undefined> {
+      const [b] = await db
+        .select({ hubId: bookings.hubId })
+        .from(bookings)
+        .where(and(eq(bookings.id, bookingId), sql`EXISTS (SELECT 1 FROM ${rotaPending} p WHERE p.hub_id = ${bookings.hubId})`));
       return b?.hubId;
     },
     pendingHubs: async (limit: number) => (await db.selectDistinct({ hubId: rotaPending.hubId }).from(rotaPending).limit(limit)).map((r) => r.hubId),

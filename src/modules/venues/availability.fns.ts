@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { invalid } from '../../lib/errors';
-import { DAY_MS, type Interval, mergeIntervals, subtractIntervals, MINUTE } from '../../lib/time';
+import { DAY_MS, type Interval, mergeIntervals, MINUTE, offsetMinutes, subtractIntervals } from '../../lib/time';
 
 /** The longest range any caller may walk (the longest legitimate one, a closure, is LIMITS.closureDays). */
 export const MAX_WALK_DAYS = 400;
@@ -14,6 +14,61 @@ import { WEEKDAYS, type HubSettings, type OpeningHours } from './venues.types';
 export function openingIntervals(hours: OpeningHours, zone: string, from: Date, to: Date): Interval[] {
   // The walk is per day: a caller that forgot to cap its range is refused here, not run for minutes.
   if (to.getTime() - from.getTime() > MAX_WALK_DAYS * DAY_MS) throw invalid(`A range of opening hours may span at most ${MAX_WALK_DAYS} days`, [{ path: 'to', message: 'range too long' }]);
+  if (!Number.isFinite(offsetMinutes(from.getTime(), zone)) || !Number.isFinite(offsetMinutes(to.getTime(), zone))) return openingIntervalsByLuxon(hours, zone, from, to);
+  // luxon's own arithmetic (DateTime#startOf, #plus, #set: a local wall time and a guessed offset,
+  // settled by fixOffset), done on plain numbers with the zone's offsets cached per hour
+  // (src/lib/time.ts): the same instants as openingIntervalsByLuxon, several times faster.
+  const off = (ms: number) => offsetMinutes(ms, zone);
+  const settle = (wall: number, guess: number): Moment => {
+    let ts = wall - guess * MINUTE;
+    const o2 = off(ts);
+    if (o2 === guess) return { ts, o: guess, wall };
+    ts -= (o2 - guess) * MINUTE;
+    const o3 = off(ts);
+    if (o2 === o3) return { ts, o: o2, wall: ts + o2 * MINUTE };
+    const o = Math.max(o2, o3);
+    ts = wall - Math.min(o2, o3) * MINUTE;
+    return { ts, o, wall: ts + o * MINUTE };
+  };
+  const at = (ts: number): Moment => {
+    const o = off(ts);
+    return { ts, o, wall: ts + o * MINUTE };
+  };
+  const startOfDay = (m: Moment) => settle(floorDay(m.wall), m.o);
+  const plusDays = (m: Moment, n: number) => settle(m.wall + n * DAY_MS, m.o);
+  const out: Interval[] = [];
+  let day = plusDays(startOfDay(at(from.getTime())), -1);
+  const last = startOfDay(at(to.getTime()));
+  while (day.ts <= last.ts) {
+    const spans = hours[WEEKDAYS[(new Date(floorDay(day.wall)).getUTCDay() + 6) % 7]] ?? [];
+    for (const span of spans) {
+      const start = wallTime(day, span.opens);
+      const end = wallTime(day, span.closes);
+      out.push({ start: start.ts, end: end.ts });
+    }
+    day = startOfDay(plusDays(day, 1));
+  }
+  function wallTime(d: Moment, hhmm: string): Moment {
+    if (hhmm === '24:00') return startOfDay(plusDays(d, 1));
+    const [h, m] = hhmm.split(':').map(Number);
+    return settle(floorDay(d.wall) + h * 3_600_000 + m * MINUTE, d.o);
+  }
+  const window = { start: from.getTime(), end: to.getTime() };
+  return mergeIntervals(out)
+    .map((i) => ({ start: Math.max(i.start, window.start), end: Math.min(i.end, window.end) }))
+    .filter((i) => i.end > i.start);
+}
+
+/** An instant, the zone's offset luxon would give it, and its local wall time as UTC epoch ms. */
+interface Moment {
+  ts: number;
+  o: number;
+  wall: number;
+}
+const floorDay = (wall: number) => Math.floor(wall / DAY_MS) * DAY_MS;
+
+/** openingIntervals through luxon's DateTime: the reference the fast walk is tested against, and what an unknown zone gets. */
+export function openingIntervalsByLuxon(hours: OpeningHours, zone: string, from: Date, to: Date): Interval[] {
   const out: Interval[] = [];
   let day = DateTime.fromJSDate(from, { zone }).startOf('day').minus({ days: 1 });
   const last = DateTime.fromJSDate(to, { zone }).startOf('day');

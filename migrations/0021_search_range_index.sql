@@ -1,0 +1,1 @@
+CREATE INDEX "bookings_held_range_idx" ON "bookings" USING gist (tstzrange("starts_at", "blocked_until", '[)')) WHERE "bookings"."status" IN ('requested', 'awaiting_payment', 'confirmed');
