@@ -5,7 +5,7 @@ import type { Config } from '../../config/env';
 import type { Db, DbOrTx } from '../../db/client';
 import type { Clock } from '../../lib/clock';
 import type { BookingsRepository } from '../bookings/bookings.repository';
-import type { BookingStatusChanges, HirerNotice } from '../bookings/bookings.service';
+import type { BookingStatusChanges } from '../bookings/bookings.service';
 import type { OrganisationsRepository } from '../organisations/organisations.repository';
 import type { VenuesRepository } from '../venues/venues.repository';
 import { createCheckoutService } from './checkout.service';
