@@ -104,7 +104,19 @@ export function createBackupService(deps: BackupDeps) {
   async function endOtherSessions(db: Database): Promise<void> {
     const client = await db.pool!.connect();
     try {
-      await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      const ended = await client.query<{ pid: number }>(
+        // The sessions are chosen first (OFFSET 0 keeps the subquery apart), so this one is never ended.
+        'SELECT pid FROM (SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() OFFSET 0) s WHERE pg_terminate_backend(pid)',
+      );
+      const pids = ended.rows.map((r) => r.pid);
+      // Wait until they are gone, and give this process's pools a moment to see their idle clients
+      // close (so none is handed out dead); a client in use sees the error and its pool drops it.
+      for (let i = 0; i < 100 && pids.length; i++) {
+        const left = await client.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids]);
+        if (!left.rowCount) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
       client.release(true);
     }
