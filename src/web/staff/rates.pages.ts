@@ -4,7 +4,6 @@ import type { Container } from '../../container';
 import type { Actor } from '../../modules/auth/actor';
 import { type Band, type RateCardInput, TIERS, type Tier, quote } from '../../modules/pricing/pricing.fns';
 import type { RateCardView } from '../../modules/pricing/pricing.service';
-import { notFound } from '../../lib/errors';
 import { type FieldErrors, type Fields, dateParts, errorList, flash, readDate, text } from '../forms';
 import { formatLocalDate, formatMoney, formatWhen, tierName } from '../format';
 import { hubOfPage, staffOf } from './context';
@@ -33,7 +32,7 @@ function bandText(b: Band) {
  * same pure pricing as every quote.
  */
 export async function ratePages(app: FastifyInstance, { container }: { container: Container }) {
-  const { pricing, venues } = container.services;
+  const { pricing } = container.services;
   const { clock } = container;
 
   const cardRows = (c: RateCardView) => ({

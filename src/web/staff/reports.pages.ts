@@ -25,7 +25,7 @@ const percent = (x: number) => `${Math.round(x * 1000) / 10}%`;
  * service, the same as GET /hubs/:hubId/reports/usage.
  */
 export async function reportPages(app: FastifyInstance, { container }: { container: Container }) {
-  const { reports, venues } = container.services;
+  const { reports } = container.services;
   const { clock } = container;
 
   /** The report's scope: the whole network (`?hub=network`, admins only), else the hub of the page. */

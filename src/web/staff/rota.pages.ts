@@ -89,7 +89,6 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
   }
 
   app.get<HubQ>('/staff/rota/new', PAGE, async (request, reply) => {
-    const { actor } = staffOf(request);
     const hub = await hubOfPage(container, request, reply, request.query.hub);
     const values = { volunteersNeeded: '1' };
     return reply.view('staff/views/rota/new.njk', { title: 'Add a shift', hub, values, date: dateParts(undefined), until: dateParts(undefined), ...shiftForm(values), fieldErrors: {} });

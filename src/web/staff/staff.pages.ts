@@ -10,6 +10,7 @@ import { bookingsPages } from './bookings.pages';
 import { roomsPages } from './rooms.pages';
 import { doorsPages } from './doors.pages';
 import { paymentsPages } from './payments.pages';
+import { messagesPages } from './messages.pages';
 import { rotaPages } from './rota.pages';
 import { reportPages } from './reports.pages';
 import { ratePages } from './rates.pages';
@@ -62,6 +63,7 @@ export async function staffPages(app: FastifyInstance, { container }: { containe
   await app.register(roomsPages, { container });
   await app.register(doorsPages, { container });
   await app.register(paymentsPages, { container });
+  await app.register(messagesPages, { container });
   await app.register(rotaPages, { container });
   await app.register(reportPages, { container });
   await app.register(ratePages, { container });
