@@ -95,14 +95,39 @@ describe('today', () => {
 describe('an admin switches hubs', () => {
   const s = ownPage('admin@example.org');
 
-  it('sees the Admin link and a hub switcher, and the page follows the chosen hub', async () => {
+  it('sees the People link and a hub switcher, and the page follows the chosen hub', async () => {
     await s.page.goto(`${server.url}/staff/today`);
+    expect(await s.page.locator('nav[aria-label="Staff menu"]').innerText()).toContain('People');
     expect(await s.page.locator('#hub-switch').count()).toBe(1);
     await s.page.selectOption('#hub-switch', { label: 'Northgate Hub' });
     await s.page.click('button:has-text("Switch hub")');
     await s.page.waitForURL(`${server.url}/staff/today`);
     expect(await s.page.locator('h1').innerText()).toBe('Today at Northgate Hub');
     await check(s.page, 'Staff: today, after switching hub');
+  });
+
+  it('the switcher chooses the hub of the rota, reports and rate cards too, each under the one staff navigation', async () => {
+    for (const [path, caption, current] of [
+      ['/staff/rota', 'Northgate Hub', 'Rota'],
+      ['/staff/rate-cards', 'Northgate Hub', 'Rate cards'],
+    ] as const) {
+      await s.page.goto(`${server.url}${path}`);
+      expect(await s.page.locator('.govuk-caption-l').first().innerText()).toBe(caption);
+      expect(await s.page.locator('nav[aria-label="Staff menu"] [aria-current="page"]').innerText()).toBe(current);
+      expect(await s.page.locator('.hk-subnav').count()).toBe(0);
+    }
+    await s.page.goto(`${server.url}/staff/rota`);
+    await s.page.selectOption('#hub-switch', { label: 'Riverside Community Hub' });
+    await s.page.click('button:has-text("Switch hub")');
+    await s.page.waitForURL(`${server.url}/staff/rota`);
+    expect(await s.page.locator('.govuk-caption-l').first().innerText()).toBe('Riverside Community Hub');
+    expect(await s.page.locator(`#shift-${server.seed.rota.signedUp.id}`).count()).toBe(1);
+    // A link naming a hub (?hub=) shows that hub and the switcher follows it.
+    await s.page.goto(`${server.url}/staff/reports?hub=${server.seed.hubs.northgate.id}`);
+    expect(await s.page.locator('.govuk-caption-l').first().innerText()).toBe('Northgate Hub');
+    await s.page.goto(`${server.url}/staff/today`);
+    expect(await s.page.locator('h1').innerText()).toBe('Today at Northgate Hub');
+    await check(s.page, 'Staff: today, after a link to another hub\'s report');
   });
 });
 
