@@ -584,6 +584,7 @@ describe('a payment taken at the hub', () => {
     await s.page.waitForURL(`${server.url}/staff/bookings/${booking.id}`);
     expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain(`£${due} recorded, paid by bank transfer`);
     expect(await main(s.page)).toContain('Confirmed');
+    expect(await main(s.page)).toContain(`Paid at the hub £${due}`);
     expect(await s.page.locator('#record-payment').count()).toBe(0);
     await check(s.page, 'Staff: offline payment recorded');
     await screenshot(s.page, 'staff-11-offline-payment');
