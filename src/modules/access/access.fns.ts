@@ -296,7 +296,7 @@ export const LIFT_GRACE_SECONDS = 120;
 
 /**
  * Whether a lift lets the door check codes at `now`: the lift came at or before `now`, less than
- * `graceSeconds` ago, and no wrong code has been counted since (the first wrong code after a lift
+ * `graceSeconds` ago, and no wrong code has been counted since, or at that instant (the first wrong code after a lift
  * ends it, and the waits go on from the count so far, one longer). A lift forgets nothing: every
  * wrong code still counts, so it gives a guesser at most the one check that ends it.
  */
@@ -305,7 +305,8 @@ export function liftOpen(failures: readonly Date[], now: Date, liftedAt: Date | 
   const t = now.getTime();
   const from = liftedAt.getTime();
   if (Number.isNaN(from) || t < from || t >= from + graceSeconds * 1000) return false;
-  return failures.every((f) => f.getTime() <= from);
+  // A wrong code at the very instant of the lift counts as after it: when in doubt, the lift is spent.
+  return failures.every((f) => f.getTime() < from);
 }
 
 /**
