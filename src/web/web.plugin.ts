@@ -15,7 +15,7 @@ import { featureName, formatDate, formatDuration, formatLocalDate, formatMoney, 
 import { hirerPages } from './hirer/hirer.pages';
 import { staffPages } from './staff/staff.pages';
 import { entryResult } from './staff/words';
-import { volwebPages } from './staff/volweb.plugin';
+import { volunteerPages } from './volunteer/volunteer.pages';
 import { createSessionStore, registerSessionHooks } from './session';
 import { isDatabaseUnavailable } from '../db/client';
 
@@ -169,5 +169,5 @@ export async function webPlugin(app: FastifyInstance, opts: WebPluginOptions) {
 
   await app.register(hirerPages, { container });
   await app.register(staffPages, { container });
-  await app.register(volwebPages, { container });
+  await app.register(volunteerPages, { container });
 }

@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { payments, refunds } from '../../src/db/schema';
+import { outbox, payments, refunds } from '../../src/db/schema';
 import { check, launch, newContext, screenshot, startServer, type Server, writeReport } from './harness';
 
 /**
@@ -62,7 +62,7 @@ describe('who may use the staff pages', () => {
   });
 
   it('a volunteer is refused (403) too', async () => {
-    for (const path of ['/staff/today', '/staff/approvals', '/staff/bookings', '/staff/rooms', '/staff/doors', '/staff/payments']) {
+    for (const path of ['/staff/today', '/staff/approvals', '/staff/bookings', '/staff/rooms', '/staff/doors', '/staff/payments', '/staff/messages', '/staff/rota', '/staff/reports', '/staff/rate-cards', '/staff/organisations', '/staff/admin']) {
       const res = await volunteer.page.goto(`${server.url}${path}`);
       expect({ path, status: res?.status() }).toEqual({ path, status: 403 });
     }
@@ -95,14 +95,39 @@ describe('today', () => {
 describe('an admin switches hubs', () => {
   const s = ownPage('admin@example.org');
 
-  it('sees the Admin link and a hub switcher, and the page follows the chosen hub', async () => {
+  it('sees the People link and a hub switcher, and the page follows the chosen hub', async () => {
     await s.page.goto(`${server.url}/staff/today`);
+    expect(await s.page.locator('nav[aria-label="Staff menu"]').innerText()).toContain('People');
     expect(await s.page.locator('#hub-switch').count()).toBe(1);
     await s.page.selectOption('#hub-switch', { label: 'Northgate Hub' });
     await s.page.click('button:has-text("Switch hub")');
     await s.page.waitForURL(`${server.url}/staff/today`);
     expect(await s.page.locator('h1').innerText()).toBe('Today at Northgate Hub');
     await check(s.page, 'Staff: today, after switching hub');
+  });
+
+  it('the switcher chooses the hub of the rota, reports and rate cards too, each under the one staff navigation', async () => {
+    for (const [path, caption, current] of [
+      ['/staff/rota', 'Northgate Hub', 'Rota'],
+      ['/staff/rate-cards', 'Northgate Hub', 'Rate cards'],
+    ] as const) {
+      await s.page.goto(`${server.url}${path}`);
+      expect(await s.page.locator('.govuk-caption-l').first().innerText()).toBe(caption);
+      expect(await s.page.locator('nav[aria-label="Staff menu"] [aria-current="page"]').innerText()).toBe(current);
+      expect(await s.page.locator('.hk-subnav').count()).toBe(0);
+    }
+    await s.page.goto(`${server.url}/staff/rota`);
+    await s.page.selectOption('#hub-switch', { label: 'Riverside Community Hub' });
+    await s.page.click('button:has-text("Switch hub")');
+    await s.page.waitForURL(`${server.url}/staff/rota`);
+    expect(await s.page.locator('.govuk-caption-l').first().innerText()).toBe('Riverside Community Hub');
+    expect(await s.page.locator(`#shift-${server.seed.rota.signedUp.id}`).count()).toBe(1);
+    // A link naming a hub (?hub=) shows that hub and the switcher follows it.
+    await s.page.goto(`${server.url}/staff/reports?hub=${server.seed.hubs.northgate.id}`);
+    expect(await s.page.locator('.govuk-caption-l').first().innerText()).toBe('Northgate Hub');
+    await s.page.goto(`${server.url}/staff/today`);
+    expect(await s.page.locator('h1').innerText()).toBe('Today at Northgate Hub');
+    await check(s.page, 'Staff: today, after a link to another hub\'s report');
   });
 });
 
@@ -509,5 +534,138 @@ describe('payments and refunds', () => {
     await page.goto(`${server.url}/staff/payments`);
     expect(await main(page)).not.toContain('Your card was declined.');
     await context.close();
+  });
+});
+
+describe('a payment taken at the hub', () => {
+  const s = ownPage('staff@example.org');
+  let booking: { id: string; status: string };
+
+  beforeAll(async () => {
+    const actor = (await server.container.repos.users.loadActor(server.seed.users.private.id))!;
+    booking = (await server.container.services.bookings.create(actor, {
+      roomId: server.seed.rooms['Meeting Room'].id,
+      organisationId: server.seed.organisations.private.id,
+      startsAt: '2026-12-16T14:00',
+      endsAt: '2026-12-16T16:00',
+      title: 'Brightside planning day',
+      attendees: 4,
+      contactPhone: '+447700900008',
+    })) as { id: string; status: string };
+  });
+
+  it('a wrong amount is refused with the amount due, and nothing is recorded', async () => {
+    expect(booking.status).toBe('awaiting_payment');
+    await s.page.goto(`${server.url}/staff/bookings/${booking.id}`);
+    expect(await main(s.page)).not.toContain('cannot be recorded');
+    expect(await s.page.locator('#record-payment').innerText()).toBe('Record a payment taken at the hub');
+    const due = await s.page.inputValue('#amount');
+    expect(due).toMatch(/^\d+\.\d{2}$/);
+    await check(s.page, 'Staff: a booking waiting for payment, with the offline payment form');
+    await s.page.click('button:has-text("Record the payment")');
+    expect(await errorSummary(s.page)).toContain('Select how the hirer paid');
+    expect(await s.page.title()).toMatch(/^Error: /);
+    await s.page.check('#method-2');
+    await s.page.fill('#amount', '1.00');
+    await s.page.click('button:has-text("Record the payment")');
+    expect(await errorSummary(s.page)).toContain(`The amount must be the whole £${due} due`);
+    expect(await s.page.inputValue('#amount')).toBe('1.00');
+    await check(s.page, 'Staff: offline payment, wrong amount');
+    const money = await server.container.services.checkout.forBooking((await server.container.repos.users.loadActor(server.seed.users.staff.id))!, booking.id);
+    expect(money.paidPence).toBe(0);
+  });
+
+  it('records the whole amount by bank transfer: the booking is confirmed and shows on Payments; a second record is refused', async () => {
+    await s.page.goto(`${server.url}/staff/bookings/${booking.id}`);
+    const due = await s.page.inputValue('#amount');
+    await s.page.check('input[name=method][value=bank_transfer]');
+    await s.page.fill('#reference', 'BACS BRIGHTSIDE 16');
+    await s.page.click('button:has-text("Record the payment")');
+    await s.page.waitForURL(`${server.url}/staff/bookings/${booking.id}`);
+    expect(await s.page.locator('.govuk-notification-banner').innerText()).toContain(`£${due} recorded, paid by bank transfer`);
+    expect(await main(s.page)).toContain('Confirmed');
+    expect(await main(s.page)).toContain(`Paid at the hub £${due}`);
+    expect(await s.page.locator('#record-payment').count()).toBe(0);
+    await check(s.page, 'Staff: offline payment recorded');
+    await screenshot(s.page, 'staff-11-offline-payment');
+    const staff = (await server.container.repos.users.loadActor(server.seed.users.staff.id))!;
+    expect((await server.container.services.bookings.get(staff, booking.id)).status).toBe('confirmed');
+    await s.page.goto(`${server.url}/staff/payments`);
+    expect(await s.page.locator('#payments-caption').locator('xpath=..').innerText()).toContain('Taken at the hub: bank transfer (BACS BRIGHTSIDE 16)');
+    // The form is gone; a stale post of another record is refused on the page.
+    const token = await s.page.locator('form[action="/sign-out"] input[name=_csrf]').getAttribute('value');
+    const res = await s.page.request.post(`${server.url}/staff/bookings/${booking.id}/payments/offline`, { form: { _csrf: token!, method: 'cash', amount: due }, headers: { accept: 'text/html' } });
+    expect(res.status()).toBe(409);
+    expect((await res.text()).replace(/\s+/g, ' ')).toContain('This booking is already paid for');
+  });
+
+  it('staff of another hub get 404 and record nothing', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, 'staff2@example.org');
+    expect((await page.goto(`${server.url}/staff/bookings/${booking.id}`))!.status()).toBe(404);
+    await context.close();
+  });
+});
+
+describe('messages', () => {
+  const s = ownPage('staff@example.org');
+  const hirer = ownPage('community@example.org');
+  const other = ownPage('staff2@example.org');
+  const failedTo = '+447700900555';
+
+  beforeAll(async () => {
+    const { db } = server.container.database;
+    const hubId = server.seed.hubs.riverside.id;
+    const at = (iso: string) => new Date(iso);
+    await db.insert(outbox).values([
+      { kind: 'access_code', to: '+447700900111', body: 'Hubkey: your door code for Riverside is {{code}}#. It works from 6pm.', hubId, status: 'sent', attempts: 1, nextAttemptAt: at('2026-11-30T07:00:00Z'), sentAt: at('2026-11-30T07:00:05Z'), providerStatus: 'delivered', createdAt: at('2026-11-30T07:00:00Z') },
+      { kind: 'access_code', to: failedTo, body: 'Hubkey: your door code for Riverside is {{code}}#.', hubId, status: 'failed', attempts: 5, nextAttemptAt: at('2026-11-30T06:00:00Z'), lastError: 'Twilio 21614: not a mobile number', createdAt: at('2026-11-30T06:00:00Z') },
+      { kind: 'reminder', to: '+447700900222', body: 'Hubkey: a reminder of your booking tomorrow.', hubId, status: 'pending', attempts: 0, nextAttemptAt: at('2026-11-30T10:00:00Z'), createdAt: at('2026-11-30T08:30:00Z') },
+      { kind: 'reminder', to: '+447700900333', body: 'Hubkey: an old failure.', hubId, status: 'failed', attempts: 5, nextAttemptAt: at('2026-11-20T06:00:00Z'), lastError: 'old', createdAt: at('2026-11-20T06:00:00Z') },
+    ]);
+  });
+
+  it('lists sent, queued and failed texts with door codes masked, and filters by status', async () => {
+    await s.page.goto(`${server.url}/staff/messages`);
+    expect(await s.page.locator('nav[aria-label="Staff menu"] [aria-current="page"]').innerText()).toBe('Messages');
+    const table = (await s.page.locator('#messages-caption').locator('xpath=..').innerText()).replace(/\s+/g, ' ');
+    expect(table).toContain('your door code for Riverside is ••••#');
+    expect(table).not.toContain('{{code}}');
+    expect(table).toContain('Delivered');
+    expect(table).toContain('Waiting to send');
+    expect(table).toContain('Twilio 21614: not a mobile number');
+    await check(s.page, 'Staff: messages');
+    await screenshot(s.page, 'staff-12-messages');
+    await s.page.selectOption('#status', 'failed');
+    await s.page.click('button:has-text("Show texts")');
+    const failed = (await s.page.locator('#messages-caption').locator('xpath=..').locator('tbody tr').allInnerTexts()).join('\n');
+    expect(failed).toContain(failedTo);
+    expect(failed).not.toContain('+447700900111');
+    expect(failed).not.toContain('+447700900222');
+    await check(s.page, 'Staff: messages, failed only');
+    const res = await s.page.goto(`${server.url}/staff/messages?status=lost`);
+    expect(res!.status()).toBe(400);
+    expect(await errorSummary(s.page)).toContain('Choose which texts to show from the list');
+    await check(s.page, 'Staff: messages, bad filter');
+  });
+
+  it('Today shows the texts that failed in the last 24 hours', async () => {
+    await s.page.goto(`${server.url}/staff/today`);
+    const text = await main(s.page);
+    expect(text).toContain('Texts that failed');
+    expect(text).toContain(`Door code to ${failedTo}`);
+    expect(text).toContain('Twilio 21614: not a mobile number');
+    expect(text).not.toContain('+447700900333');
+  });
+
+  it('a hirer is refused (403); staff of another hub see none of these texts', async () => {
+    expect((await hirer.page.goto(`${server.url}/staff/messages`))!.status()).toBe(403);
+    expect(await hirer.page.locator('h1').innerText()).toBe('You cannot do that');
+    await check(hirer.page, 'Messages refused to a hirer');
+    await other.page.goto(`${server.url}/staff/messages`);
+    expect(await main(other.page)).not.toContain(failedTo);
+    await other.page.goto(`${server.url}/staff/today`);
+    expect(await main(other.page)).not.toContain(failedTo);
   });
 });

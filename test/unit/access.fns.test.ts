@@ -1,5 +1,7 @@
 import { DateTime } from 'luxon';
 import {
+  LIFT_GRACE_SECONDS,
+  liftOpen,
   codeLengthFor,
   codeWindow,
   chanceOfOpening,
@@ -411,5 +413,41 @@ describe('door throttle (escalating delays after wrong codes)', () => {
     expect(() => throttleState([], at(0), { ...p, heavyAfter: 2 })).toThrow(RangeError);
     expect(() => throttleState([], at(0), { ...p, windowHours: 0 })).toThrow(RangeError);
     expect(() => delayAfterFailure(0)).toThrow(RangeError);
+  });
+});
+
+describe('liftOpen (OPEN texted by a booked group lifts a wait)', () => {
+  const T = (s: number) => new Date(Date.UTC(2026, 3, 2, 10, 0, 0) + s * 1000);
+  const lifted = T(100);
+  const before = [T(0), T(10), T(20), T(30), T(40)];
+  it.each<[string, Date[], Date, Date | null, boolean]>([
+    ['no lift', before, T(101), null, false],
+    ['the instant of the lift', before, lifted, lifted, true],
+    ['inside the grace', before, T(100 + LIFT_GRACE_SECONDS - 1), lifted, true],
+    ['the grace is over (exclusive end)', before, T(100 + LIFT_GRACE_SECONDS), lifted, false],
+    ['long after', before, T(10_000), lifted, false],
+    ['a lift in the future of now (clock skew)', before, T(99), lifted, false],
+    ['a wrong code at the lift instant counts as after it', [...before, lifted], T(101), lifted, false],
+    ['a wrong code a millisecond before the lift', [...before, new Date(lifted.getTime() - 1)], T(101), lifted, true],
+    ['a wrong code after the lift ends it', [...before, T(101)], T(102), lifted, false],
+    ['a wrong code after the lift ends it, even unsorted', [T(101), ...before], T(102), lifted, false],
+    ['no wrong codes at all', [], T(101), lifted, true],
+    ['an invalid lift date', before, T(101), new Date(NaN), false],
+  ])('%s', (_name, failures, now, at, expected) => {
+    expect(liftOpen(failures, now, at)).toBe(expected);
+  });
+
+  it('takes another grace length', () => {
+    expect(liftOpen(before, T(105), lifted, 5)).toBe(false);
+    expect(liftOpen(before, T(104), lifted, 5)).toBe(true);
+  });
+
+  it('gives a guesser one check per lift: a wrong code in the grace is counted and the waits go on, one longer', () => {
+    const failures = [T(0), T(1), T(2), T(3), T(4)];
+    expect(throttleState(failures, T(20)).throttled).toBe(true);
+    expect(liftOpen(failures, T(20), T(20))).toBe(true);
+    const after = [...failures, T(21)];
+    expect(liftOpen(after, T(22), T(20))).toBe(false);
+    expect(throttleState(after, T(22))).toEqual({ failures: 6, throttled: true, until: T(21 + 60) });
   });
 });

@@ -51,8 +51,21 @@ describe('reports service', () => {
     const service = createReportsService({ reports: repo, clock: new FixedClock('2026-06-01T00:00:00Z'), volunteerHours: noVolunteerHours });
     await service.hubUsage(admin, hub.id, { from: '2026-03-15', to: '2026-04-02' });
     expect(seen.calls[0].months).toEqual([
-      { hubId: hub.id, month: '2026-03', start: new Date('2026-03-15T00:00:00Z'), end: new Date('2026-03-31T23:00:00Z') },
-      { hubId: hub.id, month: '2026-04', start: new Date('2026-03-31T23:00:00Z'), end: new Date('2026-04-02T23:00:00Z') },
+      // Both are cut by the period, so neither may be read from the roll-up.
+      { hubId: hub.id, month: '2026-03', start: new Date('2026-03-15T00:00:00Z'), end: new Date('2026-03-31T23:00:00Z'), whole: false },
+      { hubId: hub.id, month: '2026-04', start: new Date('2026-03-31T23:00:00Z'), end: new Date('2026-04-02T23:00:00Z'), whole: false },
+    ]);
+  });
+
+  it('marks a month whole only when the period covers all of it, clock change included', async () => {
+    const { repo, seen } = fakeRepository();
+    const service = createReportsService({ reports: repo, clock: new FixedClock('2026-06-01T00:00:00Z'), volunteerHours: noVolunteerHours });
+    await service.hubUsage(admin, hub.id, { from: '2026-02-01', to: '2026-04-15' });
+    expect(seen.calls[0].months).toEqual([
+      { hubId: hub.id, month: '2026-02', start: new Date('2026-02-01T00:00:00Z'), end: new Date('2026-03-01T00:00:00Z'), whole: true },
+      // March in London: GMT until the 29th, then BST, so it ends at 23:00 UTC.
+      { hubId: hub.id, month: '2026-03', start: new Date('2026-03-01T00:00:00Z'), end: new Date('2026-03-31T23:00:00Z'), whole: true },
+      { hubId: hub.id, month: '2026-04', start: new Date('2026-03-31T23:00:00Z'), end: new Date('2026-04-15T23:00:00Z'), whole: false },
     ]);
   });
 

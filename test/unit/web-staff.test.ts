@@ -4,9 +4,11 @@ import { closureWhen, clockWords, spansInWords } from '../../src/web/staff/rooms
 describe('staffNav', () => {
   const all = () => true;
 
-  it('lists every area for an admin, and hides admin areas from hub staff', () => {
+  it('lists every area for an admin, and for hub staff all but admin-only ones (People is for both: staff invite their volunteers)', () => {
     expect(staffNav({ path: '/staff/today', isAdmin: true, exists: all }).map((i) => i.text)).toEqual(STAFF_NAV.map((i) => i.text));
-    expect(staffNav({ path: '/staff/today', isAdmin: false, exists: all }).map((i) => i.text)).not.toContain('Admin');
+    expect(staffNav({ path: '/staff/today', isAdmin: false, exists: all }).map((i) => i.text)).toEqual(STAFF_NAV.filter((i) => !i.adminOnly).map((i) => i.text));
+    expect(staffNav({ path: '/staff/today', isAdmin: false, exists: all }).map((i) => i.text)).toContain('People');
+    expect(staffNav({ path: '/staff/admin/hubs/x', isAdmin: false, exists: all }).find((i) => i.current)?.text).toBe('People');
   });
 
   it('shows only the areas whose page exists', () => {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, boolean, check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { bookings } from './bookings';
 import { users } from './people';
 import { hubs, rooms } from './venues';
@@ -25,9 +25,16 @@ export const doors = pgTable(
     /** When staff last cleared the door's wrong-code count: only wrong codes after it slow the door down. */
     lockoutClearedAt: timestamp('lockout_cleared_at', { withTimezone: true }),
     lockoutClearedBy: uuid('lockout_cleared_by').references(() => users.id, { onDelete: 'set null' }),
+    /**
+     * When a booked group (or a volunteer on shift) last texted OPEN from the phone its live code was
+     * sent to while the door waited: the door checks codes again for LIFT_GRACE_SECONDS from then,
+     * until the first wrong code. The code whose phone it was (the audit of who lifted it).
+     */
+    lockoutLiftedAt: timestamp('lockout_lifted_at', { withTimezone: true }),
+    lockoutLiftedBy: uuid('lockout_lifted_by').references((): AnyPgColumn => accessCodes.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('doors_hub_idx').on(t.hubId), index('doors_lockout_cleared_by_idx').on(t.lockoutClearedBy)],
+  (t) => [index('doors_hub_idx').on(t.hubId), index('doors_lockout_cleared_by_idx').on(t.lockoutClearedBy), index('doors_lockout_lifted_by_idx').on(t.lockoutLiftedBy)],
 );
 
 /** Which rooms a door leads to. */

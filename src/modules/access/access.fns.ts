@@ -289,6 +289,27 @@ export function throttleState(failures: readonly Date[], now: Date, policy: Thro
 }
 
 /**
+ * How long a door checks codes again after a booked group in progress (or a volunteer on shift)
+ * texted OPEN from the phone its live code was sent to, while the door waited after wrong codes.
+ */
+export const LIFT_GRACE_SECONDS = 120;
+
+/**
+ * Whether a lift lets the door check codes at `now`: the lift came at or before `now`, less than
+ * `graceSeconds` ago, and no wrong code has been counted since, or at that instant (the first wrong code after a lift
+ * ends it, and the waits go on from the count so far, one longer). A lift forgets nothing: every
+ * wrong code still counts, so it gives a guesser at most the one check that ends it.
+ */
+export function liftOpen(failures: readonly Date[], now: Date, liftedAt: Date | null | undefined, graceSeconds = LIFT_GRACE_SECONDS): boolean {
+  if (!liftedAt) return false;
+  const t = now.getTime();
+  const from = liftedAt.getTime();
+  if (Number.isNaN(from) || t < from || t >= from + graceSeconds * 1000) return false;
+  // A wrong code at the very instant of the lift counts as after it: when in doubt, the lift is spent.
+  return failures.every((f) => f.getTime() < from);
+}
+
+/**
  * The most wrong codes a door checks in `days` for someone who, from the start, enters one the
  * moment each wait ends (the worst case: nobody clears the door, no second spent typing). Used for
  * the numbers in docs/security.md.

@@ -85,15 +85,16 @@ export function createSelfEntry(
   const messages = createCodeMessages({ venues: deps.venues, access });
   const lockSync = createLockSyncService({ db, access, venues: deps.venues, outbox, cipher, picker, clock, locks, onError });
   const accessCodes = createCodesService({ db, access, bookings: deps.bookings, venues: deps.venues, outbox, cipher, picker, messages, lockSync, clock, onError });
+  const keypad = createKeypadService({ access, venues: deps.venues, outbox, cipher, clock });
   const services = {
     outbox,
     /** Codes over their life; also the bookings module's `bookingChanged` hook and the rota's shift codes. */
     accessCodes,
     lockSync,
     doors: createDoorsService({ db, access, venues: deps.venues, clock, locks, onDoorChanged: (id) => accessCodes.doorRoomsChanged(id) }),
-    keypad: createKeypadService({ access, venues: deps.venues, outbox, cipher, clock }),
+    keypad,
     bookingAccess: createBookingAccessService({ db, access, bookings: deps.bookings, venues: deps.venues, outbox, codes: accessCodes, messages, cipher, clock }),
-    inboundSms: createInboundSmsService({ access, outbox, messages, clock }),
+    inboundSms: createInboundSmsService({ access, outbox, messages, keypad, clock }),
     reminders: createRemindersService({ db, access, outbox, clock }),
     /** What staff see of a hub's texts. */
     messages: createMessagesService({ outbox: repos.outbox, venues: deps.venues }),

@@ -58,6 +58,10 @@ export function createAccessRepository(db: DbOrTx) {
     async clearLockout(id: string, at: Date, by: string, tx: DbOrTx = db) {
       await tx.update(doors).set({ lockoutClearedAt: at, lockoutClearedBy: by }).where(eq(doors.id, id));
     },
+    /** A booked group (or volunteer) lifted the door's wait by text: it checks codes for a short grace. */
+    async liftLockout(id: string, at: Date, accessCodeId: string, tx: DbOrTx = db) {
+      await tx.update(doors).set({ lockoutLiftedAt: at, lockoutLiftedBy: accessCodeId }).where(eq(doors.id, id));
+    },
     async getDoor(id: string, tx: DbOrTx = db): Promise<DoorRow | undefined> {
       const [row] = await tx.select().from(doors).where(eq(doors.id, id));
       return row;

@@ -295,7 +295,7 @@ export const smsWebhookRoutes: FastifyPluginAsyncZod<{
         tags: ['self-entry'],
         operationId: 'inboundSms',
         security: [],
-        summary: 'Twilio inbound text (signed): "CODE" resends the current code, anything else gets a help reply',
+        summary: 'Twilio inbound text (signed): "CODE" resends the current code, "OPEN" lifts a waiting keypad for the booking in progress, anything else gets a help reply',
         description: 'Answers empty TwiML; replies go out through the outbox.',
         hide: false,
         response: { 200: z.string(), ...errorResponses(400, 403, 415) },

@@ -6,8 +6,9 @@ import { parseHubTime, toZonedIso } from '../../lib/time';
 import { type Actor, isStaffOf } from '../auth/actor';
 import type { OutboxService } from '../notifications/outbox.service';
 import type { VenuesRepository } from '../venues/venues.repository';
-import { DEFAULT_THROTTLE, isCodeValidAt, throttleSince, throttleState } from './access.fns';
-import type { AccessRepository, DoorRow } from './access.repository';
+import { clip } from '../../lib/sms-segments';
+import { DEFAULT_THROTTLE, isCodeValidAt, LIFT_GRACE_SECONDS, liftOpen, throttleSince, throttleState } from './access.fns';
+import type { AccessCodeRow, AccessRepository, DoorRow } from './access.repository';
 
 export type VerifyReason = 'granted' | 'unknown_code' | 'outside_window' | 'revoked' | 'expired' | 'locked_out';
 export interface VerifyAnswer {
@@ -20,10 +21,11 @@ const invalidDeviceKey = () => new DomainError('unauthenticated', 'invalid_devic
 
 /**
  * The keypad's side: a door asks whether a code opens it, and slows down after wrong codes
- * (escalating delays, DEFAULT_THROTTLE); staff read the entry log and clear a door's count.
+ * (escalating delays, DEFAULT_THROTTLE); staff read the entry log and clear a door's count; a
+ * booked group in progress lifts a wait by texting OPEN from its phone (liftFor).
  */
 export function createKeypadService(deps: {
-  access: Pick<AccessRepository, 'getDoor' | 'failuresSince' | 'insertEntry' | 'findByHash' | 'listEntries' | 'clearLockout'>;
+  access: Pick<AccessRepository, 'getDoor' | 'failuresSince' | 'insertEntry' | 'findByHash' | 'listEntries' | 'clearLockout' | 'codeDoors' | 'liftLockout'>;
   venues: Pick<VenuesRepository, 'getHub'>;
   outbox: Pick<OutboxService, 'alertStaff'>;
   cipher: Pick<CodeCipher, 'lookupHash'>;
@@ -57,7 +59,8 @@ export function createKeypadService(deps: {
       return { granted: false, reason: 'locked_out' };
     }
     const before = await throttleOf(door, now);
-    if (before.state.throttled) {
+    // A lift (OPEN texted from a live code's phone) lets the door check codes for a short grace, until the first wrong code.
+    if (before.state.throttled && !liftOpen(before.failures, now, door.lockoutLiftedAt)) {
       // Unchecked and not counted: pressing on while the door waits neither guesses nor lengthens the wait.
       await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result: 'locked_out', codeHash });
       return { granted: false, reason: 'locked_out', retryAfter: await zoned(door, before.state.until!) };
@@ -96,9 +99,47 @@ export function createKeypadService(deps: {
     );
   }
 
+  /**
+   * The keypad doors a live code works on now that wait after wrong codes: OPEN from the code's
+   * phone would lift them. Reads only.
+   */
+  async function liftableDoors(code: AccessCodeRow): Promise<DoorRow[]> {
+    const now = clock.now();
+    if (code.status !== 'active' || !isCodeValidAt(code, now)) return [];
+    const out: DoorRow[] = [];
+    for (const { link, door } of await access.codeDoors(code.id)) {
+      if (!link.active || !isCodeValidAt(link, now) || !door.active || door.provider !== 'keypad') continue;
+      const { failures, state } = await throttleOf(door, now);
+      if (state.throttled && !liftOpen(failures, now, door.lockoutLiftedAt)) out.push(door);
+    }
+    return out;
+  }
+
+  /**
+   * Lifts the waits of these doors for the code's holder: each checks codes for LIFT_GRACE_SECONDS,
+   * until the first wrong code; its wrong codes so far still count. Staff are told who lifted it.
+   */
+  async function liftFor(code: AccessCodeRow, doors: DoorRow[]): Promise<void> {
+    const now = clock.now();
+    for (const door of doors) {
+      await access.liftLockout(door.id, now, code.id);
+      const zone = (await venues.getHub(door.hubId))?.timezone ?? 'UTC';
+      const hhmm = (d: Date) => DateTime.fromJSDate(d, { zone }).toFormat('HH:mm');
+      const who = code.kind === 'shift' ? 'a volunteer on shift' : `the booking in progress (${hhmm(code.bookingStartsAt ?? code.validFrom)}-${hhmm(code.bookingEndsAt ?? code.validUntil)})`;
+      await outbox.alertStaff(
+        door.hubId,
+        `Hubkey: ${clip(door.name, 40)} was waiting after wrong codes; ${who} lifted the wait at ${hhmm(now)} by texting OPEN from its phone. Its next code is checked; a wrong one starts the waits again.`,
+        `lockout-lift:${door.id}:${now.toISOString()}`,
+      );
+    }
+  }
+
   return {
     authenticateDevice,
     verifyAt,
+    liftableDoors,
+    liftFor,
+    liftGraceSeconds: LIFT_GRACE_SECONDS,
 
     /** Device key check, then verifyAt. */
     async verify(doorId: string, deviceKey: string | undefined, code: string): Promise<VerifyAnswer> {

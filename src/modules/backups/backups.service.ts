@@ -86,11 +86,40 @@ export function createBackupService(deps: BackupDeps) {
       if (hasData && !opts.force) throw new BackupError('the database already has data; restore refused (add --force to replace everything in it)', 'refused');
       await pgRestore(database.url!, file, deps.pgTools?.restore);
       await database.migrate();
+      await endOtherSessions(database);
       return { ms: Math.round(performance.now() - started), format: 'pg_dump' };
     }
     await loadLogicalBackup(database, file, opts);
     await database.migrate();
     return { ms: Math.round(performance.now() - started), format: 'hubkey' };
+  }
+
+  /**
+   * pg_restore recreated the tables and their enum types, so every other session of this database
+   * (this process's pools, a running API or worker) holds prepared plans and type ids of objects
+   * that are gone: their next prepared statement would fail with "cached plan must not change
+   * result type". Ending those sessions makes each pool reconnect on its next query. This session
+   * is discarded too, for the same reason.
+   */
+  async function endOtherSessions(db: Database): Promise<void> {
+    const client = await db.pool!.connect();
+    try {
+      const ended = await client.query<{ pid: number }>(
+        // The sessions are chosen first (OFFSET 0 keeps the subquery apart), so this one is never ended.
+        'SELECT pid FROM (SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() OFFSET 0) s WHERE pg_terminate_backend(pid)',
+      );
+      const pids = ended.rows.map((r) => r.pid);
+      // Wait until they are gone, and give this process's pools a moment to see their idle clients
+      // close (so none is handed out dead); a client in use sees the error and its pool drops it.
+      for (let i = 0; i < 100 && pids.length; i++) {
+        const left = await client.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids]);
+        if (!left.rowCount) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      client.release(true);
+    }
   }
 
   /** The newest backup file in `dir`, if any. */

@@ -6,7 +6,7 @@ import type { MessagesService } from './messages.service';
 
 export const messageView = z.object({
     id: z.uuid(),
-    kind: z.string().describe('What the text is about: access_code, access_code_moved, access_code_resend, booking_moved, reminder, hold_lapsing, hold_lapsed, invitation, reply, staff_alert, ...'),
+    kind: z.string().describe('What the text is about: access_code, access_code_moved, access_code_resend, door_open, booking_moved, reminder, hold_lapsing, hold_lapsed, invitation, reply, staff_alert, ...'),
     to: z.string().describe('E.164 phone number'),
     body: z.string().describe('The text as stored: door codes and secrets (invitation links) masked as ••••'),
     status: z.enum(['queued', 'sent', 'failed']),

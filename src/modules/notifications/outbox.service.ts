@@ -47,8 +47,11 @@ export const TEXT_LIMITS = {
   windowMs: DAY_MS,
 } as const;
 
-/** The kinds a caller's request triggers (approvals are sent once per booking by their dedupe key, so need no limit). */
-export const LIMITED_KINDS = ['access_code_moved', 'booking_moved', 'access_code_resend', 'invitation'] as const;
+/**
+ * The kinds a caller's request triggers (approvals are sent once per booking by their dedupe key, so
+ * need no limit). `door_open` answers OPEN and carries the lift of a door's wait: past the limits, no lift.
+ */
+export const LIMITED_KINDS = ['access_code_moved', 'booking_moved', 'access_code_resend', 'invitation', 'door_open'] as const;
 const limited = new Set<string>(LIMITED_KINDS);
 
 /** A text refused by the limits: when to try again. */

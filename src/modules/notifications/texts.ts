@@ -30,7 +30,7 @@ export interface CodeTextInput {
 export function codeText(i: CodeTextInput): string {
   const doors = clip(i.doorNames.join(', '), DOORS);
   if (i.kind === 'shift') return `Shift door code for ${clip(i.hubName, NAME)}: ${CODE_PLACEHOLDER}. Works ${i.when} on: ${doors || 'no door'}.`;
-  return `${i.moved ? 'Your booking has moved. New door' : 'Door'} code for ${clip(i.roomName ?? 'your room', NAME)}, ${clip(i.hubName, NAME)}: ${CODE_PLACEHOLDER}. Works ${i.when} on: ${doors || 'no working door: call the hub'}. Text CODE to get it again.`;
+  return `${i.moved ? 'Your booking has moved. New door' : 'Door'} code for ${clip(i.roomName ?? 'your room', NAME)}, ${clip(i.hubName, NAME)}: ${CODE_PLACEHOLDER}. Works ${i.when} on: ${doors || 'no working door: call the hub'}. Text CODE to get it again, OPEN if the keypad makes you wait.`;
 }
 
 /** A moved booking whose new code is not due yet. */
@@ -65,8 +65,18 @@ export function invitationText(i: { inviterName: string; what: string; days: num
   return `${clip(i.inviterName, NAME)} invited you to ${clip(i.what, 48)} on Hubkey. Accept within ${i.days} days: ${i.linkBase}${SECRET_PLACEHOLDER}`;
 }
 
-/** The answer to an inbound text that is not CODE (or CODE with no live code). */
-export const HELP_TEXT = 'Hubkey: text CODE during your booking (from shortly before it starts) to get your door code again. For anything else, call your hub.';
+/**
+ * The answer to an inbound text that is not CODE or OPEN, or that Hubkey has nothing to do for (CODE
+ * with no live code, OPEN with no waiting door): the same words whoever sends it, so it tells a
+ * stranger nothing about bookings or doors.
+ */
+export const HELP_TEXT =
+  'Hubkey: text CODE during your booking (from shortly before it starts) to get your door code again, or OPEN if the keypad makes you wait. For anything else, call your hub.';
+
+/** The answer to OPEN from a booked group's phone when its doors were waiting after wrong codes. */
+export function openText(i: { doorNames: string[]; minutes: number }): string {
+  return `Hubkey: ${clip(i.doorNames.join(', '), DOORS)}: enter your door code now (within ${i.minutes} min). A wrong code makes the door wait again.`;
+}
 
 /** What a stored body shows people (the staff messages list, the log sender): placeholders masked. */
 export function maskBody(body: string): string {

@@ -1,13 +1,12 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../container';
 import type { Actor } from '../../modules/auth/actor';
-import { isStaffOf } from '../../modules/auth/actor';
 import type { HubRole } from '../../modules/invitations/invitations.service';
 import { notFound } from '../../lib/errors';
 import { type FieldErrors, type Fields, errorList, flash, isEmail, text, toE164 } from '../forms';
-import { staffOnly } from '../volunteer/guard';
+import { hubsOf, staffOf, useHub } from './context';
+import { STAFF_PAGE as PAGE, UUID } from './page';
 
-const PAGE = { schema: { hide: true } };
 const ROLE_WORDS: Record<string, string> = { staff: 'Staff', volunteer: 'Volunteer' };
 
 /**
@@ -19,16 +18,14 @@ export async function adminPages(app: FastifyInstance, { container }: { containe
   const { venues, invitations } = container.services;
 
   app.get('/staff/admin', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
-    const ids = actor.isAdmin ? (await venues.listHubs({ limit: 100 })).items.map((h) => h.id) : [...actor.staffHubs];
-    const hubs = (await Promise.all(ids.map((id) => venues.getHub(id)))).sort((a, b) => a.name.localeCompare(b.name));
+    const { actor } = staffOf(request);
+    const hubs = await hubsOf(container, actor);
     return reply.view('staff/views/admin/hubs.njk', { title: 'Hubs and people', hubs, isAdmin: actor.isAdmin });
   });
 
-  async function renderHub(reply: FastifyReply, actor: Actor, hubId: string, values: Record<string, string> = {}, errors: FieldErrors = {}) {
-    if (!isStaffOf(actor, hubId)) throw notFound('Hub');
-    const hub = await venues.getHub(hubId);
+  async function renderHub(request: FastifyRequest, reply: FastifyReply, actor: Actor, hubId: string, values: Record<string, string> = {}, errors: FieldErrors = {}) {
+    if (!UUID.test(hubId)) throw notFound('Hub');
+    const { hub } = await useHub(container, request, reply, hubId);
     const { items } = await venues.listMembers(actor, hubId, { limit: 500 });
     return reply.status(Object.keys(errors).length ? 400 : 200).view('staff/views/admin/hub.njk', {
       title: `People at ${hub.name}`,
@@ -42,14 +39,12 @@ export async function adminPages(app: FastifyInstance, { container }: { containe
   }
 
   app.get<{ Params: { hubId: string } }>('/staff/admin/hubs/:hubId', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
-    return renderHub(reply, actor, request.params.hubId);
+    const { actor } = staffOf(request);
+    return renderHub(request, reply, actor, request.params.hubId);
   });
 
   app.post<{ Params: { hubId: string }; Body: Fields }>('/staff/admin/hubs/:hubId/invite', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
+    const { actor } = staffOf(request);
     const values = { email: text(request.body, 'email'), role: text(request.body, 'role'), name: text(request.body, 'name'), phone: text(request.body, 'phone') };
     const errors: FieldErrors = {};
     if (!values.email) errors.email = 'Enter their email address';
@@ -58,7 +53,7 @@ export async function adminPages(app: FastifyInstance, { container }: { containe
     if (values.name.length > 120) errors.name = 'The name must be 120 characters or fewer';
     const phone = values.phone ? toE164(values.phone) : undefined;
     if (values.phone && !phone) errors.phone = 'Enter a phone number, like 07700 900123 or +44 7700 900123';
-    if (Object.keys(errors).length) return renderHub(reply, actor, request.params.hubId, values, errors);
+    if (Object.keys(errors).length) return renderHub(request, reply, actor, request.params.hubId, values, errors);
     const inv = await invitations.inviteToHub(actor, request.params.hubId, { email: values.email, role: values.role as HubRole, name: values.name || undefined, phone });
     flash(
       request,
@@ -69,8 +64,7 @@ export async function adminPages(app: FastifyInstance, { container }: { containe
   });
 
   app.post<{ Params: { hubId: string }; Body: Fields }>('/staff/admin/hubs/:hubId/remove', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
+    const { actor } = staffOf(request);
     const role = text(request.body, 'role');
     await invitations.removeHubMember(actor, request.params.hubId, text(request.body, 'userId'), role === 'staff' || role === 'volunteer' ? role : undefined);
     flash(request, `${text(request.body, 'name') || 'They'} no longer ${role === 'staff' ? 'works as staff' : 'volunteers'} here`);

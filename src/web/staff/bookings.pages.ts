@@ -9,11 +9,25 @@ import { refusal } from '../hirer/rules';
 import { readSlot, slotTimes, whenFields } from '../hirer/slot';
 import { notFound, staffOf, useHub } from './context';
 import { STAFF_PAGE, UUID } from './page';
+import { OFFLINE_METHODS, type OfflineMethod } from '../../modules/payments/offline.service';
+import type { Actor } from '../../modules/auth/actor';
+import { toPence } from './rates.pages';
 import { BOOKING_STATUS, bookingTag } from './words';
 
 const SHOWN: BookingStatus[] = ['requested', 'awaiting_payment', 'confirmed', 'completed', 'cancelled', 'declined', 'expired'];
 const ACTIVE: BookingStatus[] = ['requested', 'awaiting_payment', 'confirmed', 'completed'];
 const CHANGEABLE = ['requested', 'awaiting_payment', 'confirmed'];
+const OFFLINE_WORDS: Record<OfflineMethod, string> = { cash: 'Cash', bank_transfer: 'Bank transfer', cheque: 'Cheque' };
+/** The offline payment service's refusals, said on the form (wrong_amount names the amount due). */
+const OFFLINE_REFUSALS: Record<string, string> = {
+  wrong_amount: 'The amount must be the whole amount due',
+  already_paid: 'This booking is already paid for: nothing was recorded',
+  not_awaiting_payment: 'This booking is not waiting for payment: nothing was recorded',
+  booking_changed: 'The booking changed while the payment was being recorded: check it and try again',
+  checkout_in_progress: 'The hirer is opening a card payment for this booking now: try again in a moment',
+  payments_unavailable: 'A card payment is open for this booking and could not be closed: try again shortly',
+};
+type OfflineValues = { method: string; amount: string; reference: string };
 
 /**
  * A week of bookings per room (rooms down the side, days across, each booking's time in words),
@@ -21,7 +35,7 @@ const CHANGEABLE = ['requested', 'awaiting_payment', 'confirmed'];
  * cancel (the refund shown first), revoke and re-issue the door code.
  */
 export async function bookingsPages(app: FastifyInstance, { container }: { container: Container }) {
-  const { bookings, venues, checkout, bookingAccess, accessCodes } = container.services;
+  const { bookings, venues, checkout, bookingAccess, accessCodes, offlinePayments } = container.services;
   const { clock } = container;
 
   app.get<{ Querystring: { week?: string; room?: string; status?: string } }>('/staff/bookings', STAFF_PAGE, async (request, reply) => {
@@ -80,12 +94,15 @@ export async function bookingsPages(app: FastifyInstance, { container }: { conta
   }
   type Booking = Awaited<ReturnType<typeof bookings.get>>;
 
-  app.get<{ Params: { id: string } }>('/staff/bookings/:id', STAFF_PAGE, async (request, reply) => {
-    const { actor, b } = await load(request, reply);
+  /** A booking's page; with the offline payment form's values and mistakes when it comes back. */
+  async function renderBooking(reply: FastifyReply, actor: Actor, b: Booking, pay: { values?: OfflineValues; errors?: FieldErrors; status?: number } = {}) {
     const now = clock.now();
     const [money, entry] = await Promise.all([checkout.forBooking(actor, b.id), bookingAccess.getBookingAccess(actor, b.id)]);
     const at = (iso: string) => formatWhen(iso, iso, b.timezone, { now }).replace(/ to .*$/, '');
-    return reply.view('staff/views/booking.njk', {
+    const due = b.price?.amountPence ?? 0;
+    const values = pay.values ?? { method: '', amount: (due / 100).toFixed(2), reference: '' };
+    const errors = pay.errors ?? {};
+    return reply.status(pay.status ?? 200).view('staff/views/booking.njk', {
       title: b.title,
       navKey: 'bookings',
       b,
@@ -102,8 +119,49 @@ export async function bookingsPages(app: FastifyInstance, { container }: { conta
         doorNames: entry.doors.map((d) => d.name),
       },
       canChange: CHANGEABLE.includes(b.status) && new Date(b.endsAt).getTime() > now.getTime(),
+      canRecord: b.status === 'awaiting_payment' && due > 0,
+      due: formatMoney(due),
+      pay: {
+        values,
+        methodItems: OFFLINE_METHODS.map((m) => ({ value: m, text: OFFLINE_WORDS[m], checked: values.method === m })),
+        fieldErrors: errors,
+      },
+      errors: Object.keys(errors).length ? errorList(errors, { method: 'method', amount: 'amount', reference: 'reference' }) : undefined,
       backLink: `/staff/bookings?week=${DateTime.fromISO(b.startsAt, { zone: b.timezone }).startOf('week').toISODate()}`,
     });
+  }
+
+  app.get<{ Params: { id: string } }>('/staff/bookings/:id', STAFF_PAGE, async (request, reply) => {
+    const { actor, b } = await load(request, reply);
+    return renderBooking(reply, actor, b);
+  });
+
+  // --- A payment taken at the hub (cash, bank transfer, cheque): the whole amount due ---------------
+  app.post<{ Params: { id: string }; Body: Record<string, unknown> }>('/staff/bookings/:id/payments/offline', STAFF_PAGE, async (request, reply) => {
+    const { actor, b } = await load(request, reply);
+    const values: OfflineValues = { method: text(request.body, 'method'), amount: text(request.body, 'amount'), reference: text(request.body, 'reference') };
+    const errors: FieldErrors = {};
+    if (!(OFFLINE_METHODS as readonly string[]).includes(values.method)) errors.method = 'Select how the hirer paid: cash, bank transfer or cheque';
+    const pence = toPence(values.amount);
+    if (!values.amount) errors.amount = 'Enter the amount taken, like 24.00';
+    else if (pence === undefined || pence < 1) errors.amount = 'Enter the amount taken in pounds and pence, like 24.00';
+    if (values.reference.length > 200) errors.reference = 'The reference must be 200 characters or fewer';
+    if (Object.keys(errors).length) return renderBooking(reply, actor, b, { values, errors, status: 400 });
+    try {
+      const { created, payment } = await offlinePayments.record(actor, b.id, { method: values.method as OfflineMethod, amountPence: pence!, reference: values.reference || undefined, scope: 'booking' });
+      flash(
+        request,
+        created ? `${formatMoney(payment.amountPence)} recorded, paid by ${OFFLINE_WORDS[payment.offlineMethod as OfflineMethod].toLowerCase()}` : 'This payment was already recorded',
+        created ? 'The booking is confirmed and the hirer is texted; the door code follows as for any confirmed booking.' : 'Nothing was recorded twice.',
+      );
+      return reply.redirect(`/staff/bookings/${b.id}`, 303);
+    } catch (err) {
+      if (!(err instanceof DomainError) || !OFFLINE_REFUSALS[err.code]) throw err;
+      const field = err.code === 'wrong_amount' ? 'amount' : 'method';
+      const detail = err.extra as { amountDuePence?: number } | undefined;
+      const message = err.code === 'wrong_amount' ? `The amount must be the whole ${formatMoney(detail?.amountDuePence ?? b.price?.amountPence ?? 0)} due: part payments are not recorded` : OFFLINE_REFUSALS[err.code];
+      return renderBooking(reply, actor, b, { values, errors: { [field]: message }, status: err.kind === 'validation' ? 400 : err.kind === 'conflict' ? 409 : err.kind === 'unprocessable' ? 422 : 503 });
+    }
   });
 
   // --- Move ----------------------------------------------------------------------------------------

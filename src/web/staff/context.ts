@@ -80,3 +80,16 @@ export async function useHub(container: Container, request: FastifyRequest, repl
   }
   return ctx;
 }
+
+/**
+ * The hub a hub-wide page shows (rota, reports, rate cards): `?hub=` when a link names one (404
+ * unless the person is staff of it; the session then shows that hub, as `useHub` does), else the
+ * hub chosen in this session.
+ */
+export async function hubOfPage(container: Container, request: FastifyRequest, reply: FastifyReply, wanted?: string): Promise<StaffHub> {
+  if (!wanted) return staffOf(request).hub;
+  if (!UUID_RE.test(wanted)) throw notFound('Hub');
+  return (await useHub(container, request, reply, wanted)).hub;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

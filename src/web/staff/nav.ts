@@ -23,7 +23,8 @@ export const STAFF_NAV: readonly StaffNavItem[] = [
   { key: 'reports', text: 'Reports', href: '/staff/reports' },
   { key: 'rate-cards', text: 'Rate cards', href: '/staff/rate-cards' },
   { key: 'organisations', text: 'Organisations', href: '/staff/organisations' },
-  { key: 'admin', text: 'Admin', href: '/staff/admin', adminOnly: true },
+  // Hubs and people: staff see their hub's people and invite volunteers; admins every hub and the network report.
+  { key: 'admin', text: 'People', href: '/staff/admin' },
 ];
 
 /**

@@ -7,10 +7,10 @@ import { TIERS, type Tier } from '../../modules/pricing/pricing.fns';
 import { NETWORK_ZONE } from '../../modules/organisations/organisations.service';
 import { type FieldErrors, type Fields, dateParts, errorList, flash, readDate, text } from '../forms';
 import { formatLocalDate, tierName } from '../format';
-import { staffOnly } from '../volunteer/guard';
+import { staffOf } from './context';
+import { STAFF_PAGE as PAGE } from './page';
 import { refusal } from '../volunteer/words';
 
-const PAGE = { schema: { hide: true } };
 
 /**
  * Organisations for staff: claims waiting for a check (a tier claimed and not verified, or a
@@ -22,13 +22,12 @@ export async function organisationPages(app: FastifyInstance, { container }: { c
   const { clock } = container;
 
   app.get('/staff/organisations', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
+    const { actor } = staffOf(request);
     const { items } = await organisations.list(actor, true, { limit: 1000 });
     const row = (o: (typeof items)[number]) => ({ ...o, claimed: tierName(o.claimedTier), tierText: tierName(o.tier), recheck: o.recheckOn ? formatLocalDate(o.recheckOn) : null });
     const waiting = items.filter((o) => o.needsReview || (!o.verified && o.claimedTier !== 'private')).map(row);
     const verified = items.filter((o) => o.verified && !o.needsReview).map(row).sort((a, b) => (a.recheckOn ?? '').localeCompare(b.recheckOn ?? ''));
-    return reply.view('staff/views/organisations/list.njk', { title: 'Organisations', width: 'full', waiting, verified });
+    return reply.view('staff/views/organisations/list.njk', { title: 'Organisations', waiting, verified });
   });
 
   async function renderVerify(reply: FastifyReply, actor: Actor, id: string, body?: Fields, errors: FieldErrors = {}) {
@@ -50,14 +49,12 @@ export async function organisationPages(app: FastifyInstance, { container }: { c
   }
 
   app.get<{ Params: { id: string } }>('/staff/organisations/:id', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
+    const { actor } = staffOf(request);
     return renderVerify(reply, actor, request.params.id);
   });
 
   app.post<{ Params: { id: string }; Body: Fields }>('/staff/organisations/:id', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
+    const { actor } = staffOf(request);
     const b = request.body;
     const errors: FieldErrors = {};
     const tier = text(b, 'tier');

@@ -13,6 +13,7 @@ const REFUND_WORDS: Record<string, { text: string; classes: string }> = {
   canceled: { text: 'Cancelled', classes: 'govuk-tag--grey' },
   succeeded: { text: 'Refunded', classes: 'govuk-tag--green' },
 };
+const OFFLINE_HOW: Record<string, string> = { cash: 'cash', bank_transfer: 'bank transfer', cheque: 'cheque' };
 const PAYMENT_WORDS: Record<string, { text: string; classes: string }> = {
   overdue: { text: 'Overdue', classes: 'govuk-tag--red' },
   expired: { text: 'Not paid in time', classes: 'govuk-tag--grey' },
@@ -39,7 +40,7 @@ export async function paymentsPages(app: FastifyInstance, { container }: { conta
       payments: pays.map((p) => ({
         ...p,
         amount: formatMoney(p.amountPence),
-        how: p.method === 'card' ? 'Card' : 'Invoice',
+        how: p.method === 'card' ? 'Card' : p.method === 'invoice' ? 'Invoice' : `Taken at the hub: ${OFFLINE_HOW[p.offlineMethod ?? ''] ?? 'other'}${p.reference ? ` (${p.reference})` : ''}`,
         tag: PAYMENT_WORDS[p.status] ?? paymentTag(p.status),
         made: at(p.createdAt),
         due: p.dueAt ? at(p.dueAt) : undefined,

@@ -1,16 +1,14 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import type { Container } from '../../container';
 import type { Actor } from '../../modules/auth/actor';
-import { isStaffOf } from '../../modules/auth/actor';
 import { type Band, type RateCardInput, TIERS, type Tier, quote } from '../../modules/pricing/pricing.fns';
 import type { RateCardView } from '../../modules/pricing/pricing.service';
-import { notFound } from '../../lib/errors';
 import { type FieldErrors, type Fields, dateParts, errorList, flash, readDate, text } from '../forms';
 import { formatLocalDate, formatMoney, formatWhen, tierName } from '../format';
-import { staffOnly } from '../volunteer/guard';
+import { hubOfPage, staffOf } from './context';
+import { STAFF_PAGE as PAGE } from './page';
 
-const PAGE = { schema: { hide: true } };
 const WEEKDAY = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** "12.50", "£12.50", "12" → pence; undefined when it is not an amount of money. */
@@ -34,17 +32,8 @@ function bandText(b: Band) {
  * same pure pricing as every quote.
  */
 export async function ratePages(app: FastifyInstance, { container }: { container: Container }) {
-  const { pricing, venues } = container.services;
+  const { pricing } = container.services;
   const { clock } = container;
-
-  async function hubsOf(actor: Actor, wanted?: string) {
-    const ids = actor.isAdmin ? (await venues.listHubs({ limit: 100 })).items.map((h) => h.id) : [...actor.staffHubs];
-    const hubs = (await Promise.all(ids.map((id) => venues.getHub(id)))).sort((a, b) => a.name.localeCompare(b.name));
-    if (wanted && !isStaffOf(actor, wanted)) throw notFound('Hub');
-    const hub = wanted ? await venues.getHub(wanted) : hubs[0];
-    if (!hub) throw notFound('Hub');
-    return { hubs, hub };
-  }
 
   const cardRows = (c: RateCardView) => ({
     ...c,
@@ -55,15 +44,12 @@ export async function ratePages(app: FastifyInstance, { container }: { container
   });
 
   app.get<{ Querystring: { hub?: string } }>('/staff/rate-cards', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
-    const { hubs, hub } = await hubsOf(actor, request.query.hub);
+    const { actor } = staffOf(request);
+    const hub = await hubOfPage(container, request, reply, request.query.hub);
     const card = await pricing.getHubCard(actor, hub.id);
     return reply.view('staff/views/rates/cards.njk', {
       title: `Rate cards, ${hub.name}`,
-      width: 'full',
       hub,
-      hubItems: hubs.map((h) => ({ value: h.id, text: h.name, selected: h.id === hub.id })),
       current: card.current ? cardRows(card.current) : null,
       upcoming: card.upcoming.map(cardRows),
       history: card.history.map((c) => ({ from: formatLocalDate(c.effectiveFrom), by: c.createdByName ?? 'Unknown', set: formatLocalDate(c.createdAt.slice(0, 10)), summary: TIERS.map((t) => `${tierName(t)} ${formatMoney(c.tiers[t].hourlyPence)}`).join('; '), current: c.id === card.current?.id })),
@@ -92,8 +78,8 @@ export async function ratePages(app: FastifyInstance, { container }: { container
     });
   }
 
-  async function renderNew(reply: FastifyReply, actor: Actor, hubId: string, body: Fields | undefined) {
-    const { hub } = await hubsOf(actor, hubId);
+  async function renderNew(request: FastifyRequest, reply: FastifyReply, actor: Actor, hubId: string | undefined, body: Fields | undefined) {
+    const hub = await hubOfPage(container, request, reply, hubId);
     const card = await pricing.getHubCard(actor, hub.id);
     const base = card.upcoming[card.upcoming.length - 1] ?? card.current;
     const today = DateTime.fromJSDate(clock.now(), { zone: hub.timezone }).toISODate()!;
@@ -123,16 +109,14 @@ export async function ratePages(app: FastifyInstance, { container }: { container
   }
 
   app.get<{ Querystring: { hub?: string } }>('/staff/rate-cards/new', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
-    const m = await renderNew(reply, actor, request.query.hub ?? '', undefined);
+    const { actor } = staffOf(request);
+    const m = await renderNew(request, reply, actor, request.query.hub, undefined);
     return reply.view('staff/views/rates/new.njk', { title: 'New rate card', hub: m.hub, values: m.values, date: m.date, baseBands: m.base?.bands.map(bandText) ?? [], tierList: TIERS.map((t) => ({ id: t, name: tierName(t) })), fieldErrors: {} });
   });
 
   app.post<{ Querystring: { hub?: string }; Body: Fields }>('/staff/rate-cards/new', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
-    const m = await renderNew(reply, actor, request.query.hub ?? '', request.body);
+    const { actor } = staffOf(request);
+    const m = await renderNew(request, reply, actor, request.query.hub, request.body);
     const view = { title: 'New rate card', hub: m.hub, values: m.values, date: m.date, baseBands: m.base?.bands.map(bandText) ?? [], tierList: TIERS.map((t) => ({ id: t, name: tierName(t) })), fieldErrors: m.errors };
     if (!m.parsed) return reply.status(400).view('staff/views/rates/new.njk', { ...view, errors: errorList(m.errors, { from: 'from-day' }) });
     if (text(request.body, 'action') !== 'save') {

@@ -1,19 +1,18 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import type { Container } from '../../container';
 import type { Actor } from '../../modules/auth/actor';
-import { isStaffOf } from '../../modules/auth/actor';
 import { MAX_REPORT_DAYS, reportCsv, reportFileName } from '../../modules/reports/reports.fns';
 import type { UsageReport } from '../../modules/reports/reports.service';
 import { DomainError, notFound } from '../../lib/errors';
 import { type FieldErrors, type Fields, dateParts, errorList, readDate } from '../forms';
 import { formatLocalDate, formatMoney, tierName } from '../format';
 import { monthName } from '../volunteer/hours.pages';
-import { staffOnly } from '../volunteer/guard';
+import { hubOfPage, staffOf } from './context';
+import { STAFF_PAGE as PAGE } from './page';
 import { roleName } from '../volunteer/words';
 import { type Bar, barChart } from './charts';
 
-const PAGE = { schema: { hide: true } };
 type Q = { Querystring: Fields & { hub?: string } };
 
 const hoursText = (h: number) => `${h.toLocaleString('en-GB', { maximumFractionDigits: 2 })} ${h === 1 ? 'hour' : 'hours'}`;
@@ -26,20 +25,17 @@ const percent = (x: number) => `${Math.round(x * 1000) / 10}%`;
  * service, the same as GET /hubs/:hubId/reports/usage.
  */
 export async function reportPages(app: FastifyInstance, { container }: { container: Container }) {
-  const { reports, venues } = container.services;
+  const { reports } = container.services;
   const { clock } = container;
 
-  async function scopes(actor: Actor, wanted?: string) {
-    const ids = actor.isAdmin ? (await venues.listHubs({ limit: 100 })).items.map((h) => h.id) : [...actor.staffHubs];
-    const hubs = (await Promise.all(ids.map((id) => venues.getHub(id)))).sort((a, b) => a.name.localeCompare(b.name));
+  /** The report's scope: the whole network (`?hub=network`, admins only), else the hub of the page. */
+  async function scopeOf(request: FastifyRequest, reply: FastifyReply, wanted?: string) {
+    const { actor, hubs } = staffOf(request);
     if (wanted === 'network') {
       if (!actor.isAdmin) throw notFound('Hub');
       return { hubs, hub: undefined };
     }
-    if (wanted && !isStaffOf(actor, wanted)) throw notFound('Hub');
-    const hub = wanted ? await venues.getHub(wanted) : hubs[0];
-    if (!hub) throw notFound('Hub');
-    return { hubs, hub };
+    return { hubs, hub: await hubOfPage(container, request, reply, wanted) };
   }
 
   /** The period asked for (date inputs `from` and `to`), or the last three months to today. */
@@ -69,16 +65,15 @@ export async function reportPages(app: FastifyInstance, { container }: { contain
   }
 
   app.get<Q>('/staff/reports', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
-    const { hubs, hub } = await scopes(actor, request.query.hub);
+    const { actor } = staffOf(request);
+    const { hubs, hub } = await scopeOf(request, reply, request.query.hub);
     const zone = hub?.timezone ?? 'Europe/London';
     const p = period(request.query, zone);
     const scopeItems = [
       ...(actor.isAdmin ? [{ value: 'network', text: 'The whole network', selected: !hub }] : []),
       ...hubs.map((h) => ({ value: h.id, text: h.name, selected: h.id === hub?.id })),
     ];
-    const base = { title: 'Usage report', width: 'full', hub, scopeItems, scopeName: hub?.name ?? 'The whole network', values: p.values, fieldErrors: p.errors };
+    const base = { title: 'Usage report', hub, scopeItems, scopeName: hub?.name ?? 'The whole network', values: p.values, fieldErrors: p.errors };
     if (Object.keys(p.errors).length) {
       return reply.status(400).view('staff/views/reports/usage.njk', { ...base, errors: errorList(p.errors, { from: 'from-day', to: 'to-day' }) });
     }
@@ -109,9 +104,8 @@ export async function reportPages(app: FastifyInstance, { container }: { contain
   });
 
   app.get<{ Querystring: { hub?: string; from?: string; to?: string } }>('/staff/reports/usage.csv', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
-    const { hub } = await scopes(actor, request.query.hub);
+    const { actor } = staffOf(request);
+    const { hub } = await scopeOf(request, reply, request.query.hub);
     const iso = /^\d{4}-\d{2}-\d{2}$/;
     const { from = '', to = '' } = request.query;
     if (!iso.test(from) || !iso.test(to)) throw notFound('Report');

@@ -2,16 +2,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import type { Container } from '../../container';
 import type { Actor } from '../../modules/auth/actor';
-import { isStaffOf } from '../../modules/auth/actor';
 import type { ShiftRole } from '../../modules/rota/rota.fns';
 import { rotaRules } from '../../modules/rota/rota.fns';
 import { notFound } from '../../lib/errors';
 import { type FieldErrors, type Fields, dateParts, errorList, flash, isTime, many, readDate, text, timeItems } from '../forms';
 import { formatDate, formatWhen, listInWords } from '../format';
-import { staffOnly } from '../volunteer/guard';
+import { hubOfPage, staffOf, useHub } from './context';
+import { STAFF_PAGE as PAGE } from './page';
 import { ROLE_HINTS, ROLES, reasonText, refusal, roleName } from '../volunteer/words';
 
-const PAGE = { schema: { hide: true } };
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 type HubQ = { Querystring: { hub?: string; week?: string } };
 type ShiftP = { Params: { id: string }; Body: Fields };
@@ -27,16 +26,6 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
   const { venues, bookings } = container.services;
   const { clock } = container;
 
-  /** The hubs this person runs, by name; the one asked for (?hub=) or the first. 404 for a hub not theirs. */
-  async function hubsOf(actor: Actor, wanted?: string) {
-    const ids = actor.isAdmin ? (await venues.listHubs({ limit: 100 })).items.map((h) => h.id) : [...actor.staffHubs];
-    const hubs = (await Promise.all(ids.map((id) => venues.getHub(id)))).sort((a, b) => a.name.localeCompare(b.name));
-    if (wanted && !isStaffOf(actor, wanted)) throw notFound('Hub');
-    const hub = wanted ? await venues.getHub(wanted) : hubs[0];
-    if (!hub) throw notFound('Hub');
-    return { hubs, hub };
-  }
-
   function weekOf(zone: string, week?: string) {
     const asked = week && /^\d{4}-\d{2}-\d{2}$/.test(week) ? DateTime.fromISO(week, { zone }) : undefined;
     const start = (asked?.isValid ? asked : DateTime.fromJSDate(clock.now(), { zone })).startOf('week');
@@ -44,9 +33,8 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
   }
 
   app.get<HubQ>('/staff/rota', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
-    const { hubs, hub } = await hubsOf(actor, request.query.hub);
+    const { actor } = staffOf(request);
+    const hub = await hubOfPage(container, request, reply, request.query.hub);
     const { start, end } = weekOf(hub.timezone, request.query.week);
     const local = (d: DateTime) => d.toFormat("yyyy-MM-dd'T'HH:mm:ss");
     const [{ items }, booked] = await Promise.all([
@@ -79,9 +67,7 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
     const q = (week: DateTime) => `/staff/rota?hub=${hub.id}&week=${week.toISODate()}`;
     return reply.view('staff/views/rota/week.njk', {
       title: `Rota, week of ${formatDate(start.toJSDate(), hub.timezone, { now })}`,
-      width: 'full',
       hub,
-      hubItems: hubs.map((h) => ({ value: h.id, text: h.name, selected: h.id === hub.id })),
       days,
       count: items.filter((s) => s.status !== 'cancelled').length,
       short: items.filter((s) => s.status === 'open').length,
@@ -103,17 +89,14 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
   }
 
   app.get<HubQ>('/staff/rota/new', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
-    const { hub } = await hubsOf(actor, request.query.hub);
+    const hub = await hubOfPage(container, request, reply, request.query.hub);
     const values = { volunteersNeeded: '1' };
     return reply.view('staff/views/rota/new.njk', { title: 'Add a shift', hub, values, date: dateParts(undefined), until: dateParts(undefined), ...shiftForm(values), fieldErrors: {} });
   });
 
   app.post<{ Querystring: { hub?: string }; Body: Fields }>('/staff/rota/new', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
-    const { hub } = await hubsOf(actor, request.query.hub);
+    const { actor } = staffOf(request);
+    const hub = await hubOfPage(container, request, reply, request.query.hub);
     const b = request.body;
     const values = { role: text(b, 'role'), start: text(b, 'start'), end: text(b, 'end'), volunteersNeeded: text(b, 'volunteersNeeded'), title: text(b, 'title'), notes: text(b, 'notes'), repeat: text(b, 'repeat'), weekdays: many(b, 'weekdays') };
     const errors: FieldErrors = {};
@@ -169,8 +152,7 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
 
   async function renderShift(request: FastifyRequest, reply: FastifyReply, actor: Actor, id: string, extra: { errors?: FieldErrors; values?: Record<string, string>; status?: number } = {}) {
     const s = await shifts.get(actor, id);
-    if (!isStaffOf(actor, s.hubId)) throw notFound('Shift');
-    const hub = await venues.getHub(s.hubId);
+    const { hub } = await useHub(container, request, reply, s.hubId);
     const now = clock.now();
     const started = new Date(s.startsAt) <= now;
     const over = new Date(s.endsAt) <= now;
@@ -180,7 +162,6 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
     const errors = extra.errors ?? {};
     return reply.status(extra.status ?? (Object.keys(errors).length ? 422 : 200)).view('staff/views/rota/shift.njk', {
       title: `${roleName(s.role)} shift, ${formatDate(s.startsAt, hub.timezone, { now })}`,
-      width: 'full',
       hub,
       s,
       role: roleName(s.role),
@@ -200,8 +181,7 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
   }
 
   app.get<{ Params: { id: string } }>('/staff/rota/shifts/:id', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
+    const { actor } = staffOf(request);
     return renderShift(request, reply, actor, request.params.id);
   });
 
@@ -222,8 +202,7 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
   }
 
   app.post<ShiftP>('/staff/rota/shifts/:id/assign', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
+    const { actor } = staffOf(request);
     const userId = text(request.body, 'userId');
     if (!userId) return renderShift(request, reply, actor, request.params.id, { errors: { userId: 'Choose the volunteer to put on the shift' } });
     return act(request, reply, actor, 'userId', async () => {
@@ -233,8 +212,7 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
   });
 
   app.post<ShiftP>('/staff/rota/shifts/:id/unassign', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
+    const { actor } = staffOf(request);
     return act(request, reply, actor, 'userId', async () => {
       await signups.unassign(actor, request.params.id, text(request.body, 'userId'));
       return 'Volunteer taken off the shift; they get a text';
@@ -242,8 +220,7 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
   });
 
   app.post<ShiftP>('/staff/rota/shifts/:id/attendance', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
+    const { actor } = staffOf(request);
     const userId = text(request.body, 'userId');
     const status = text(request.body, 'status');
     const minutesRaw = text(request.body, 'minutes');
@@ -259,8 +236,7 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
   });
 
   app.post<ShiftP>('/staff/rota/shifts/:id/edit', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
+    const { actor } = staffOf(request);
     const values = { volunteersNeeded: text(request.body, 'volunteersNeeded'), title: text(request.body, 'title'), notes: text(request.body, 'notes') };
     const needed = Number(values.volunteersNeeded);
     if (!/^\d+$/.test(values.volunteersNeeded) || needed < 1 || needed > 20) return renderShift(request, reply, actor, request.params.id, { errors: { volunteersNeeded: 'Enter how many volunteers the shift needs, from 1 to 20' }, values });
@@ -279,8 +255,7 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
   });
 
   app.post<ShiftP>('/staff/rota/shifts/:id/cancel', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
+    const { actor } = staffOf(request);
     const reason = text(request.body, 'reason');
     if (!reason) return renderShift(request, reply, actor, request.params.id, { errors: { reason: 'Enter why the shift is cancelled: the volunteers on it are told' } });
     if (reason.length > 300) return renderShift(request, reply, actor, request.params.id, { errors: { reason: 'The reason must be 300 characters or fewer' } });
@@ -293,33 +268,28 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
   // ---- volunteers
 
   app.get<HubQ>('/staff/rota/volunteers', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
-    const { hubs, hub } = await hubsOf(actor, request.query.hub);
+    const { actor } = staffOf(request);
+    const hub = await hubOfPage(container, request, reply, request.query.hub);
     const { items } = await people.volunteers(actor, hub.id);
     return reply.view('staff/views/rota/volunteers.njk', {
       title: `Volunteers at ${hub.name}`,
-      width: 'full',
       hub,
-      hubItems: hubs.map((h) => ({ value: h.id, text: h.name, selected: h.id === hub.id })),
       volunteers: items.map((v) => ({ ...v, roles: v.trainedRoles.length ? listInWords(v.trainedRoles.map((r) => roleName(r).toLowerCase())) : 'None yet' })),
       maxNoShows: rotaRules(hub.settings).maxNoShows,
     });
   });
 
   app.get<{ Params: { userId: string }; Querystring: { hub?: string } }>('/staff/rota/volunteers/:userId', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
-    const { hub } = await hubsOf(actor, request.query.hub);
+    const { actor } = staffOf(request);
+    const hub = await hubOfPage(container, request, reply, request.query.hub);
     const v = (await people.volunteers(actor, hub.id)).items.find((x) => x.userId === request.params.userId);
     if (!v) throw notFound('Volunteer');
     return reply.view('staff/views/rota/volunteer.njk', { title: `${v.name}: training`, hub, v, roleItems: ROLES.map((r) => ({ value: r, text: roleName(r), checked: (v.trainedRoles as string[]).includes(r) })), notes: v.notes ?? '' });
   });
 
   app.post<{ Params: { userId: string }; Querystring: { hub?: string }; Body: Fields }>('/staff/rota/volunteers/:userId', PAGE, async (request, reply) => {
-    const actor = staffOnly(request, reply);
-    if (!actor) return reply;
-    const { hub } = await hubsOf(actor, request.query.hub);
+    const { actor } = staffOf(request);
+    const hub = await hubOfPage(container, request, reply, request.query.hub);
     const v = (await people.volunteers(actor, hub.id)).items.find((x) => x.userId === request.params.userId);
     if (!v) throw notFound('Volunteer');
     const roles = many(request.body, 'trainedRoles');

@@ -10,6 +10,12 @@ import { bookingsPages } from './bookings.pages';
 import { roomsPages } from './rooms.pages';
 import { doorsPages } from './doors.pages';
 import { paymentsPages } from './payments.pages';
+import { messagesPages } from './messages.pages';
+import { rotaPages } from './rota.pages';
+import { reportPages } from './reports.pages';
+import { ratePages } from './rates.pages';
+import { organisationPages } from './organisations.pages';
+import { adminPages } from './admin.pages';
 
 /**
  * The staff area (/staff/...): every page in it is guarded here (signed in, staff of a hub or an
@@ -57,4 +63,10 @@ export async function staffPages(app: FastifyInstance, { container }: { containe
   await app.register(roomsPages, { container });
   await app.register(doorsPages, { container });
   await app.register(paymentsPages, { container });
+  await app.register(messagesPages, { container });
+  await app.register(rotaPages, { container });
+  await app.register(reportPages, { container });
+  await app.register(ratePages, { container });
+  await app.register(organisationPages, { container });
+  await app.register(adminPages, { container });
 }

@@ -43,3 +43,32 @@ export const PAYMENT_STATUS: Record<string, { text: string; classes: string }> =
   sent: { text: 'Sent', classes: 'govuk-tag--green' },
 };
 export const paymentTag = (status: string) => PAYMENT_STATUS[status] ?? { text: status.replace(/_/g, ' '), classes: 'govuk-tag--grey' };
+
+/** A text's state on the Messages page (the messages service's status, or the provider's word that it did not arrive). */
+export const MESSAGE_STATUS: Record<string, { text: string; classes: string }> = {
+  queued: { text: 'Waiting to send', classes: 'govuk-tag--blue' },
+  sent: { text: 'Sent', classes: 'govuk-tag--green' },
+  delivered: { text: 'Delivered', classes: 'govuk-tag--green' },
+  undelivered: { text: 'Not delivered', classes: 'govuk-tag--red' },
+  failed: { text: 'Failed', classes: 'govuk-tag--red' },
+};
+
+/** What a text is about, in words (the outbox's kind). */
+export const MESSAGE_KIND: Record<string, string> = {
+  access_code: 'Door code',
+  access_code_moved: 'Door code (booking moved)',
+  access_code_resend: 'Door code sent again',
+  access_code_update: 'Door code changed',
+  booking_moved: 'Booking moved',
+  reminder: 'Reminder',
+  hold_lapsing: 'Unpaid hold ending',
+  hold_lapsed: 'Unpaid hold ended',
+  payment_recorded: 'Payment recorded',
+  invitation: 'Invitation',
+  reply: 'Reply',
+  staff_alert: 'Alert to staff',
+  shift_reminder: 'Shift reminder',
+  shift_unfilled: 'Shift short',
+  tier_recheck_due: 'Rate re-check due',
+};
+export const messageKind = (k: string) => MESSAGE_KIND[k] ?? (k.charAt(0).toUpperCase() + k.slice(1)).replace(/_/g, ' ');

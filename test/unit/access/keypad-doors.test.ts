@@ -53,6 +53,51 @@ describe('keypad service', () => {
   });
 });
 
+describe('keypad service: lifting a wait for a live code (OPEN)', () => {
+  /** Doors the code is linked to; `waiting` ones have five wrong codes just now. */
+  function lifting(doors: Array<{ door: ReturnType<typeof door>; linkActive?: boolean; waiting: boolean }>) {
+    const now = new Date('2026-03-03T10:30:00Z');
+    clock.set(now.toISOString());
+    const failures = [1, 2, 3, 4, 5].map((s) => new Date(now.getTime() - 10_000 + s * 1000));
+    const lifts: Array<[string, Date, string]> = [];
+    const ob = outbox();
+    const access = {
+      codeDoors: async () => doors.map((d) => ({ door: d.door, link: { active: d.linkActive ?? true, validFrom: code().validFrom, validUntil: code().validUntil } })),
+      failuresSince: async (doorId: string) => (doors.find((d) => d.door.id === doorId)!.waiting ? failures : []),
+      liftLockout: async (id: string, at: Date, codeId: string) => void lifts.push([id, at, codeId]),
+    };
+    const svc = createKeypadService({ access: access as never, venues: { getHub: async () => HUB as never }, outbox: ob, cipher, clock });
+    return { svc, lifts, ob, now };
+  }
+
+  it('offers only active keypad doors, linked and waiting, for a code live now', async () => {
+    const l = lifting([
+      { door: door({ id: 'd-wait', name: 'Garden door' }), waiting: true },
+      { door: door({ id: 'd-calm', name: 'Front door' }), waiting: false },
+      { door: door({ id: 'd-off', active: false }), waiting: true },
+      { door: door({ id: 'd-seam', provider: 'seam' }), waiting: true },
+      { door: door({ id: 'd-unlinked' }), linkActive: false, waiting: true },
+    ]);
+    expect((await l.svc.liftableDoors(code())).map((d) => d.id)).toEqual(['d-wait']);
+    expect(await l.svc.liftableDoors(code({ status: 'revoked' }))).toEqual([]);
+    expect(await l.svc.liftableDoors(code({ validFrom: new Date('2026-03-03T11:00:00Z') }))).toEqual([]);
+    expect(await l.svc.liftableDoors(code({ validUntil: l.now }))).toEqual([]);
+  });
+
+  it('records the lift with the code, alerts staff naming who lifted it, and a lifted door is not offered again', async () => {
+    const d = door({ id: 'd-wait', name: 'Garden door' });
+    const l = lifting([{ door: d, waiting: true }]);
+    await l.svc.liftFor(code(), [d]);
+    expect(l.lifts).toEqual([['d-wait', l.now, 'code-1']]);
+    expect(l.ob.alerts).toEqual([expect.objectContaining({ hubId: HUB.id, body: expect.stringContaining('Garden door was waiting after wrong codes; the booking in progress (10:00-12:00) lifted the wait at 10:30 by texting OPEN') })]);
+    const lifted = { ...d, lockoutLiftedAt: l.now };
+    const again = lifting([{ door: lifted, waiting: true }]);
+    expect(await again.svc.liftableDoors(code())).toEqual([]);
+    await again.svc.liftFor(code({ kind: 'shift', bookingId: null }), [d]);
+    expect(again.ob.alerts[0].body).toContain('a volunteer on shift lifted the wait');
+  });
+});
+
 describe('knownCodeResult', () => {
   const until = new Date('2026-03-03T12:00:00Z');
   const before = new Date('2026-03-03T09:00:00Z');

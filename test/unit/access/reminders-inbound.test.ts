@@ -1,6 +1,7 @@
 import { FixedClock } from '../../../src/lib/clock';
 import { createInboundSmsService } from '../../../src/modules/access/inbound-sms.service';
 import { createRemindersService } from '../../../src/modules/access/reminders.service';
+import { HELP_TEXT } from '../../../src/modules/notifications/texts';
 import { code, outbox } from './fakes';
 
 const clock = new FixedClock('2026-03-02T09:00:00Z');
@@ -38,25 +39,55 @@ describe('reminders service', () => {
 
 describe('inbound SMS service', () => {
   const messages = { compose: async () => ({ body: 'Door code for Hall: 123456.', moved: false }) };
+  /** A keypad with the given doors waiting for the code, recording what it lifted. */
+  const keypadWith = (names: string[] = []) => {
+    const lifted: string[] = [];
+    return {
+      lifted,
+      liftGraceSeconds: 120,
+      liftableDoors: async () => names.map((name) => ({ id: `d-${name}`, name })) as never,
+      liftFor: async (_c: unknown, doors: Array<{ name: string }>) => void lifted.push(...doors.map((d) => d.name)),
+    };
+  };
 
   it('ignores a sender that is not a phone number', async () => {
     const ob = outbox();
-    const svc = createInboundSmsService({ access: { liveCodesForPhone: async () => [] } as never, outbox: ob, messages, clock });
+    const svc = createInboundSmsService({ access: { liveCodesForPhone: async () => [] } as never, outbox: ob, messages, keypad: keypadWith(), clock });
     expect(await svc.handleInboundSms('Hubkey', 'CODE')).toBe('ignored');
     expect(ob.queued).toHaveLength(0);
   });
 
   it('resends a live code to the phone it was sent to', async () => {
     const ob = outbox();
-    const svc = createInboundSmsService({ access: { liveCodesForPhone: async () => [code()] } as never, outbox: ob, messages, clock });
+    const svc = createInboundSmsService({ access: { liveCodesForPhone: async () => [code()] } as never, outbox: ob, messages, keypad: keypadWith(), clock });
     expect(await svc.handleInboundSms('+447700900001', ' code ')).toBe('code');
     expect(ob.queued).toEqual([expect.objectContaining({ kind: 'access_code_resend', to: '+447700900001' })]);
   });
 
   it('answers anything else, or CODE without a live code, with help', async () => {
     const ob = outbox();
-    const svc = createInboundSmsService({ access: { liveCodesForPhone: async () => [] } as never, outbox: ob, messages, clock });
+    const svc = createInboundSmsService({ access: { liveCodesForPhone: async () => [] } as never, outbox: ob, messages, keypad: keypadWith(), clock });
     expect(await svc.handleInboundSms('+447700900001', 'CODE')).toBe('help');
     expect(ob.queued[0]).toMatchObject({ kind: 'reply' });
+  });
+
+  it('lifts the waiting doors of a live code on OPEN and says which', async () => {
+    const ob = outbox();
+    const keypad = keypadWith(['Garden door']);
+    const svc = createInboundSmsService({ access: { liveCodesForPhone: async () => [code()] } as never, outbox: ob, messages, keypad, clock });
+    expect(await svc.handleInboundSms('+447700900001', 'open ')).toBe('open');
+    expect(keypad.lifted).toEqual(['Garden door']);
+    expect(ob.queued).toEqual([expect.objectContaining({ kind: 'door_open', to: '+447700900001', body: expect.stringMatching(/^Hubkey: Garden door: enter your door code now \(within 2 min\)/) })]);
+  });
+
+  it('answers OPEN with the neutral help, lifting nothing, without a live code or a waiting door', async () => {
+    for (const [codes, doors] of [[[], ['Garden door']], [[code()], []]] as const) {
+      const ob = outbox();
+      const keypad = keypadWith([...doors]);
+      const svc = createInboundSmsService({ access: { liveCodesForPhone: async () => [...codes] } as never, outbox: ob, messages, keypad, clock });
+      expect(await svc.handleInboundSms('+447700900001', 'OPEN')).toBe('help');
+      expect(keypad.lifted).toEqual([]);
+      expect(ob.queued).toEqual([expect.objectContaining({ kind: 'reply', body: HELP_TEXT })]);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { clip, fitSegments, smsSegments, toGsmLookalikes } from '../../../src/lib/sms-segments';
-import { codeText, CODE_PLACEHOLDER, HELP_TEXT, holdLapsedText, holdLapsingText, invitationText, maskBody, movedText, reminderText, SECRET_PLACEHOLDER } from '../../../src/modules/notifications/texts';
+import { codeText, CODE_PLACEHOLDER, HELP_TEXT, holdLapsedText, holdLapsingText, invitationText, maskBody, movedText, openText, reminderText, SECRET_PLACEHOLDER } from '../../../src/modules/notifications/texts';
 import { windowText } from '../../../src/modules/access/access.messages';
 
 describe('smsSegments (GSM 03.38 and UCS-2)', () => {
@@ -83,6 +83,7 @@ describe('every text Hubkey builds fits two segments, with long realistic names'
     ['hold lapsed, series', holdLapsedText({ hubName: LONG.hub, title: LONG.title, count: 52, when: 'Thu 31 Dec 22:15' })],
     ['invitation', invitationText({ inviterName: LONG.person, what: `${LONG.hub} as volunteer`, days: 7, linkBase: 'https://bookings.example-community-network.org.uk/invitations/' })],
     ['help reply', HELP_TEXT],
+    ['open reply', openText({ doorNames: LONG.doors, minutes: 2 })],
   ];
   // The sent text: the placeholders as the longest values they stand for (a 12-digit code, a 256-bit token).
   const rendered = (body: string) => body.split(CODE_PLACEHOLDER).join(code).split(SECRET_PLACEHOLDER).join('A'.repeat(43));
