@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Config, ConfigError, loadConfig } from './config/env';
 import { type Container, type ContainerOverrides, createContainer } from './container';
 import { waitForDatabase } from './db/client';
 import { DEMO_LOGINS, DEMO_PASSWORD, hasData, seedDemo } from './db/seed';
 import { assertDataDirFree, startControl } from './modules/backups/backups.control';
+import { hashPassword } from './lib/crypto';
 import type { Logger } from './lib/logger';
 import { startScheduler } from './worker/scheduler';
 
@@ -32,7 +35,11 @@ export interface SeededDoor {
 export async function bootstrap(config: Config, overrides: ContainerOverrides = {}): Promise<{ container: Container; seeded: boolean; keypad?: SeededDoor }> {
   // The embedded database is one process's: refuse a second one on the same DATA_DIR.
   if (config.database.embedded && !overrides.database) await assertDataDirFree(config.database.dataDir, 'starting another process on it');
+  // A new embedded database will be seeded: hash the demo password (scrypt, in the thread pool)
+  // while the database opens and migrates, not after.
+  const demoHash = config.database.embedded && !overrides.database && !existsSync(join(config.database.dataDir, 'PG_VERSION')) ? settled(hashPassword(DEMO_PASSWORD)) : undefined;
   const container = await createContainer(config, overrides);
+  if (container.database.embeddedStart?.reason) container.logger.info({ dataDir: config.database.dataDir }, `new embedded database by initdb: ${container.database.embeddedStart.reason}`);
   let seeded = false;
   let keypad: SeededDoor | undefined;
   if (config.database.embedded) {
@@ -42,7 +49,7 @@ export async function bootstrap(config: Config, overrides: ContainerOverrides = 
     }
     await container.database.migrate();
     if (!(await hasData(container.database.db))) {
-      const demo = await seedDemo(container.database.db);
+      const demo = await seedDemo(container.database.db, { passwordHash: demoHash?.value() });
       keypad = { id: demo.doors.front.id, name: demo.doors.front.name, deviceKey: demo.doors.front.deviceKey };
       seeded = true;
     }
@@ -59,6 +66,12 @@ export function connectInBackground(container: Container): { reachable: Promise<
   const controller = new AbortController();
   const reachable = container.database.kind === 'pglite' ? Promise.resolve(true) : waitForDatabase(container.database, container.logger, controller.signal);
   return { reachable, abort: () => controller.abort() };
+}
+
+/** A promise started early whose failure, if nobody comes to ask for it, is not an unhandled rejection. */
+function settled<T>(p: Promise<T>): { value(): Promise<T> } {
+  p.catch(() => undefined);
+  return { value: () => p };
 }
 
 /** Time a process gets to finish its in-flight requests and jobs after SIGTERM before it exits anyway (code 1). */

@@ -47,6 +47,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       poolMax: config.database.poolMax,
       lockPoolMax: config.database.lockPoolMax,
       connectTimeoutMs: config.database.connectTimeoutMs,
+      useTemplate: true,
     }));
   const { db } = database;
   const clock = overrides.clock ?? systemClock;

@@ -6,10 +6,12 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import { migrationsFolder } from '../lib/paths';
 import { embeddedStartParams } from './embedded';
+import { chooseTemplate } from './template';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -35,6 +37,8 @@ export interface Database {
   /** The connection URL (PostgreSQL only). */
   url?: string;
   pglite?: PGlite;
+  /** PGlite only: how the data directory began (`reason`: why a new one did not use the template). */
+  embeddedStart?: { from: 'existing' | 'template' | 'initdb' | 'dump' | 'memory'; reason?: string };
 }
 
 const MIGRATION_LOCK = 727_001; // arbitrary, stable advisory-lock key for migrations
@@ -49,6 +53,11 @@ export interface DatabaseOptions {
   connectTimeoutMs?: number;
   /** PGlite only: start from a dump made by `dumpDataDir()` (tests use a pre-migrated one). */
   loadDataDir?: Blob;
+  /**
+   * PGlite only: when `dataDir` holds no database yet, start from the committed template of an
+   * empty, migrated database (src/db/template.ts) instead of initdb, if it is sound here.
+   */
+  useTemplate?: boolean;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
@@ -82,13 +91,30 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     };
   }
   const dir = opts.dataDir ?? 'memory://';
-  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-  const pglite = await PGlite.create(dir, { extensions: { btree_gist }, loadDataDir: opts.loadDataDir, startParams: embeddedStartParams() });
+  const inMemory = dir.startsWith('memory://');
+  if (!inMemory) mkdirSync(dir, { recursive: true });
+  let loadDataDir = opts.loadDataDir;
+  let embeddedStart: Database['embeddedStart'] = loadDataDir ? { from: 'dump' } : inMemory ? { from: 'memory' } : existsSync(join(dir, 'PG_VERSION')) ? { from: 'existing' } : { from: 'initdb' };
+  if (!loadDataDir && !inMemory && opts.useTemplate) {
+    const choice = chooseTemplate(dir);
+    if (choice.use) {
+      try {
+        loadDataDir = await choice.load();
+        embeddedStart = { from: 'template' };
+      } catch (err) {
+        embeddedStart = { from: 'initdb', reason: `template unreadable: ${(err as Error).message}` };
+      }
+    } else if (embeddedStart.from === 'initdb') {
+      embeddedStart = { from: 'initdb', reason: choice.reason };
+    }
+  }
+  const pglite = await PGlite.create(dir, { extensions: { btree_gist }, loadDataDir, startParams: embeddedStartParams() });
   const db = drizzlePglite(pglite, { schema }) as unknown as Db;
   return {
     db,
     kind: 'pglite',
     pglite,
+    embeddedStart,
     async migrate() {
       // PGlite is one connection in one process; the lock still guards against a second app instance sharing it.
       await pglite.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);

@@ -31,14 +31,16 @@ export async function hasData(db: Db): Promise<boolean> {
   return u.n + h.n > 0;
 }
 
-/** Seeds the demo network of API.md. Returns the ids tests and scripts may want. */
 /**
+ * Seeds the demo network of API.md. Returns the ids tests and scripts may want.
  * `seamDeviceId`: a Seam device for the Meeting Room's door. Without one (no SEAM_API_KEY) that
  * door is seeded inactive, so codes use the keypad front door alone.
  */
-export async function seedDemo(db: Db, opts: { today?: Date; seamDeviceId?: string } = {}) {
+export async function seedDemo(db: Db, opts: { today?: Date; seamDeviceId?: string; passwordHash?: Promise<string> } = {}) {
   const today = opts.today ?? new Date();
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  // One scrypt hash (N=2^17) for every demo login; a caller may have started it already (bootstrap
+  // does, in the thread pool, while the database opens).
+  const passwordHash = await (opts.passwordHash ?? hashPassword(DEMO_PASSWORD));
   return db.transaction(async (tx) => {
     const [riverside, northgate] = await tx
       .insert(hubs)
