@@ -380,6 +380,7 @@ describe('organisations', () => {
   const s = ownPage(env, 'staff@example.org');
   const admin = ownPage(env, 'admin@example.org');
   const vol = ownPage(env, 'volunteer@example.org');
+  const s2 = ownPage(env, 'staff2@example.org');
   let orgId: string;
 
   beforeAll(async () => {
@@ -397,6 +398,28 @@ describe('organisations', () => {
     expect(clean(await s.page.locator(`#org-${server.seed.organisations.community.id}`).innerText())).toContain('Community group');
     await check(s.page, 'Organisations');
     await screenshot(s.page, 'staff-organisations-1-list', 1024);
+  });
+
+  it("lists the hub's invoices, the ones still owed first, as the payments service has them", async () => {
+    const hubId = server.seed.hubs.riverside.id;
+    // The council pays by invoice: a confirmed booking of theirs records an invoice (not issued yet: no Stripe here).
+    const council = (await server.container.repos.users.loadActor(server.seed.users.statutory.id))!;
+    const booked = await server.container.services.bookings.create(council, { roomId: server.seed.rooms['Meeting Room'].id, organisationId: server.seed.organisations.statutory.id, startsAt: '2026-12-15T10:00:00', endsAt: '2026-12-15T12:00:00', title: 'Adult services drop-in', attendees: 6, contactPhone: '+447700900007' });
+    expect('status' in booked && booked.status).toBe('confirmed');
+    const all = (await server.container.services.invoices.listPayments(await actorOf('staff'), hubId, undefined, { limit: 200 })).items.filter((p) => p.method === 'invoice');
+    expect(all.length).toBeGreaterThan(0);
+    await s.page.goto(`${server.url}/staff/organisations`);
+    const rows = s.page.locator('#invoices-caption ~ tbody tr');
+    expect(await rows.count()).toBe(all.length);
+    for (const inv of all) {
+      const text = clean(await s.page.locator(`#invoice-${inv.id}`).innerText());
+      expect(text).toContain(inv.organisationName!);
+      expect(text).toContain(`£${(inv.amountPence / 100).toFixed(2)}`);
+    }
+    await check(s.page, 'Organisations with invoices');
+    // Northgate's staff see none of Riverside's invoices on their page.
+    await s2.page.goto(`${server.url}/staff/organisations`);
+    for (const inv of all) expect(await s2.page.locator(`#invoice-${inv.id}`).count()).toBe(0);
   });
 
   it('a check without evidence says what to add; staff of a hub it never booked at may not verify it', async () => {

@@ -6,8 +6,9 @@ import { DomainError } from '../../lib/errors';
 import { TIERS, type Tier } from '../../modules/pricing/pricing.fns';
 import { NETWORK_ZONE } from '../../modules/organisations/organisations.service';
 import { type FieldErrors, type Fields, dateParts, errorList, flash, readDate, text } from '../forms';
-import { formatLocalDate, tierName } from '../format';
+import { formatLocalDate, formatMoney, formatWhen, tierName } from '../format';
 import { staffOf } from './context';
+import { paymentTag } from './words';
 import { STAFF_PAGE as PAGE } from './page';
 import { refusal } from '../volunteer/words';
 
@@ -18,16 +19,27 @@ import { refusal } from '../volunteer/words';
  * verify form (tier, evidence, re-check date, pays by invoice) through the organisations service.
  */
 export async function organisationPages(app: FastifyInstance, { container }: { container: Container }) {
-  const { organisations } = container.services;
+  const { organisations, invoices } = container.services;
   const { clock } = container;
 
   app.get('/staff/organisations', PAGE, async (request, reply) => {
-    const { actor } = staffOf(request);
-    const { items } = await organisations.list(actor, true, { limit: 1000 });
+    const { actor, hub } = staffOf(request);
+    const [{ items }, payments] = await Promise.all([
+      organisations.list(actor, true, { limit: 1000 }),
+      invoices.listPayments(actor, hub.id, undefined, { limit: 200 }),
+    ]);
+    // The organisations' invoices at this hub: the ones still owed first (overdue, then waiting), then newest.
+    const OWED: Record<string, number> = { overdue: 0, failed: 1, open: 2, pending: 3 };
+    const now = clock.now();
+    const day = (iso: string) => formatWhen(iso, iso, hub.timezone, { now }).replace(/ to .*$/, '');
+    const invoiceRows = payments.items
+      .filter((p) => p.method === 'invoice')
+      .sort((a, b) => (OWED[a.status] ?? 9) - (OWED[b.status] ?? 9) || b.createdAt.localeCompare(a.createdAt))
+      .map((p) => ({ ...p, amount: formatMoney(p.amountPence), tag: paymentTag(p.status), made: day(p.createdAt), due: p.dueAt ? day(p.dueAt) : null }));
     const row = (o: (typeof items)[number]) => ({ ...o, claimed: tierName(o.claimedTier), tierText: tierName(o.tier), recheck: o.recheckOn ? formatLocalDate(o.recheckOn) : null });
     const waiting = items.filter((o) => o.needsReview || (!o.verified && o.claimedTier !== 'private')).map(row);
     const verified = items.filter((o) => o.verified && !o.needsReview).map(row).sort((a, b) => (a.recheckOn ?? '').localeCompare(b.recheckOn ?? ''));
-    return reply.view('staff/views/organisations/list.njk', { title: 'Organisations', waiting, verified });
+    return reply.view('staff/views/organisations/list.njk', { title: 'Organisations', waiting, verified, invoices: invoiceRows, moreInvoices: Boolean(payments.next) });
   });
 
   async function renderVerify(reply: FastifyReply, actor: Actor, id: string, body?: Fields, errors: FieldErrors = {}) {
