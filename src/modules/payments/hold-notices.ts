@@ -11,6 +11,7 @@ import type { Clock } from '../../lib/clock';
 import { MINUTE } from '../../lib/time';
 import type { OutgoingText } from '../notifications/outbox.service';
 import { holdLapsedText, holdLapsingText } from '../notifications/texts';
+import { holdExpiresAtSql } from './payments.repository';
 
 /** The warning goes this long before the hold lapses... */
 export const HOLD_WARNING_MINUTES = 10;
@@ -19,8 +20,8 @@ export const HOLD_WARNING_MIN_HOLD = 20;
 
 type Notify = (msg: OutgoingText, tx?: DbOrTx) => Promise<unknown>;
 
-/** When an awaiting-payment booking's hold lapses: its hold row, else holdMinutes after its last change (as the holds job reads it). */
-const expiresAtSql = sql<Date>`coalesce(${bookingHolds.expiresAt}, ${bookings.updatedAt} + make_interval(mins => coalesce((${hubs.settings}->>'holdMinutes')::int, 30)))`;
+/** When a hold lapses: the same definition as the holds job's. */
+const expiresAtSql = holdExpiresAtSql;
 
 export function createHoldNotices(deps: { db: DbOrTx; clock: Clock; notify: Notify }) {
   const { db, clock, notify } = deps;

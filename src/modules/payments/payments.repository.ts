@@ -3,6 +3,13 @@ import type { DbOrTx } from '../../db/client';
 import { exactTimestamp, keysetAfter, type PageArgs } from '../../db/keyset';
 import { bookingHolds, bookings, hubs, organisations, paymentItems, payments, refunds, stripeCustomers, stripeEvents } from '../../db/schema';
 
+/**
+ * When an awaiting-payment booking's hold lapses: its hold row, else holdMinutes after its last
+ * change. The one definition, read by the holds job (lapsedHolds) and the hold warning texts
+ * (hold-notices.ts); the query must join hubs and left-join booking_holds.
+ */
+export const holdExpiresAtSql = sql<Date>`coalesce(${bookingHolds.expiresAt}, ${bookings.updatedAt} + make_interval(mins => coalesce((${hubs.settings}->>'holdMinutes')::int, 30)))`;
+
 export type PaymentRow = typeof payments.$inferSelect;
 export type RefundRow = typeof refunds.$inferSelect;
 export type PaymentStatus = PaymentRow['status'];
@@ -46,7 +53,7 @@ export function createPaymentsRepository(db: DbOrTx) {
           and(
             eq(bookings.status, 'awaiting_payment'),
             sql`coalesce(${hubs.settings}->>'unpaidHolds', 'lapse') = 'lapse'`,
-            sql`coalesce(${bookingHolds.expiresAt}, ${bookings.updatedAt} + make_interval(mins => coalesce((${hubs.settings}->>'holdMinutes')::int, 30))) <= ${now.toISOString()}::timestamptz`,
+            sql`${holdExpiresAtSql} <= ${now.toISOString()}::timestamptz`,
           ),
         )
         .orderBy(asc(bookings.startsAt))
