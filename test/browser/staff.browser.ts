@@ -1,6 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { outbox, payments, refunds } from '../../src/db/schema';
 import { check, launch, newContext, screenshot, startServer, type Server, writeReport } from './harness';
+import { ownPage as sharedOwnPage, signIn as sharedSignIn } from './volweb-helpers';
 
 /**
  * The staff pages in a real browser, through the real server on an embedded database seeded with
@@ -20,25 +21,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function signIn(page: Page, email: string) {
-  await page.goto(`${server.url}/sign-in`);
-  await page.fill('#email', email);
-  await page.fill('#password', 'hubkey-demo');
-  await page.click('button:has-text("Sign in")');
-  await page.waitForURL((u) => !u.pathname.startsWith('/sign-in'));
-}
-
-/** A page in a browser context of its own for one describe block, signed in when asked. */
-function ownPage(signInAs?: string) {
-  const s = {} as { context: BrowserContext; page: Page };
-  beforeAll(async () => {
-    s.context = await newContext(browser);
-    s.page = await s.context.newPage();
-    if (signInAs) await signIn(s.page, signInAs);
-  });
-  afterAll(() => s.context.close());
-  return s;
-}
+// Signing in and a signed-in page of its own per describe block: the shared helpers (volweb-helpers.ts).
+const signIn = (page: Page, email: string) => sharedSignIn(server, page, email);
+const ownPage = (signInAs?: string) => sharedOwnPage(() => ({ server, browser }), signInAs);
 
 const main = async (page: Page) => (await page.locator('main').innerText()).replace(/\s+/g, ' ');
 export const errorSummary = async (page: Page) => (await page.locator('.govuk-error-summary').innerText()).replace(/\s+/g, ' ');
