@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { dbErrorSummary, isDatabaseUnavailable, sqlState, PG } from '../db/client';
+import { constraintOf } from '../db/constraints';
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable, DomainError, type ErrorKind, type FieldError } from '../lib/errors';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -128,7 +129,12 @@ export function registerErrorHandling(app: FastifyInstance, pages: HtmlErrorPage
     }
     const state = sqlState(error);
     if (state === PG.exclusionViolation) {
-      return sendProblem(request, reply, { status: 409, code: 'booking_conflict', detail: 'The room is already booked then' });
+      // Repositories name the constraints they expect (db/constraints.ts); this is the net under
+      // them. Only the bookings' constraint means the room is taken; any other clash (two live
+      // codes with the same digits on a door) is a plain conflict, logged so it gets named.
+      if (constraintOf(error) === 'bookings_no_overlap') return sendProblem(request, reply, { status: 409, code: 'booking_conflict', detail: 'The room is already booked then' });
+      request.log.warn({ constraint: constraintOf(error) }, 'exclusion violation no repository named');
+      return sendProblem(request, reply, { status: 409, code: 'conflict', detail: 'This clashes with something that already exists; please try again' });
     }
     if (state === PG.deadlock || state === PG.serializationFailure) {
       return sendProblem(request, reply, { status: 503, code: 'busy', detail: 'Please try again' });

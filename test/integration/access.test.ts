@@ -309,7 +309,12 @@ describe('POST /bookings/:id/access/resend', () => {
     const msgs = await messagesTo(b.phone);
     expect(msgs.map((m) => m.kind)).toEqual(['access_code', 'access_code_resend']);
     expect(await codeIn(msgs[1])).toBe(await codeIn(msgs[0]));
-    expectProblem(await t.http.post(`/bookings/${b.id}/access/resend`).set(w.hirer.auth), 429, 'resend_too_soon');
+    t.clock.advance(20_000);
+    const tooSoon = await t.http.post(`/bookings/${b.id}/access/resend`).set(w.hirer.auth);
+    expectProblem(tooSoon, 429, 'resend_too_soon');
+    // It says when the resend may be asked again: a minute after the last one, 40 s from now.
+    expect(tooSoon.headers['retry-after']).toBe('40');
+    expect(tooSoon.body.retryAfterSeconds).toBe(40);
     expectProblem(await t.http.post(`/bookings/${b.id}/access/resend`).set(w.stranger.auth), 404, 'not_found');
     expectProblem(await t.http.post(`/bookings/${b.id}/access/resend`), 401, 'unauthenticated');
     expect(await messagesTo(b.phone)).toHaveLength(2);

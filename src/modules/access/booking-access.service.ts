@@ -83,7 +83,11 @@ export function createBookingAccessService(deps: {
       if (!c.queuedAt) {
         await codes.deliver(c.id);
       } else {
-        if (now.getTime() - c.queuedAt.getTime() < MINUTE) throw new DomainError('too_many', 'resend_too_soon', 'The code was sent less than a minute ago');
+        const waitMs = c.queuedAt.getTime() + MINUTE - now.getTime();
+        if (waitMs > 0) {
+          const retryAfterSeconds = Math.ceil(waitMs / 1000);
+          throw new DomainError('too_many', 'resend_too_soon', `The code was sent less than a minute ago; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+        }
         const message = await messages.compose(c);
         // Past the texting limits the resend is refused (429 with when to try again); nothing changes.
         await outbox.checkLimit({ kind: 'access_code_resend', to: c.phone, body: message!.body, hubId: c.hubId, bookingId: b.id });

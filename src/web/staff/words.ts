@@ -25,7 +25,7 @@ export const ENTRY_RESULT: Record<string, string> = {
   unknown_code: 'Wrong code',
   outside_window: 'Code used outside its times',
   revoked: 'Code was revoked',
-  locked_out: 'Keypad locked after wrong codes',
+  locked_out: 'Not checked: keypad waiting after wrong codes',
   inactive_door: 'Door is switched off',
 };
 export const entryResult = (r: string) => ENTRY_RESULT[r] ?? r.replace(/_/g, ' ');
