@@ -1,4 +1,4 @@
-import cron, { type ScheduledTask } from 'node-cron';
+import cron, { type Logger as CronLogger, type ScheduledTask } from 'node-cron';
 import type { Container } from '../container';
 import { dbErrorSummary, isDatabaseUnavailable } from '../db/client';
 import { JOBS, runJob } from './jobs';
@@ -8,6 +8,22 @@ export interface Logger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+}
+
+/**
+ * node-cron's own messages (a missed tick under a blocked event loop, a run blocked by the one
+ * before it) through our logger, as JSON lines with the job's name, instead of its console
+ * output, which bypasses pino's format and redaction.
+ */
+export function cronLogger(log: Logger, job: string): CronLogger {
+  const fields = (err?: unknown) => (err === undefined ? { job, source: 'node-cron' } : { job, source: 'node-cron', err });
+  return {
+    info: (message) => log.info(fields(), message),
+    warn: (message) => log.warn(fields(), message),
+    error: (message, err) => (message instanceof Error ? log.error(fields(message)) : log.error(fields(err), message)),
+    // node-cron's debug lines say nothing an operator needs.
+    debug: () => {},
+  };
 }
 
 /** Each job's schedule: its own, or the one JOB_SCHEDULES gives it. An unknown name there is a mistake worth stopping for. */
@@ -45,7 +61,7 @@ export function startScheduler(c: Container, log: Logger) {
         await p;
         inFlight.delete(p);
       },
-      { name: job.name, noOverlap: true },
+      { name: job.name, noOverlap: true, logger: cronLogger(log, job.name) },
     ),
   );
   return {
