@@ -6,8 +6,24 @@ import { hubMembers, outbox, users } from '../../db/schema';
 export type OutboxRow = typeof outbox.$inferSelect;
 export type NewOutboxRow = Omit<typeof outbox.$inferInsert, 'id' | 'status' | 'attempts' | 'nextAttemptAt' | 'createdAt'>;
 
+/** Advisory-lock class of the texting limits' counts (jobs use 7270, migrations a single key). */
+const TEXT_LIMIT_LOCK_SPACE = 7271;
+
 export function createOutboxRepository(db: DbOrTx) {
   return {
+    /**
+     * Runs fn in a transaction (the caller's, or a new one) that holds the texting limits' lock
+     * for `key` until it ends, so a count and the insert it allows are one step for everyone
+     * counting under the same key.
+     */
+    async withLimitLock<T>(key: string, tx: DbOrTx | undefined, fn: (t: DbOrTx) => Promise<T>): Promise<T> {
+      const run = async (t: DbOrTx) => {
+        await t.execute(sql`SELECT pg_advisory_xact_lock(${TEXT_LIMIT_LOCK_SPACE}, hashtext(${key}))`);
+        return fn(t);
+      };
+      return tx ? run(tx) : db.transaction(run);
+    },
+
     /** Queues a message; with a dedupeKey already queued, does nothing and returns undefined. */
     async enqueue(row: NewOutboxRow, now: Date, tx: DbOrTx = db, sendAt: Date = now): Promise<OutboxRow | undefined> {
       const [created] = await tx

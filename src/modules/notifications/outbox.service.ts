@@ -236,10 +236,17 @@ export function createOutboxService(deps: {
       const { secret, ...row } = msg;
       const body = fitSegments(row.body).replace(/\{\{[a-z]*\.\.\.$/, '...');
       if (secret !== undefined && !deps.secrets) throw new Error('outbox: a text with a secret needs the secrets cipher');
-      const over = await limitReached(row, tx);
-      if (over && opts.overLimit === 'refuse') throw new TextLimitError(over.retryAt, over.scope, clock.now());
       const secretCipher = secret !== undefined ? deps.secrets!.encrypt(secret) : undefined;
-      return outbox.enqueue({ ...row, body, ...(secretCipher ? { secretCipher } : {}) }, clock.now(), tx, over?.retryAt);
+      const insert = (t: DbOrTx | undefined, over?: { retryAt: Date }) =>
+        outbox.enqueue({ ...row, body, ...(secretCipher ? { secretCipher } : {}) }, clock.now(), t, over?.retryAt);
+      if (!limited.has(row.kind)) return insert(tx);
+      // Counted and queued under one lock per hub (per phone for a text of no hub), so two
+      // requests at once cannot both take a limit's last place.
+      return outbox.withLimitLock(row.hubId ?? row.to, tx, async (t) => {
+        const over = await limitReached(row, t);
+        if (over && opts.overLimit === 'refuse') throw new TextLimitError(over.retryAt, over.scope, clock.now());
+        return insert(t, over);
+      });
     },
 
     /** Whether a limited text of this kind could be queued now (for requests that check before they change anything). */
