@@ -34,7 +34,7 @@ export function backoffMs(attempt: number, p: Pick<OutboxPolicy, 'baseBackoffMs'
 const DAY_MS = 24 * 60 * MINUTE;
 
 /**
- * What a caller can make Hubkey text (docs/security.md, "Texts"): moves, resends and invitations.
+ * What a caller can make Hubkey text (docs/security.md, "Texts"): moves, resends, invitations and the replies to OPEN.
  * Counted over the last 24 hours in the outbox itself, so the limits hold across processes.
  */
 export const TEXT_LIMITS = {
@@ -144,7 +144,7 @@ export function createOutboxService(deps: {
       if (scope === 'hub') {
         await alertStaff(
           msg.hubId!,
-          `Hubkey: this hub reached its limit of ${TEXT_LIMITS.perHub} texts a day that people's requests trigger (moves, resends, invitations). Further ones wait or are refused until ${retryAt.toISOString().slice(11, 16)} UTC. Check recent moves and resends.`,
+          `Hubkey: this hub reached its limit of ${TEXT_LIMITS.perHub} texts a day that people's requests trigger (moves, resends, invitations, replies to OPEN). Further ones wait or are refused until ${retryAt.toISOString().slice(11, 16)} UTC. Check recent moves, resends and OPEN texts.`,
           `text-cap:${msg.hubId}:${now.toISOString().slice(0, 10)}`,
           tx,
         );
