@@ -31,6 +31,8 @@ function memoryOutbox() {
         .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
       return hit[n - 1]?.createdAt;
     },
+    // One process, no other writer: the lock is only the transaction it runs fn in.
+    withLimitLock: async <T>(_key: string, tx: unknown, fn: (t: unknown) => Promise<T>) => fn(tx),
     byProviderId: async (sid: string) => rows.find((r) => r.providerId === sid),
     setProviderStatus: async (id: string, providerStatus: string) => void Object.assign(rows.find((r) => r.id === id)!, { providerStatus }),
     list: async () => rows,
