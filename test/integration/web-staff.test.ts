@@ -1,3 +1,4 @@
+import { doorEntries, outbox } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { PASSWORD, makeOrg, makeWorld } from '../helpers/factories';
 
@@ -142,5 +143,113 @@ describe('the staff area guard', () => {
     expect(sw.headers.location).toBe('/staff/bookings');
     const after = await t.http.get('/staff/today').set(HTML).set('cookie', admin);
     expect(after.text).toContain(`Today at ${w.otherHub.name}`);
+  });
+});
+
+describe('long lists on the staff pages: a page at a time, newest first', () => {
+  const rowsOf = (html: string, prefix: string) => [...html.matchAll(new RegExp(`id="${prefix}-([0-9a-f-]{36})"`, 'g'))].map((m) => m[1]);
+  const hrefOf = (html: string, text: string) => {
+    const m = new RegExp(`<a[^>]*href="([^"]+)"[^>]*>(?:(?!</a>)[\\s\\S])*?${text}\\s*</span>`).exec(html);
+    return m?.[1].replace(/&amp;/g, '&');
+  };
+
+  it('pages the hub’s texts by “Older texts”, keeping the filter, every text once; a made-up link says so and shows the newest', async () => {
+    const w = await makeWorld(t);
+    const base = Date.parse('2026-03-01T08:00:00Z');
+    const made = await t.container.database.db
+      .insert(outbox)
+      .values(
+        Array.from({ length: 230 }, (_, i) => ({
+          kind: 'staff_alert',
+          to: '+447700900111',
+          body: `text ${i}`,
+          hubId: w.hub.id,
+          status: (i % 2 ? 'sent' : 'failed') as 'sent' | 'failed',
+          nextAttemptAt: new Date(base + i * 60_000),
+          createdAt: new Date(base + i * 60_000),
+        })),
+      )
+      .returning({ id: outbox.id, status: outbox.status });
+    const staff = await signIn(w.staff.email);
+    /** Every page from `path` on by its “Older texts” links: the ids on each page, and each page's links. */
+    const walk = async (path: string) => {
+      const pages: { ids: string[]; newest?: string; older?: string }[] = [];
+      for (let href: string | undefined = path; href; href = pages[pages.length - 1].older) {
+        const res = await t.http.get(href).set(HTML).set('cookie', staff);
+        expect(res.status).toBe(200);
+        pages.push({ ids: rowsOf(res.text, 'message'), newest: hrefOf(res.text, 'Newest texts'), older: hrefOf(res.text, 'Older texts') });
+      }
+      return pages;
+    };
+    const all = await walk('/staff/messages');
+    expect(all.map((p) => p.ids.length)).toEqual([100, 100, 30]);
+    expect(all.flatMap((p) => p.ids)).toEqual([...made].reverse().map((m) => m.id)); // newest first, each once
+    expect(all.map((p) => p.newest)).toEqual([undefined, '/staff/messages', '/staff/messages']);
+
+    // The filter is kept on the next pages: only the 115 failed texts.
+    const failed = await walk('/staff/messages?status=failed');
+    expect(failed.map((p) => p.ids.length)).toEqual([100, 15]);
+    expect(failed[0].older).toContain('status=failed');
+    expect(failed.flatMap((p) => p.ids)).toEqual([...made].reverse().filter((m) => m.status === 'failed').map((m) => m.id));
+
+    const bad = await t.http.get('/staff/messages?cursor=not-a-cursor').set(HTML).set('cookie', staff);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('That link to older texts has expired');
+    expect(rowsOf(bad.text, 'message')[0]).toBe(made[229].id);
+
+    // Another hub's staff see none of them.
+    const other = await signIn(w.otherStaff.email);
+    expect(rowsOf((await t.http.get('/staff/messages').set(HTML).set('cookie', other)).text, 'message')).toEqual([]);
+  });
+
+  it('lists door entries newest first, filters them in the database (not among the newest few), and pages by “Older entries”; Today shows the newest', async () => {
+    const w = await makeWorld(t);
+    const staffActor = (await t.container.repos.users.loadActor(w.staff.id))!;
+    const front = await t.container.services.doors.createDoor(staffActor, w.hub.id, { name: 'Front door', provider: 'none', roomIds: [w.room.id] });
+    const side = await t.container.services.doors.createDoor(staffActor, w.hub.id, { name: 'Side door', provider: 'none', roomIds: [w.smallRoom.id] });
+    const base = Date.parse('2026-03-01T08:00:00Z');
+    // 250 entries: the 3 refused ones are the oldest, at the side door; the rest let in at the front.
+    const made = await t.container.database.db
+      .insert(doorEntries)
+      .values(
+        Array.from({ length: 250 }, (_, i) => ({
+          hubId: w.hub.id,
+          doorId: i < 3 ? side.id : front.id,
+          at: new Date(base + i * 60_000),
+          granted: i >= 3,
+          result: (i < 3 ? 'unknown_code' : 'granted') as 'unknown_code' | 'granted',
+        })),
+      )
+      .returning({ id: doorEntries.id });
+    const staff = await signIn(w.staff.email);
+    const first = await t.http.get('/staff/doors').set(HTML).set('cookie', staff);
+    expect(first.status).toBe(200);
+    const page1 = rowsOf(first.text, 'entry');
+    expect(page1).toHaveLength(100);
+    expect(page1[0]).toBe(made[249].id);
+    let all = page1;
+    let href = hrefOf(first.text, 'Older entries');
+    while (href) {
+      const res = await t.http.get(href).set(HTML).set('cookie', staff);
+      all = [...all, ...rowsOf(res.text, 'entry')];
+      href = hrefOf(res.text, 'Older entries');
+    }
+    expect(all).toEqual([...made].reverse().map((m) => m.id));
+
+    // The three refused entries are older than the newest 200, and still found.
+    const refused = await t.http.get('/staff/doors?result=refused').set(HTML).set('cookie', staff);
+    expect(rowsOf(refused.text, 'entry')).toEqual([made[2].id, made[1].id, made[0].id]);
+    expect(rowsOf((await t.http.get(`/staff/doors?door=${side.id}`).set(HTML).set('cookie', staff)).text, 'entry')).toHaveLength(3);
+
+    const bad = await t.http.get(`/staff/doors?cursor=${Buffer.from(JSON.stringify(['yesterday', 'x'])).toString('base64url')}`).set(HTML).set('cookie', staff);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('That link to older entries has expired');
+
+    const today = await t.http.get('/staff/today').set(HTML).set('cookie', staff);
+    expect(today.status).toBe(200);
+    // The last entries are the newest (12:09 down to 12:00 on 1 March, London is on GMT), not the first ever (08:00).
+    const lastEntries = today.text.slice(today.text.indexOf('id="entries-caption"'));
+    expect(lastEntries).toContain('12:09');
+    expect(lastEntries).not.toContain('08:00');
   });
 });

@@ -312,8 +312,13 @@ export function createAccessRepository(db: DbOrTx) {
           .where(and(eq(doorEntries.doorId, doorId), eq(doorEntries.result, 'unknown_code'), gte(doorEntries.at, since)))
           .orderBy(asc(doorEntries.at))
       ).map((r) => r.at),
-    listEntries: (q: { hubId: string; from?: Date; to?: Date; after?: { at: Date; id: string }; limit: number }, tx: DbOrTx = db) =>
-      tx
+    /** A hub's entries over [from, to), oldest first (or newest first), of one door and one outcome when asked, after a page's last. */
+    listEntries: (
+      q: { hubId: string; from?: Date; to?: Date; doorId?: string; granted?: boolean; newestFirst?: boolean; after?: { at: Date; id: string }; limit: number },
+      tx: DbOrTx = db,
+    ) => {
+      const [beyond, order] = q.newestFirst ? [lt, desc] : [gt, asc];
+      return tx
         .select({ entry: doorEntries, doorName: doors.name, bookingId: accessCodes.bookingId, kind: accessCodes.kind })
         .from(doorEntries)
         .innerJoin(doors, eq(doors.id, doorEntries.doorId))
@@ -323,11 +328,14 @@ export function createAccessRepository(db: DbOrTx) {
             eq(doorEntries.hubId, q.hubId),
             q.from ? gte(doorEntries.at, q.from) : undefined,
             q.to ? lt(doorEntries.at, q.to) : undefined,
-            q.after ? or(gt(doorEntries.at, q.after.at), and(eq(doorEntries.at, q.after.at), gt(doorEntries.id, q.after.id))) : undefined,
+            q.doorId ? eq(doorEntries.doorId, q.doorId) : undefined,
+            q.granted === undefined ? undefined : eq(doorEntries.granted, q.granted),
+            q.after ? or(beyond(doorEntries.at, q.after.at), and(eq(doorEntries.at, q.after.at), beyond(doorEntries.id, q.after.id))) : undefined,
           ),
         )
-        .orderBy(asc(doorEntries.at), asc(doorEntries.id))
-        .limit(q.limit),
+        .orderBy(order(doorEntries.at), order(doorEntries.id))
+        .limit(q.limit);
+    },
   };
 }
 export type AccessRepository = ReturnType<typeof createAccessRepository>;

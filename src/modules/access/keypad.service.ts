@@ -166,14 +166,19 @@ export function createKeypadService(deps: {
       };
     },
 
-    async listEntries(actor: Actor, hubId: string, q: { from?: string; to?: string; limit: number; after?: { at: Date; id: string } }) {
+    /** The hub's entries (staff), oldest first as the API lists them, or newest first for the pages; of one door or one outcome when asked. */
+    async listEntries(
+      actor: Actor,
+      hubId: string,
+      q: { from?: string; to?: string; doorId?: string; granted?: boolean; newestFirst?: boolean; limit: number; after?: { at: Date; id: string } },
+    ) {
       const hub = await venues.getHub(hubId);
       if (!hub) throw notFound('Hub');
       if (!isStaffOf(actor, hub.id)) throw forbidden('Only staff of this hub may do this');
       const from = q.from ? parseHubTime(q.from, hub.timezone, 'from') : undefined;
       const to = q.to ? parseHubTime(q.to, hub.timezone, 'to') : undefined;
       if (from && to && to <= from) throw invalid('to must be after from', [{ path: 'querystring.to', message: 'not after from' }]);
-      const rows = await access.listEntries({ hubId: hub.id, from, to, after: q.after, limit: q.limit + 1 });
+      const rows = await access.listEntries({ hubId: hub.id, from, to, doorId: q.doorId, granted: q.granted, newestFirst: q.newestFirst, after: q.after, limit: q.limit + 1 });
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       return {

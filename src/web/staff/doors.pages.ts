@@ -5,10 +5,13 @@ import { DomainError } from '../../lib/errors';
 import { type FieldErrors, errorList, readDate } from '../forms';
 import { formatWhen, listInWords } from '../format';
 import { notFound, staffOf } from './context';
-import { STAFF_PAGE, UUID } from './page';
+import { STAFF_PAGE, UUID, pageCursor } from './page';
 import { PROVIDER_NAMES, entryResult } from './words';
 
-type EntryQuery = { 'from-day'?: string; 'from-month'?: string; 'from-year'?: string; 'to-day'?: string; 'to-month'?: string; 'to-year'?: string; door?: string; result?: string };
+type EntryQuery = { 'from-day'?: string; 'from-month'?: string; 'from-year'?: string; 'to-day'?: string; 'to-month'?: string; 'to-year'?: string; door?: string; result?: string; cursor?: string };
+
+/** Entries a page of the log shows, newest first. */
+const ENTRIES_SHOWN = 100;
 
 /**
  * Doors: which rooms each opens, its lock, a new device key for a keypad (shown once, on the page
@@ -35,15 +38,22 @@ export async function doorsPages(app: FastifyInstance, { container }: { containe
     if (!errors.from && !errors.to && from?.iso && to?.iso && to.iso < from.iso) errors.to = 'The “to” date must be on or after the “from” date';
     const door = doorList.items.find((d) => d.id === q.door)?.id;
     const result = q.result === 'granted' || q.result === 'refused' ? q.result : '';
+    const paging = pageCursor('/staff/doors', q);
+    if (paging.bad) errors.from = 'That link to older entries has expired: choose dates, or show the newest entries';
     const ok = Object.keys(errors).length === 0;
+    // The filters go to the database, newest first, a page at a time (older pages by ?cursor=).
     const entries = ok
       ? await keypad.listEntries(actor, hub.id, {
           from: from?.iso ? DateTime.fromISO(from.iso, { zone }).toISO()! : undefined,
           to: to?.iso ? DateTime.fromISO(to.iso, { zone }).plus({ days: 1 }).toISO()! : undefined,
-          limit: 200,
+          doorId: door,
+          granted: result ? result === 'granted' : undefined,
+          newestFirst: true,
+          after: paging.after && { at: new Date(paging.after.at), id: paging.after.id },
+          limit: ENTRIES_SHOWN,
         })
       : { items: [], next: undefined };
-    const shown = entries.items.filter((e) => (!door || e.doorId === door) && (!result || (result === 'granted') === e.granted));
+    const shown = entries.items;
     const dateValue = (p: 'from' | 'to') => ({ day: q[`${p}-day`] ?? '', month: q[`${p}-month`] ?? '', year: q[`${p}-year`] ?? '' });
     const dateItems = (p: 'from' | 'to') => {
       const v = dateValue(p);
@@ -59,7 +69,8 @@ export async function doorsPages(app: FastifyInstance, { container }: { containe
       navKey: 'doors',
       doors: doorList.items.map((d) => ({ ...d, providerText: PROVIDER_NAMES[d.provider] ?? d.provider, roomsText: d.roomIds.length ? listInWords(d.roomIds.map((id) => roomName.get(id) ?? 'a room')) : 'No rooms' })),
       entries: shown.map((e) => ({ ...e, when: formatWhen(e.at, e.at, zone, { now }).replace(/ to .*$/, ''), resultText: entryResult(e.result) })),
-      more: Boolean(entries.next),
+      olderHref: entries.next ? paging.pageAfter([entries.next.at.toISOString(), entries.next.id]) : undefined,
+      newestHref: paging.later ? paging.firstPage : undefined,
       filtered: Boolean(from || to || door || result),
       fromItems: dateItems('from'),
       toItems: dateItems('to'),

@@ -3,7 +3,7 @@ import type { Container } from '../../container';
 import type { MessageStatus } from '../../modules/notifications/messages.service';
 import { formatWhen } from '../format';
 import { staffOf } from './context';
-import { STAFF_PAGE } from './page';
+import { STAFF_PAGE, pageCursor } from './page';
 import { MESSAGE_STATUS, messageKind } from './words';
 
 const STATUSES: MessageStatus[] = ['queued', 'sent', 'failed'];
@@ -18,15 +18,17 @@ export async function messagesPages(app: FastifyInstance, { container }: { conta
   const { messages } = container.services;
   const { clock } = container;
 
-  app.get<{ Querystring: { status?: string } }>('/staff/messages', STAFF_PAGE, async (request, reply) => {
+  app.get<{ Querystring: { status?: string; cursor?: string } }>('/staff/messages', STAFF_PAGE, async (request, reply) => {
     const { actor, hub } = staffOf(request);
     const asked = request.query.status ?? '';
     const status = STATUSES.includes(asked as MessageStatus) ? (asked as MessageStatus) : undefined;
+    const paging = pageCursor('/staff/messages', request.query);
     const badFilter = asked !== '' && asked !== 'all' && !status;
+    const error = badFilter ? 'Choose which texts to show from the list' : paging.bad ? 'That link to older texts has expired: choose which texts to show' : undefined;
     const now = clock.now();
     const at = (iso: string) => formatWhen(iso, iso, hub.timezone, { now }).replace(/ to .*$/, '');
-    const list = await messages.listMessages(actor, hub.id, { status, limit: SHOWN });
-    return reply.status(badFilter ? 400 : 200).view('staff/views/messages.njk', {
+    const list = await messages.listMessages(actor, hub.id, { status, limit: SHOWN, after: paging.after && [paging.after.at, paging.after.id] });
+    return reply.status(error ? 400 : 200).view('staff/views/messages.njk', {
       title: status ? `Messages: ${MESSAGE_STATUS[status].text.toLowerCase()}` : 'Messages',
       navKey: 'messages',
       items: list.items.map((m) => ({
@@ -37,15 +39,15 @@ export async function messagesPages(app: FastifyInstance, { container }: { conta
         waitsUntil: m.sendAfter ? at(m.sendAfter) : null,
         tag: MESSAGE_STATUS[m.providerStatus === 'undelivered' || m.providerStatus === 'delivered' ? m.providerStatus : m.status],
       })),
-      more: Boolean(list.next),
-      shown: SHOWN,
+      olderHref: list.next ? paging.pageAfter(list.next) : undefined,
+      newestHref: paging.later ? paging.firstPage : undefined,
       status: status ?? 'all',
       statusItems: [
         { value: 'all', text: 'All texts', selected: !status },
         ...STATUSES.map((s) => ({ value: s, text: `Only: ${MESSAGE_STATUS[s].text.toLowerCase()}`, selected: s === status })),
       ],
-      errors: badFilter ? [{ text: 'Choose which texts to show from the list', href: '#status' }] : undefined,
-      statusError: badFilter ? 'Choose which texts to show from the list' : undefined,
+      errors: error ? [{ text: error, href: '#status' }] : undefined,
+      statusError: error,
     });
   });
 }

@@ -25,7 +25,7 @@ export async function todayPages(app: FastifyInstance, { container }: { containe
       bookings.list(actor, { hubId: hub.id, from: date, to: date, status: ['requested', 'awaiting_payment', 'confirmed', 'completed'], limit: 200 }),
       rota.shifts.list(actor, hub.id, { from: today.startOf('day').toISO()!, to: today.plus({ days: 1 }).startOf('day').toISO()!, limit: 200 }),
       doors.listDoors(actor, hub.id, { limit: 100 }),
-      keypad.listEntries(actor, hub.id, { limit: 10 }),
+      keypad.listEntries(actor, hub.id, { limit: 10, newestFirst: true }),
       rota.shifts.list(actor, hub.id, { from: today.toISO()!, to: today.plus({ days: 7 }).toISO()!, limit: 500 }),
       messages.listMessages(actor, hub.id, { status: 'failed', limit: 50 }),
       messages.listMessages(actor, hub.id, { status: 'sent', limit: 200 }),
