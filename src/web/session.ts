@@ -100,6 +100,18 @@ export class WebSession {
     this.dirty = true;
   }
 
+  /**
+   * Signing out into a fresh signed-out session that carries only `data` (the confirmation page
+   * after an account is deleted): a new token, the old row dropped, no CSRF secret or draft kept.
+   */
+  signOutKeeping(data: WebSessionData) {
+    this.uid = null;
+    for (const key of Object.keys(this.data) as (keyof WebSessionData)[]) delete this.data[key];
+    Object.assign(this.data, data);
+    this.rotated = true;
+    this.dirty = true;
+  }
+
   /** Signing out deletes the row on the server, not just the cookie. */
   signOut() {
     this.ended = true;

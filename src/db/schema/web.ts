@@ -11,6 +11,11 @@ export interface WebSessionData {
   draft?: Record<string, unknown>;
   /** The hub a staff member or admin is looking at in the staff pages (/staff). */
   staffHubId?: string;
+  /**
+   * After a person deleted their account: what was erased and kept, for the confirmation page. It
+   * rides in a fresh signed-out session (no user, nothing else) and names nobody.
+   */
+  erased?: { erasedAt: string; removed: { item: string; count: number }[]; kept: { item: string; count: number; why: string }[] };
 }
 
 /**

@@ -21,6 +21,61 @@ export const KEPT_BECAUSE = {
   erasure: 'A record that your data was erased, when and why, so the hub can show it did.',
 } as const;
 
+type KeptKind = 'payments' | 'refunds' | 'bookings' | 'attended' | 'organisations' | 'decisions';
+
+/** What an erasure keeps, said the same way before (the web's question page) and after (the answer): each kind with records, and the erasure record. */
+function keptList(kept: Record<KeptKind, number>): ErasureSummary['kept'] {
+  return [
+    ...(['payments', 'refunds', 'bookings', 'attended', 'organisations', 'decisions'] as const)
+      .filter((k) => kept[k] > 0)
+      .map((k) => ({ item: k === 'attended' ? 'volunteer attendance and hours' : k === 'decisions' ? 'tier decisions' : k, count: kept[k], why: KEPT_BECAUSE[k] })),
+    { item: 'erasure record', count: 1, why: KEPT_BECAUSE.erasure },
+  ];
+}
+
+/** What an erasure erases or anonymises (docs/privacy.md "Erased or anonymised"), said to the person before they ask for it. */
+export const ERASED = [
+  'Your name, email address and phone number. You can no longer sign in.',
+  'Your roles at hubs, your group memberships, your volunteer profile and notes, your calendar feed and where you are signed in.',
+  'Volunteer places still ahead of you: given up, and their door codes stop working.',
+  'Texts to your number: those not yet sent are cancelled; the rest keep only a masked summary.',
+  'Your number on door codes, bookings and groups.',
+  'Your name on the bookings you made. Invitations to you that nobody accepted are deleted.',
+] as const;
+
+/**
+ * What each section of the export is and how long it is kept (docs/privacy.md's table, in the
+ * person's words), for the "Your data" page. Every section personalRows makes has one (tested).
+ */
+export function sectionWords(r: PrivacyConfig['retention']): Record<string, { what: string; kept: string }> {
+  const accounts = 'Six years after the financial year, as HMRC and the Charities Act ask; never erased early';
+  return {
+    users: { what: 'Your account: name, email address and phone number', kept: 'Until you delete your account' },
+    hubMembers: { what: 'Your roles at hubs (staff, volunteer)', kept: 'Until you delete your account, or the role is removed' },
+    organisationMembers: { what: 'The groups you belong to', kept: 'Until you delete your account, or you leave the group' },
+    organisations: { what: 'Groups you belong to or set up: name, contact phone, rate', kept: 'While the group books. The group’s phone is cleared if it is your own number when you delete your account' },
+    tierVerifications: { what: 'Decisions you made as staff about a group’s rate, and the evidence', kept: 'While the group books, as the record of who was checked' },
+    bookingSeries: { what: 'Repeating bookings you made', kept: 'Six years, for the hub’s accounts; without your name once you delete your account' },
+    bookings: { what: 'Bookings you made or are the contact for', kept: `Six years, for the hub’s accounts. The contact phone is cleared ${r.contactPhoneDays} days after the booking ends` },
+    accessCodes: { what: 'Your door codes and the phone they went to (the codes themselves are stored encrypted and left out)', kept: `The phone is cleared ${r.contactPhoneDays} days after the code stops working; the code’s record stays with its booking` },
+    doorEntries: { what: 'When your door codes were used', kept: `${r.entryLogDays} days` },
+    outbox: { what: 'Texts sent to your phone', kept: `${r.messageBodyDays} days, then only the kind of text and a masked number` },
+    payments: { what: 'Your groups’ payments and invoices', kept: accounts },
+    paymentItems: { what: 'What each of those payments was for', kept: accounts },
+    refunds: { what: 'Refunds of those payments', kept: accounts },
+    rateCards: { what: 'Prices you set as staff', kept: 'With the hub’s records' },
+    closures: { what: 'Closures you made as staff', kept: 'With the hub’s records' },
+    invitations: { what: 'Invitations to you or from you', kept: `Not accepted: deleted ${r.lapsedInvitationDays} days after they lapse. Accepted: as the record of who joined` },
+    shiftSeries: { what: 'Repeating shifts you made as staff', kept: 'With the shift' },
+    shifts: { what: 'Shifts you are on or made', kept: 'With the shift' },
+    shiftSignups: { what: 'Your volunteer places, attendance and hours', kept: 'Six years, for reports to funders; without your name once you delete your account' },
+    volunteerProfiles: { what: 'What staff record of you as a volunteer: trained roles, notes', kept: 'Until you delete your account, or you stop volunteering' },
+    calendarTokens: { what: 'Your calendar feed of shifts (its link is left out)', kept: 'Until you delete your account or make a new link' },
+    webSessions: { what: 'Where you are signed in on this website', kept: 'Until you sign out, or after 12 hours without using it' },
+    erasures: { what: 'Erasures of personal data you made or that name you', kept: 'Six years' },
+  };
+}
+
 /** A web session's data without its CSRF secret (the rest, a booking in progress or a message, is the person's). */
 function withoutSessionSecret(row: Record<string, unknown>): Record<string, unknown> {
   const data = row.data as Record<string, unknown> | undefined;
@@ -54,16 +109,21 @@ export function createPrivacyService(deps: {
 }) {
   const { db, privacy, clock, config } = deps;
 
+  /** The groups the person is the only member of with bookings still ahead: an erasure waits until they are handed over. */
+  async function blockingOrganisations(userId: string, now: Date) {
+    return (await privacy.soleMemberWithBookingsAhead(userId, now)).map((o) => ({ id: o.id, name: o.name, bookingsAhead: Number(o.ahead) }));
+  }
+
   async function erase(targetId: string, erasedBy: string | null, reason: string) {
     const target = await deps.users.findById(targetId);
     if (!target || target.erasedAt) throw notFound('Person');
     const now = clock.now();
-    const blocking = await privacy.soleMemberWithBookingsAhead(target.id, now);
+    const blocking = await blockingOrganisations(target.id, now);
     if (blocking.length) {
       throw conflict(
         'hand_over_first',
         `${erasedBy ? 'They are' : 'You are'} the only member of ${blocking.map((o) => o.name).join(', ')}, which has bookings ahead: add another member to hand it over, or cancel those bookings, first`,
-        { organisations: blocking.map((o) => ({ id: o.id, name: o.name, bookingsAhead: Number(o.ahead) })) },
+        { organisations: blocking },
       );
     }
     const codes = await privacy.activeShiftCodes(target.id);
@@ -93,12 +153,7 @@ export function createPrivacyService(deps: {
           { item: 'calendar feed', count: r.calendarFeeds },
           { item: 'signed-in web sessions', count: r.webSessions },
         ],
-        kept: [
-          ...(['payments', 'refunds', 'bookings', 'attended', 'organisations', 'decisions'] as const)
-            .filter((k) => kept[k] > 0)
-            .map((k) => ({ item: k === 'attended' ? 'volunteer attendance and hours' : k === 'decisions' ? 'tier decisions' : k, count: kept[k], why: KEPT_BECAUSE[k] })),
-          { item: 'erasure record', count: 1, why: KEPT_BECAUSE.erasure },
-        ],
+        kept: keptList(kept),
       };
       await privacy.recordErasure({ userId: person.id, erasedBy, reason, summary: out, createdAt: now }, tx);
       return out;
@@ -116,6 +171,15 @@ export function createPrivacyService(deps: {
     return { userId: target.id, erasedAt: toZonedIso(now, NETWORK_ZONE), ...summary };
   }
 
+  async function myData(actor: Actor) {
+    const person = await deps.users.findById(actor.userId);
+    if (!person) throw notFound('Person');
+    const sections = await privacy.personalRows(person);
+    const data: Record<string, Record<string, unknown>[]> = {};
+    for (const s of sections) data[s.name] = s.rows.map((r) => exportRow(withoutSessionSecret(r), SECRET_COLUMNS, NETWORK_ZONE));
+    return { generatedAt: toZonedIso(clock.now(), NETWORK_ZONE), userId: person.id, timeZone: NETWORK_ZONE, sections: data };
+  }
+
   return {
     /** The network's privacy notice, as registration and /privacy show it. */
     notice() {
@@ -123,16 +187,30 @@ export function createPrivacyService(deps: {
     },
 
     /** GET /me/data: every record that names the signed-in person, by section (a table of the schema). */
-    async myData(actor: Actor) {
-      const person = await deps.users.findById(actor.userId);
-      if (!person) throw notFound('Person');
-      const sections = await privacy.personalRows(person);
-      const data: Record<string, Record<string, unknown>[]> = {};
-      for (const s of sections) data[s.name] = s.rows.map((r) => exportRow(withoutSessionSecret(r), SECRET_COLUMNS, NETWORK_ZONE));
-      return { generatedAt: toZonedIso(clock.now(), NETWORK_ZONE), userId: person.id, timeZone: NETWORK_ZONE, sections: data };
-    },
+    myData,
 
     readme: README,
+
+    /**
+     * The "Your data" page: each kind of record the export holds about the person, how many, what
+     * it is and how long it is kept (sectionWords), in the export's order; kinds with none left out.
+     */
+    async myDataOverview(actor: Actor) {
+      const data = await myData(actor);
+      const words = sectionWords(config.retention);
+      const sections = Object.entries(data.sections)
+        .filter(([, rows]) => rows.length > 0)
+        .map(([name, rows]) => ({ name, count: rows.length, what: words[name]?.what ?? name, kept: words[name]?.kept ?? 'See the privacy notice' }));
+      return { generatedAt: data.generatedAt, sections };
+    },
+
+    /** Before DELETE /me: what an erasure would keep and why, and the groups that stop it until handed over (the same checks erase makes). */
+    async erasurePreview(actor: Actor) {
+      const person = await deps.users.findById(actor.userId);
+      if (!person || person.erasedAt) throw notFound('Person');
+      const [blocking, kept] = await Promise.all([blockingOrganisations(person.id, clock.now()), privacy.keptCounts(person.id)]);
+      return { blocking, erased: ERASED, kept: keptList(kept) };
+    },
 
     /** DELETE /me. */
     eraseMe: (actor: Actor) => erase(actor.userId, null, 'asked by the person'),
