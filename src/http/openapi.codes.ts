@@ -10,7 +10,7 @@ const TAKE_PLACE_CONFLICTS = ['already_signed_up', 'shift_full', 'shift_collides
 
 export const OPERATION_ERROR_CODES: Record<string, Record<number, string[]>> = {
   register: { 409: ['email_taken'] },
-  eraseMe: { 409: ['hand_over_first'] },
+  eraseMe: { 409: ['hand_over_first', 'last_admin'] },
   erasePerson: { 409: ['hand_over_first'] },
   updateHub: { 409: ['bookings_affected'], 422: ['cannot_cancel'] },
   roomAvailability: { 422: ['nonexistent_local_time'] },

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../db/client';
 import {
@@ -173,6 +173,20 @@ export function createPrivacyRepository(db: DbOrTx) {
           (SELECT count(*)::int FROM ${tierVerifications} WHERE verified_by = ${userId}) AS decisions`),
       );
       return { payments: Number(row.payments), refunds: Number(row.refunds), bookings: Number(row.bookings), attended: Number(row.attended), organisations: Number(row.organisations), decisions: Number(row.decisions) };
+    },
+
+    /**
+     * The network's admins other than this person who can still sign in. With `tx`, every admin's
+     * row is locked first, so two admins erasing themselves at once cannot leave none.
+     */
+    async otherAdmins(userId: string, tx: DbOrTx = db) {
+      const admins = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.isAdmin, true), isNull(users.erasedAt)))
+        .orderBy(users.id)
+        .for('update');
+      return admins.filter((a) => a.id !== userId).length;
     },
 
     async lockUser(userId: string, tx: DbOrTx) {

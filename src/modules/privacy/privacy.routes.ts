@@ -80,7 +80,7 @@ export const privacyRoutes: FastifyPluginAsyncZod<{ privacy: PrivacyService; clo
       schema: {
         tags: ['people'],
         operationId: 'eraseMe',
-        summary: 'Erase or anonymise what is mine; answers what was kept and why (409 hand_over_first when I am the last member of a group with bookings ahead)',
+        summary: 'Erase or anonymise what is mine; answers what was kept and why (409 hand_over_first when I am the last member of a group with bookings ahead, 409 last_admin when I am the network’s only admin)',
         security: bearer,
         response: { 200: erasureView, ...errorResponses(401, 409) },
       },

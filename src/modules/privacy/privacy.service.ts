@@ -101,7 +101,7 @@ export function createPrivacyService(deps: {
   clock: Clock;
   logger: Logger;
   config: PrivacyConfig;
-  users: { findById(id: string): Promise<{ id: string; email: string; name: string; phone: string | null; erasedAt: Date | null } | undefined> };
+  users: { findById(id: string): Promise<{ id: string; email: string; name: string; phone: string | null; erasedAt: Date | null; isAdmin: boolean } | undefined> };
   /** Revokes a door code through the access module (smart locks too), after the erasure commits. */
   revokeCode: (codeId: string, reason: string) => Promise<unknown>;
   /** The rota gives the places the person left to its waiting lists, after the erasure commits. Never throws. */
@@ -113,6 +113,13 @@ export function createPrivacyService(deps: {
   async function blockingOrganisations(userId: string, now: Date) {
     return (await privacy.soleMemberWithBookingsAhead(userId, now)).map((o) => ({ id: o.id, name: o.name, bookingsAhead: Number(o.ahead) }));
   }
+
+  /** The network would be left with nobody to run it: another person is made admin first (`npm run admin -- grant`). */
+  const lastAdmin = (erasedBy: string | null) =>
+    conflict(
+      'last_admin',
+      `${erasedBy ? 'They are' : 'You are'} the network's only admin: make another person an admin first (an operator runs "npm run admin -- grant <email>"), so somebody can still run the network`,
+    );
 
   async function erase(targetId: string, erasedBy: string | null, reason: string) {
     const target = await deps.users.findById(targetId);
@@ -126,9 +133,12 @@ export function createPrivacyService(deps: {
         { organisations: blocking },
       );
     }
+    if (target.isAdmin && (await privacy.otherAdmins(target.id)) === 0) throw lastAdmin(erasedBy);
     const codes = await privacy.activeShiftCodes(target.id);
     let freed: string[] = [];
     const summary = await db.transaction(async (tx) => {
+      // Admins first (all of them, in one order), then the person: the same order for every erasure.
+      if (target.isAdmin && (await privacy.otherAdmins(target.id, tx)) === 0) throw lastAdmin(erasedBy);
       const person = await privacy.lockUser(target.id, tx);
       if (!person || person.erasedAt) throw notFound('Person');
       const kept = await privacy.keptCounts(person.id, tx);
@@ -208,8 +218,12 @@ export function createPrivacyService(deps: {
     async erasurePreview(actor: Actor) {
       const person = await deps.users.findById(actor.userId);
       if (!person || person.erasedAt) throw notFound('Person');
-      const [blocking, kept] = await Promise.all([blockingOrganisations(person.id, clock.now()), privacy.keptCounts(person.id)]);
-      return { blocking, erased: ERASED, kept: keptList(kept) };
+      const [blocking, kept, otherAdmins] = await Promise.all([
+        blockingOrganisations(person.id, clock.now()),
+        privacy.keptCounts(person.id),
+        person.isAdmin ? privacy.otherAdmins(person.id) : Promise.resolve(1),
+      ]);
+      return { blocking, lastAdmin: otherAdmins === 0, erased: ERASED, kept: keptList(kept) };
     },
 
     /** DELETE /me. */

@@ -52,15 +52,17 @@ export async function myDataPages(app: FastifyInstance, { container }: { contain
       .send(JSON.stringify(data, null, 2));
   });
 
-  /** The service's refusal (hand_over_first) as a page that says what to do. */
-  const refused = (reply: FastifyReply, organisations: Blocking[], status: number) =>
-    reply.status(status).view('hirer/views/delete-refused.njk', { title: 'You cannot delete your account yet', backLink: '/account/data', organisations });
+  /** The service's refusals (hand_over_first, last_admin) as a page that says what to do. */
+  const refused = (reply: FastifyReply, why: { organisations: Blocking[]; lastAdmin: boolean }, status: number) =>
+    reply.status(status).view('hirer/views/delete-refused.njk', { title: 'You cannot delete your account yet', backLink: '/account/data', ...why });
+  const refusal = (p: { blocking: Blocking[]; lastAdmin: boolean }) => (p.blocking.length || p.lastAdmin ? { organisations: p.blocking, lastAdmin: p.lastAdmin } : undefined);
 
   app.get('/account/delete', PAGE, async (request, reply) => {
     const actor = signedIn(request, reply);
     if (!actor) return reply;
     const preview = await privacy.erasurePreview(actor);
-    if (preview.blocking.length) return refused(reply, preview.blocking, 200);
+    const why = refusal(preview);
+    if (why) return refused(reply, why, 200);
     return reply.view('hirer/views/delete-account.njk', { title: 'Delete your account', backLink: '/account/data', preview });
   });
 
@@ -69,7 +71,8 @@ export async function myDataPages(app: FastifyInstance, { container }: { contain
     if (!actor) return reply;
     if (text(request.body, 'confirm') !== 'yes') {
       const preview = await privacy.erasurePreview(actor);
-      if (preview.blocking.length) return refused(reply, preview.blocking, 409);
+      const why = refusal(preview);
+      if (why) return refused(reply, why, 409);
       const errors: FieldErrors = { confirm: 'Confirm that you want to delete your account' };
       return reply.status(400).view('hirer/views/delete-account.njk', { title: 'Delete your account', backLink: '/account/data', preview, errors: errorList(errors), fieldErrors: errors });
     }
@@ -79,7 +82,9 @@ export async function myDataPages(app: FastifyInstance, { container }: { contain
       request.session.signOutKeeping({ erased: { erasedAt: done.erasedAt, removed: done.removed.filter((r) => r.count > 0), kept: done.kept } });
       return reply.redirect('/account/deleted', 303);
     } catch (err) {
-      if (err instanceof DomainError && err.code === 'hand_over_first') return refused(reply, err.extra.organisations as Blocking[], 409);
+      if (err instanceof DomainError && (err.code === 'hand_over_first' || err.code === 'last_admin')) {
+        return refused(reply, { organisations: (err.extra.organisations as Blocking[] | undefined) ?? [], lastAdmin: err.code === 'last_admin' }, 409);
+      }
       throw err;
     }
   });
