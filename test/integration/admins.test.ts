@@ -2,7 +2,8 @@ import { eq } from 'drizzle-orm';
 import { users } from '../../src/db/schema';
 import { listAdmins, setAdmin } from '../../src/modules/auth/admins';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { expectProblem, makeUser, PASSWORD } from '../helpers/factories';
+import { expectProblem, makeUser } from '../helpers/factories';
+import { HTML, csrfOf, webSignIn } from '../helpers/web';
 
 /**
  * The network always has an admin: the only one cannot erase themselves (API and page) or be
@@ -39,12 +40,7 @@ describe('the last network admin', () => {
 
   it('the delete-account page says what to do instead of offering the form; a post changes nothing', async () => {
     const ada = await makeUser(t, { isAdmin: true, name: 'Ada' });
-    const HTML = { accept: 'text/html' };
-    const cookieOf = (res: { headers: Record<string, unknown> }) => ((res.headers['set-cookie'] as string[] | undefined) ?? []).map((c) => c.split(';')[0]).join('; ');
-    const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
-    const form = await t.http.get('/sign-in').set(HTML);
-    const signedIn = await t.http.post('/sign-in').set(HTML).set('cookie', cookieOf(form)).type('form').send({ email: ada.email, password: PASSWORD, _csrf: csrfOf(form.text) });
-    const cookie = cookieOf(signedIn);
+    const { cookie } = await webSignIn(t, ada.email);
     const page = await t.http.get('/account/delete').set(HTML).set('cookie', cookie);
     expect(page.status).toBe(200);
     expect(page.text).toContain('You are the network’s only admin');

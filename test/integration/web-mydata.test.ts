@@ -3,7 +3,8 @@ import { strFromU8, unzipSync } from 'fflate';
 import { bookings, erasures, users, webSessions } from '../../src/db/schema';
 import { sectionWords } from '../../src/modules/privacy/privacy.service';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { PASSWORD, makeHub, makeOrg, makeRoom, makeUser, type TestUser } from '../helpers/factories';
+import { HTML, csrfOf, cookieOf, webSignIn } from '../helpers/web';
+import { makeHub, makeOrg, makeRoom, makeUser, type TestUser } from '../helpers/factories';
 
 /**
  * The "Your data" and "Delete your account" pages over HTTP: who may reach them, the downloads'
@@ -17,17 +18,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const HTML = { accept: 'text/html,application/xhtml+xml' };
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
-const cookieOf = (res: { headers: Record<string, unknown> }) => ((res.headers['set-cookie'] as string[] | undefined) ?? []).map((c) => c.split(';')[0]).join('; ');
 const db = () => t.container.database.db;
 const sessionsOf = async (userId: string) => (await db().select({ n: count() }).from(webSessions).where(eq(webSessions.userId, userId)))[0].n;
 
-async function signIn(email: string, password = PASSWORD) {
-  const form = await t.http.get('/sign-in').set(HTML);
-  const res = await t.http.post('/sign-in').set(HTML).set('cookie', cookieOf(form)).type('form').send({ email, password, _csrf: csrfOf(form.text) });
-  return { res, cookie: cookieOf(res) };
-}
+const signIn = (email: string, password?: string) => webSignIn(t, email, password);
 
 /** A hirer with a group and a booking of their own (ahead, or already past), and a stranger with theirs. */
 async function hirerWithBooking(opts: { ahead: boolean; title: string }) {

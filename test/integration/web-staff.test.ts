@@ -1,6 +1,7 @@
 import { doorEntries, outbox } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { PASSWORD, makeOrg, makeWorld } from '../helpers/factories';
+import { HTML, csrfOf, webSignIn } from '../helpers/web';
+import { makeOrg, makeWorld } from '../helpers/factories';
 
 /**
  * The staff pages over HTTP (the browser suite walks them in Chromium): the guard, CSRF on every
@@ -12,16 +13,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const HTML = { accept: 'text/html,application/xhtml+xml' };
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
-const cookieOf = (res: { headers: Record<string, unknown> }) => ((res.headers['set-cookie'] as string[] | undefined) ?? []).map((c) => c.split(';')[0]).join('; ');
 
 /** Signs a person in through the sign-in form; answers their session cookie. */
 async function signIn(email: string): Promise<string> {
-  const form = await t.http.get('/sign-in').set(HTML);
-  const res = await t.http.post('/sign-in').set(HTML).set('cookie', cookieOf(form)).type('form').send({ email, password: PASSWORD, _csrf: csrfOf(form.text) });
+  const { res, cookie } = await webSignIn(t, email);
   expect(res.status).toBe(303);
-  return cookieOf(res);
+  return cookie;
 }
 
 async function world() {

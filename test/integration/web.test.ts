@@ -2,6 +2,7 @@ import { count, eq } from 'drizzle-orm';
 import { webSessions } from '../../src/db/schema';
 import { JOBS, runJob } from '../../src/worker/jobs';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { HTML, csrfOf, cookieOf } from '../helpers/web';
 import { PASSWORD, expectProblem, makeHub, makeRoom, makeUser } from '../helpers/factories';
 
 let t: TestApp;
@@ -10,9 +11,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const HTML = { accept: 'text/html,application/xhtml+xml' };
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
-const cookieOf = (res: { headers: Record<string, unknown> }) => ((res.headers['set-cookie'] as string[] | undefined) ?? []).map((c) => c.split(';')[0]).join('; ');
 const sessionsOf = async (userId: string) => (await t.container.database.db.select({ n: count() }).from(webSessions).where(eq(webSessions.userId, userId)))[0].n;
 
 describe('pages and the API share paths by what the client accepts', () => {
