@@ -50,13 +50,13 @@ export function createAccessRepository(db: DbOrTx) {
       db
         .insert(doorEntries)
         .select(
-          sql`SELECT gen_random_uuid(), ${sql.placeholder('hubId')}::uuid, ${sql.placeholder('doorId')}::uuid, ${sql.placeholder('at')}::timestamptz, live.id IS NOT NULL,
-            (CASE WHEN live.id IS NULL THEN 'unknown_code' ELSE 'granted' END)::entry_result, live.id, CASE WHEN live.id IS NULL THEN ${sql.placeholder('codeHash')}::text END
-          FROM (SELECT (SELECT l.access_code_id FROM ${accessCodeDoors} l JOIN ${accessCodes} c ON c.id = l.access_code_id
-                  WHERE l.door_id = ${sql.placeholder('doorId')}::uuid AND l.code_hash = ${sql.placeholder('codeHash')}::text AND l.active AND c.status = 'active'
-                    AND l.valid_from <= ${sql.placeholder('at')}::timestamptz AND l.valid_until > ${sql.placeholder('at')}::timestamptz
-                  ORDER BY l.valid_from DESC LIMIT 1) AS id) live
-          WHERE live.id IS NOT NULL OR NOT EXISTS (SELECT 1 FROM ${accessCodeDoors} l WHERE l.door_id = ${sql.placeholder('doorId')}::uuid AND l.code_hash = ${sql.placeholder('codeHash')}::text)`,
+          // One scan of the door's codes with these digits (access_code_doors_lookup_idx): the live one, if any, and how many there are.
+          sql`SELECT gen_random_uuid(), ${sql.placeholder('hubId')}::uuid, ${sql.placeholder('doorId')}::uuid, ${sql.placeholder('at')}::timestamptz, m.live IS NOT NULL,
+            (CASE WHEN m.live IS NULL THEN 'unknown_code' ELSE 'granted' END)::entry_result, m.live, CASE WHEN m.live IS NULL THEN ${sql.placeholder('codeHash')}::text END
+          FROM (SELECT (array_agg(l.access_code_id ORDER BY l.valid_from DESC) FILTER (WHERE l.active AND c.status = 'active' AND l.valid_from <= ${sql.placeholder('at')}::timestamptz AND l.valid_until > ${sql.placeholder('at')}::timestamptz))[1] AS live, count(*) AS known
+                FROM ${accessCodeDoors} l JOIN ${accessCodes} c ON c.id = l.access_code_id
+                WHERE l.door_id = ${sql.placeholder('doorId')}::uuid AND l.code_hash = ${sql.placeholder('codeHash')}::text) m
+          WHERE m.live IS NOT NULL OR m.known = 0`,
         )
         .returning({ result: doorEntries.result })
         .prepare('access_keypad_enter_code'),
