@@ -129,6 +129,25 @@ describe('wrong codes slow a door down, and a stranger cannot keep it shut', () 
     expect(results.filter((r) => r === 'granted')).toHaveLength(1);
   });
 
+  it('counts wrong codes that arrive at the same moment, every one of them', async () => {
+    const door = await newKeypad('Side gate', [w.smallRoom.id]);
+    t.clock.set('2026-04-04T09:00:00Z');
+    const b = await book('2026-04-04T10:00:00Z', '2026-04-04T12:00:00Z', w.smallRoom.id);
+    const code = await lastCode(b.phone);
+    const wrong = wrongFor(code);
+    t.clock.set('2026-04-04T10:00:00Z');
+    for (let n = 0; n < 3; n++) expect((await verify(door.id, door.deviceKey, wrong)).body.reason).toBe('unknown_code');
+    // The 4th and 5th at once (on PostgreSQL the two requests overlap): both are checked, and both count.
+    const both = await Promise.all([verify(door.id, door.deviceKey, wrong), verify(door.id, door.deviceKey, wrong)]);
+    expect(both.map((r) => r.body.reason)).toEqual(['unknown_code', 'unknown_code']);
+    // Five counted: the door waits 30 s, and checks not even the right code meanwhile.
+    expect((await verify(door.id, door.deviceKey, code)).body).toEqual({ granted: false, reason: 'locked_out', retryAfter: at('2026-04-04T10:00:30Z') });
+    const results = (await t.container.database.db.select().from(doorEntries).where(eq(doorEntries.doorId, door.id))).map((e) => e.result).sort();
+    expect(results).toEqual(['locked_out', 'unknown_code', 'unknown_code', 'unknown_code', 'unknown_code', 'unknown_code']);
+    t.clock.set('2026-04-04T10:00:30Z');
+    expect((await verify(door.id, door.deviceKey, code)).body).toEqual({ granted: true, reason: 'granted' });
+  });
+
   it('lets staff of the hub or an admin clear a door so the next code is checked at once, and nobody else', async () => {
     const door = await newKeypad('Porch door', [w.smallRoom.id]);
     t.clock.set('2026-04-03T09:00:00Z');

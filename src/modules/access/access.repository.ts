@@ -10,6 +10,8 @@ export type AccessCodeRow = typeof accessCodes.$inferSelect;
 export type AccessCodeDoorRow = typeof accessCodeDoors.$inferSelect;
 export type EntryRow = typeof doorEntries.$inferSelect;
 export type LockState = AccessCodeDoorRow['lockState'];
+/** A door as the keypad path reads it: with its hub's time zone and the times of its counted wrong codes. */
+export type KeypadDoorRow = DoorRow & { timezone: string; failures: Date[] };
 
 const iso = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 
@@ -20,6 +22,60 @@ const CODE_CONSTRAINTS = {
 };
 
 export function createAccessRepository(db: DbOrTx) {
+  // The keypad's verify path (POST /doors/:doorId/verify, every door controller's call): built once
+  // and sent as named prepared statements, outside transactions (docs/performance.md, "Keypad").
+  const prepared = {
+    /**
+     * The door, its hub's time zone and the times (epoch ms, oldest first) of its wrong codes from
+     * `windowStart` on and after the door's last clear: one statement where there were three.
+     */
+    keypadDoor: lazy(() =>
+      db
+        .select({
+          door: doors,
+          timezone: hubs.timezone,
+          failures: sql<number[]>`coalesce((SELECT json_agg(floor(extract(epoch FROM e.at) * 1000) ORDER BY e.at) FROM ${doorEntries} e WHERE e.door_id = ${doors.id} AND e.result = 'unknown_code' AND e.at >= ${sql.placeholder('windowStart')}::timestamptz AND (${doors.lockoutClearedAt} IS NULL OR e.at > ${doors.lockoutClearedAt})), '[]'::json)`,
+        })
+        .from(doors)
+        .innerJoin(hubs, eq(hubs.id, doors.hubId))
+        .where(eq(doors.id, sql.placeholder('id')))
+        .prepare('access_keypad_door'),
+    ),
+    /**
+     * Logs an attempt with a code that is live on the door now (`granted`, naming the code) or that
+     * no code on the door has (`unknown_code`, with its hash), looking it up and logging it in one
+     * statement; logs nothing for a code the door knows but that does not open it now.
+     */
+    enterCode: lazy(() =>
+      db
+        .insert(doorEntries)
+        .select(
+          // One scan of the door's codes with these digits (access_code_doors_lookup_idx): the live one, if any, and how many there are.
+          sql`SELECT gen_random_uuid(), ${sql.placeholder('hubId')}::uuid, ${sql.placeholder('doorId')}::uuid, ${sql.placeholder('at')}::timestamptz, m.live IS NOT NULL,
+            (CASE WHEN m.live IS NULL THEN 'unknown_code' ELSE 'granted' END)::entry_result, m.live, CASE WHEN m.live IS NULL THEN ${sql.placeholder('codeHash')}::text END
+          FROM (SELECT (array_agg(l.access_code_id ORDER BY l.valid_from DESC) FILTER (WHERE l.active AND c.status = 'active' AND l.valid_from <= ${sql.placeholder('at')}::timestamptz AND l.valid_until > ${sql.placeholder('at')}::timestamptz))[1] AS live, count(*) AS known
+                FROM ${accessCodeDoors} l JOIN ${accessCodes} c ON c.id = l.access_code_id
+                WHERE l.door_id = ${sql.placeholder('doorId')}::uuid AND l.code_hash = ${sql.placeholder('codeHash')}::text) m
+          WHERE m.live IS NOT NULL OR m.known = 0`,
+        )
+        .returning({ result: doorEntries.result })
+        .prepare('access_keypad_enter_code'),
+    ),
+    logEntry: lazy(() =>
+      db
+        .insert(doorEntries)
+        .values({
+          hubId: sql.placeholder('hubId'),
+          doorId: sql.placeholder('doorId'),
+          at: sql.placeholder('at'),
+          granted: sql.placeholder('granted'),
+          result: sql.placeholder('result'),
+          accessCodeId: sql.placeholder('accessCodeId'),
+          codeHash: sql.placeholder('codeHash'),
+        })
+        .prepare('access_keypad_log_entry'),
+    ),
+  };
   return {
     // -- doors ---------------------------------------------------------------------------------
     async insertDoor(values: typeof doors.$inferInsert, roomIds: string[], tx: DbOrTx = db): Promise<DoorRow> {
@@ -303,15 +359,27 @@ export function createAccessRepository(db: DbOrTx) {
       const [row] = await tx.insert(doorEntries).values(values).returning();
       return row;
     },
-    /** Times of wrong codes on the door since `since` (inclusive), oldest first. */
-    failuresSince: async (doorId: string, since: Date, tx: DbOrTx = db) =>
-      (
-        await tx
-          .select({ at: doorEntries.at })
-          .from(doorEntries)
-          .where(and(eq(doorEntries.doorId, doorId), eq(doorEntries.result, 'unknown_code'), gte(doorEntries.at, since)))
-          .orderBy(asc(doorEntries.at))
-      ).map((r) => r.at),
+    /**
+     * The door with its hub's time zone and its wrong codes counted at an instant whose window
+     * starts at `windowStart` (from then on, and after the door's last clear), oldest first.
+     */
+    async keypadDoor(id: string, windowStart: Date): Promise<KeypadDoorRow | undefined> {
+      const [row] = await prepared.keypadDoor().execute({ id, windowStart: windowStart.toISOString() });
+      return row && { ...row.door, timezone: row.timezone, failures: row.failures.map((ms) => new Date(Number(ms))) };
+    },
+    /**
+     * Logs an attempt at `at` and says what it was: `granted` (a code live on the door then),
+     * `unknown_code` (no code on the door has these digits), or undefined when the door knows the
+     * code but it does not open it now; then nothing is logged (the caller works out why, and logs it).
+     */
+    async enterCode(e: { hubId: string; doorId: string; at: Date; codeHash: string }): Promise<'granted' | 'unknown_code' | undefined> {
+      const [row] = await prepared.enterCode().execute({ hubId: e.hubId, doorId: e.doorId, at: e.at.toISOString(), codeHash: e.codeHash });
+      return row?.result as 'granted' | 'unknown_code' | undefined;
+    },
+    /** Logs an attempt (the keypad's other outcomes), without reading it back. */
+    async logEntry(e: { hubId: string; doorId: string; at: Date; granted: boolean; result: EntryRow['result']; accessCodeId?: string | null; codeHash?: string | null }) {
+      await prepared.logEntry().execute({ ...e, accessCodeId: e.accessCodeId ?? null, codeHash: e.codeHash ?? null });
+    },
     /** A hub's entries over [from, to), oldest first (or newest first), of one door and one outcome when asked, after a page's last. */
     listEntries: (
       q: { hubId: string; from?: Date; to?: Date; doorId?: string; granted?: boolean; newestFirst?: boolean; after?: { at: Date; id: string }; limit: number },
@@ -339,3 +407,9 @@ export function createAccessRepository(db: DbOrTx) {
   };
 }
 export type AccessRepository = ReturnType<typeof createAccessRepository>;
+
+/** Builds the value on first use, then returns the same one. */
+function lazy<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}

@@ -5,19 +5,21 @@ import { validateTwilioSignature } from '../../adapters/sms/sms';
 import { actorOf } from '../../http/auth';
 import { cursorPart, dateTimeInput, errorResponses, page, pageQuery, pageResult, parseCursor } from '../../http/schemas';
 import { DomainError, invalid } from '../../lib/errors';
+import { exactResponse } from '../../http/serializer';
 import type { BookingAccessService } from './booking-access.service';
 import type { CodesService } from './codes.service';
 import type { DoorsService } from './doors.service';
 import type { InboundSmsService } from './inbound-sms.service';
 import type { KeypadService } from './keypad.service';
 import type { OutboxService } from '../notifications/outbox.service';
-import type { DoorRow } from './access.repository';
+import type { KeypadDoorRow } from './access.repository';
 import { accessView, doorBody, doorCreatedView, doorView, entryView, lockoutClearView, revokeView, verifyBody, verifyView } from './access.schemas';
 
 const bearer = [{ bearer: [] }];
 const hubIdParam = z.object({ hubId: z.uuid() });
 const idParam = z.object({ id: z.uuid() });
 const doorIdParam = z.object({ doorId: z.uuid() });
+const uuid = z.uuid();
 
 /** Self-entry for people: doors, a booking's access, revoking codes, the entry log. */
 export interface AccessRouteServices {
@@ -220,7 +222,7 @@ export const VERIFY_DEVICE_PER_MINUTE = 120;
  * right key are counted per client address and can never use up the door's own allowance.
  */
 export const doorDeviceRoutes: FastifyPluginAsyncZod<{ keypad: Pick<KeypadService, 'authenticateDevice' | 'verifyAt' | 'invalidDeviceKey'> }> = async (app, { keypad }) => {
-  const devices = new WeakMap<object, DoorRow>();
+  const devices = new WeakMap<object, KeypadDoorRow>();
   const doorKey = (doorId: string) => `verify:door:${doorId}`;
   app.post(
     '/doors/:doorId/verify',
@@ -232,7 +234,7 @@ export const doorDeviceRoutes: FastifyPluginAsyncZod<{ keypad: Pick<KeypadServic
           keyGenerator: async (req: FastifyRequest) => {
             const doorId = (req.params as { doorId?: string }).doorId ?? '';
             const key = req.headers['x-device-key'];
-            const door = z.uuid().safeParse(doorId).success ? await keypad.authenticateDevice(doorId, typeof key === 'string' ? key : undefined) : undefined;
+            const door = uuid.safeParse(doorId).success ? await keypad.authenticateDevice(doorId, typeof key === 'string' ? key : undefined) : undefined;
             if (!door) return `verify:anonymous:${req.ip}`;
             devices.set(req, door);
             return doorKey(door.id);
@@ -251,7 +253,7 @@ export const doorDeviceRoutes: FastifyPluginAsyncZod<{ keypad: Pick<KeypadServic
         security: [{ deviceKey: [] }],
         params: z.object({ doorId: z.uuid() }),
         body: verifyBody,
-        response: { 200: verifyView, ...errorResponses(400, 401, 429) },
+        response: { 200: exactResponse(verifyView), ...errorResponses(400, 401, 429) },
       },
     },
     async (req, reply) => {

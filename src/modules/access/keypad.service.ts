@@ -8,7 +8,7 @@ import type { OutboxService } from '../notifications/outbox.service';
 import type { VenuesRepository } from '../venues/venues.repository';
 import { clip } from '../../lib/sms-segments';
 import { DEFAULT_THROTTLE, isCodeValidAt, LIFT_GRACE_SECONDS, liftOpen, throttleSince, throttleState } from './access.fns';
-import type { AccessCodeRow, AccessRepository, DoorRow } from './access.repository';
+import type { AccessCodeRow, AccessRepository, DoorRow, KeypadDoorRow } from './access.repository';
 
 export type VerifyReason = 'granted' | 'unknown_code' | 'outside_window' | 'revoked' | 'expired' | 'locked_out';
 export interface VerifyAnswer {
@@ -25,7 +25,7 @@ const invalidDeviceKey = () => new DomainError('unauthenticated', 'invalid_devic
  * booked group in progress lifts a wait by texting OPEN from its phone (liftFor).
  */
 export function createKeypadService(deps: {
-  access: Pick<AccessRepository, 'getDoor' | 'failuresSince' | 'insertEntry' | 'findByHash' | 'listEntries' | 'clearLockout' | 'codeDoors' | 'liftLockout'>;
+  access: Pick<AccessRepository, 'keypadDoor' | 'enterCode' | 'logEntry' | 'findByHash' | 'listEntries' | 'clearLockout' | 'codeDoors' | 'liftLockout'>;
   venues: Pick<VenuesRepository, 'getHub'>;
   outbox: Pick<OutboxService, 'alertStaff'>;
   cipher: Pick<CodeCipher, 'lookupHash'>;
@@ -34,64 +34,81 @@ export function createKeypadService(deps: {
   const { access, venues, outbox, cipher, clock } = deps;
   const policy = DEFAULT_THROTTLE;
 
-  /** The door whose device key this is, or undefined (a missing door and a wrong key look the same). */
-  async function authenticateDevice(doorId: string, deviceKey: string | undefined): Promise<DoorRow | undefined> {
+  /** The door with its hub's time zone and its wrong codes counted now (one statement). */
+  const readDoor = (doorId: string, now: Date) => access.keypadDoor(doorId, new Date(now.getTime() - policy.windowHours * 3_600_000));
+
+  /**
+   * The door whose device key this is, or undefined (a missing door and a wrong key look the same).
+   * It comes with its wrong codes so far, so the check that follows needs no other read.
+   */
+  async function authenticateDevice(doorId: string, deviceKey: string | undefined): Promise<KeypadDoorRow | undefined> {
     if (!deviceKey) return undefined;
-    const door = await access.getDoor(doorId);
+    const door = await readDoor(doorId, clock.now());
     if (!door || door.provider !== 'keypad' || !door.deviceKeyHash || !verifySecret(deviceKey, door.deviceKeyHash)) return undefined;
     return door;
   }
 
-  /** Wrong codes counted now, and whether the door is waiting. */
-  async function throttleOf(door: DoorRow, now: Date) {
+  /** Wrong codes counted now (in the window, after the last clear), and whether the door is waiting. */
+  function throttleOf(door: KeypadDoorRow, now: Date) {
     const since = throttleSince(now, door.lockoutClearedAt, policy);
     const cleared = door.lockoutClearedAt?.getTime() ?? -Infinity;
-    const failures = (await access.failuresSince(door.id, since)).filter((f) => f.getTime() > cleared);
+    const failures = door.failures.filter((f) => f.getTime() >= since.getTime() && f.getTime() > cleared);
     return { failures, state: throttleState(failures, now, policy, door.lockoutClearedAt) };
   }
 
-  /** Whether a code opens an authenticated door now. Checks nothing while the door waits after wrong codes. */
-  async function verifyAt(door: DoorRow, code: string): Promise<VerifyAnswer> {
+  /**
+   * Whether a code opens an authenticated door now, given the door as authenticateDevice read it
+   * (with its wrong codes then). Checks nothing while the door waits after wrong codes.
+   */
+  async function verifyAt(door: KeypadDoorRow, code: string): Promise<VerifyAnswer> {
     const now = clock.now();
     const codeHash = cipher.lookupHash(door.id, code);
+    const entry = { hubId: door.hubId, doorId: door.id, at: now };
     if (!door.active) {
-      await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result: 'locked_out', codeHash });
+      await access.logEntry({ ...entry, granted: false, result: 'locked_out', codeHash });
       return { granted: false, reason: 'locked_out' };
     }
-    const before = await throttleOf(door, now);
+    const before = throttleOf(door, now);
     // A lift (OPEN texted from a live code's phone) lets the door check codes for a short grace, until the first wrong code.
     if (before.state.throttled && !liftOpen(before.failures, now, door.lockoutLiftedAt)) {
       // Unchecked and not counted: pressing on while the door waits neither guesses nor lengthens the wait.
-      await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result: 'locked_out', codeHash });
-      return { granted: false, reason: 'locked_out', retryAfter: await zoned(door, before.state.until!) };
+      await access.logEntry({ ...entry, granted: false, result: 'locked_out', codeHash });
+      return { granted: false, reason: 'locked_out', retryAfter: zoned(door, before.state.until!) };
     }
-    const matches = await access.findByHash(door.id, codeHash);
-    const live = matches.find((m) => m.link.active && m.code.status === 'active' && isCodeValidAt(m.link, now));
-    if (live) {
-      await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: true, result: 'granted', accessCodeId: live.code.id });
-      return { granted: true, reason: 'granted' };
+    // A live code is granted, and a code no code on the door has is counted, in one statement;
+    // a code the door knows that does not open it now is looked at again to say why.
+    let result = await access.enterCode({ ...entry, codeHash });
+    if (result === undefined) {
+      const matches = await access.findByHash(door.id, codeHash);
+      const live = matches.find((m) => m.link.active && m.code.status === 'active' && isCodeValidAt(m.link, now));
+      if (live) {
+        await access.logEntry({ ...entry, granted: true, result: 'granted', accessCodeId: live.code.id });
+        return { granted: true, reason: 'granted' };
+      }
+      const known = matches[0];
+      if (known) {
+        const why = knownCodeResult(known, now);
+        await access.logEntry({ ...entry, granted: false, result: why, accessCodeId: known.code.id });
+        return { granted: false, reason: why };
+      }
+      // Gone in between: as unknown as any other code.
+      await access.logEntry({ ...entry, granted: false, result: 'unknown_code', codeHash });
+      result = 'unknown_code';
     }
-    const known = matches[0];
-    if (known) {
-      const result = knownCodeResult(known, now);
-      await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result, accessCodeId: known.code.id });
-      return { granted: false, reason: result };
-    }
-    await access.insertEntry({ hubId: door.hubId, doorId: door.id, at: now, granted: false, result: 'unknown_code', codeHash });
+    if (result === 'granted') return { granted: true, reason: 'granted' };
     const after = throttleState([...before.failures, now], now, policy, door.lockoutClearedAt);
     if (after.failures === policy.freeFailures) await alertUnderAttack(door, [...before.failures, now][0]);
-    return after.throttled ? { granted: false, reason: 'unknown_code', retryAfter: await zoned(door, after.until!) } : { granted: false, reason: 'unknown_code' };
+    return after.throttled ? { granted: false, reason: 'unknown_code', retryAfter: zoned(door, after.until!) } : { granted: false, reason: 'unknown_code' };
   }
 
   /** An instant in the door's hub's offset, to the second (rounded up, so a controller that waits until then is never early). */
-  async function zoned(door: DoorRow, at: Date) {
-    const zone = (await venues.getHub(door.hubId))?.timezone ?? 'UTC';
-    return toZonedIso(new Date(Math.ceil(at.getTime() / 1000) * 1000), zone);
+  function zoned(door: KeypadDoorRow, at: Date) {
+    return toZonedIso(new Date(Math.ceil(at.getTime() / 1000) * 1000), door.timezone);
   }
 
   /** Staff hear once per spell of wrong codes (the first counted one names it), not per code. */
-  async function alertUnderAttack(door: DoorRow, firstFailure: Date) {
-    const zone = (await venues.getHub(door.hubId))?.timezone ?? 'UTC';
+  async function alertUnderAttack(door: KeypadDoorRow, firstFailure: Date) {
+    const zone = door.timezone;
     await outbox.alertStaff(
       door.hubId,
       `Hubkey: ${policy.freeFailures} wrong codes on ${door.name} since ${DateTime.fromJSDate(firstFailure, { zone }).toFormat('HH:mm')}. It now waits between codes (up to ${policy.maxDelaySeconds / 60} min, 1 hour if it goes on); a valid code opens once a wait ends. Clear it in Hubkey to let people in at once.`,
@@ -109,8 +126,10 @@ export function createKeypadService(deps: {
     const out: DoorRow[] = [];
     for (const { link, door } of await access.codeDoors(code.id)) {
       if (!link.active || !isCodeValidAt(link, now) || !door.active || door.provider !== 'keypad') continue;
-      const { failures, state } = await throttleOf(door, now);
-      if (state.throttled && !liftOpen(failures, now, door.lockoutLiftedAt)) out.push(door);
+      const counted = await readDoor(door.id, now);
+      if (!counted) continue;
+      const { failures, state } = throttleOf(counted, now);
+      if (state.throttled && !liftOpen(failures, now, counted.lockoutLiftedAt)) out.push(door);
     }
     return out;
   }
@@ -152,17 +171,16 @@ export function createKeypadService(deps: {
 
     /** Staff (of the door's hub, or an admin) forget the door's wrong codes so far: it checks the next code at once. */
     async clearLockout(actor: Actor, doorId: string) {
-      const door = await access.getDoor(doorId);
-      if (!door || !isStaffOf(actor, door.hubId)) throw notFound('Door');
-      const hub = await venues.getHub(door.hubId);
       const now = clock.now();
-      const before = (await throttleOf(door, now)).state;
+      const door = await readDoor(doorId, now);
+      if (!door || !isStaffOf(actor, door.hubId)) throw notFound('Door');
+      const before = throttleOf(door, now).state;
       await access.clearLockout(door.id, now, actor.userId);
       return {
         doorId: door.id,
-        clearedAt: toZonedIso(now, hub?.timezone ?? 'UTC'),
+        clearedAt: toZonedIso(now, door.timezone),
         failuresCleared: before.failures,
-        wasWaitingUntil: before.throttled ? toZonedIso(before.until!, hub?.timezone ?? 'UTC') : null,
+        wasWaitingUntil: before.throttled ? toZonedIso(before.until!, door.timezone) : null,
       };
     },
 

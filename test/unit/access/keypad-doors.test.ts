@@ -13,16 +13,21 @@ function keypad() {
   const failures: Date[] = [];
   const theDoor = door({ deviceKeyHash: hashSecret(key) });
   const ob = outbox();
+  const logEntry = async (e: { result: string; at: Date; granted: boolean }) => {
+    entries.push(e);
+    if (e.result === 'unknown_code') failures.push(e.at);
+  };
+  const liveHash = cipher.lookupHash(theDoor.id, '123456');
   const access = {
-    getDoor: async (id: string) => (id === theDoor.id ? theDoor : undefined),
-    failuresSince: async () => failures,
-    insertEntry: async (e: { result: string; at: Date; granted: boolean }) => {
-      entries.push(e);
-      if (e.result === 'unknown_code') failures.push(e.at);
-      return e as never;
+    keypadDoor: async (id: string, windowStart: Date) => (id === theDoor.id ? { ...theDoor, timezone: HUB.timezone, failures: failures.filter((f) => f >= windowStart) } : undefined),
+    logEntry,
+    enterCode: async (e: { at: Date; codeHash: string }) => {
+      const result = e.codeHash === liveHash ? 'granted' : 'unknown_code';
+      await logEntry({ ...e, result, granted: result === 'granted' });
+      return result;
     },
     findByHash: async (_doorId: string, hash: string) =>
-      hash === cipher.lookupHash(theDoor.id, '123456') ? [{ code: code(), link: { active: true, validFrom: code().validFrom, validUntil: code().validUntil } }] : ([] as never[]),
+      hash === liveHash ? [{ code: code(), link: { active: true, validFrom: code().validFrom, validUntil: code().validUntil } }] : ([] as never[]),
     listEntries: async () => [],
   };
   const svc = createKeypadService({ access: access as never, venues: { getHub: async () => HUB as never }, outbox: ob, cipher, clock });
@@ -63,7 +68,10 @@ describe('keypad service: lifting a wait for a live code (OPEN)', () => {
     const ob = outbox();
     const access = {
       codeDoors: async () => doors.map((d) => ({ door: d.door, link: { active: d.linkActive ?? true, validFrom: code().validFrom, validUntil: code().validUntil } })),
-      failuresSince: async (doorId: string) => (doors.find((d) => d.door.id === doorId)!.waiting ? failures : []),
+      keypadDoor: async (doorId: string) => {
+        const d = doors.find((x) => x.door.id === doorId)!;
+        return { ...d.door, timezone: HUB.timezone, failures: d.waiting ? failures : [] };
+      },
       liftLockout: async (id: string, at: Date, codeId: string) => void lifts.push([id, at, codeId]),
     };
     const svc = createKeypadService({ access: access as never, venues: { getHub: async () => HUB as never }, outbox: ob, cipher, clock });
