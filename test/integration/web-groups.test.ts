@@ -1,7 +1,7 @@
 import { and, count, eq, isNull } from 'drizzle-orm';
-import { invitations, organisationMembers } from '../../src/db/schema';
+import { bookings, invitations, organisationMembers } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { PASSWORD, makeOrg, makeUser } from '../helpers/factories';
+import { PASSWORD, makeHub, makeOrg, makeRoom, makeUser } from '../helpers/factories';
 
 /**
  * The group page, "Invite someone to the group" and the invitation's own page over HTTP: who may
@@ -184,8 +184,6 @@ describe('inviting', () => {
 describe('the delete refusal', () => {
   it('links each blocking group to its invite page', async () => {
     const { stranger, theirs } = await twoGroups();
-    const { bookings } = await import('../../src/db/schema');
-    const { makeHub, makeRoom } = await import('../helpers/factories');
     const hub = await makeHub(t);
     const room = await makeRoom(t, hub.id);
     const startsAt = new Date(t.clock.now().getTime() + 7 * 24 * 3600_000);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../container';
 import { DomainError, notFound } from '../../lib/errors';
 import type { Actor } from '../../modules/auth/actor';
+import { PASSWORD_MIN } from '../../modules/auth/password-policy';
 import { NETWORK_ZONE } from '../../modules/organisations/organisations.service';
 import { formatDate, formatTime } from '../format';
 import { type FieldErrors, errorList, flash, isEmail, signedIn, text, toE164 } from '../forms';
@@ -129,6 +130,7 @@ export async function groupPages(app: FastifyInstance, { container }: { containe
       title: `You are invited to ${inv.what}`,
       token,
       inv,
+      passwordMin: PASSWORD_MIN,
       wrongPerson: actor && actor.email.toLowerCase() !== inv.email.toLowerCase(),
       values,
       errors: errors ? errorList(errors) : undefined,
@@ -149,7 +151,7 @@ export async function groupPages(app: FastifyInstance, { container }: { containe
     const password = typeof request.body?.password === 'string' ? request.body.password : '';
     const errors: FieldErrors = {};
     if (!actor) {
-      if (!password) errors.password = 'Enter a password: your Hubkey account’s, or a new one of at least 10 characters';
+      if (!password) errors.password = `Enter a password: your Hubkey account’s, or a new one of at least ${PASSWORD_MIN} characters`;
       else if (password.length > 200) errors.password = 'Your password must be 200 characters or fewer';
       if (values.name.length > 120) errors.name = 'Your name must be 120 characters or fewer';
       if (Object.keys(errors).length) return renderInvitation(reply, actor, request.params.token, inv, values, errors);
