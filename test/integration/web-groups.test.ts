@@ -1,5 +1,5 @@
 import { and, count, eq, isNull } from 'drizzle-orm';
-import { bookings, invitations, organisationMembers } from '../../src/db/schema';
+import { bookings, hubMembers, invitations, organisationMembers } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { PASSWORD, makeHub, makeOrg, makeRoom, makeUser } from '../helpers/factories';
 
@@ -173,6 +173,58 @@ describe('inviting', () => {
     const used = await t.http.get(path).set(HTML);
     expect(used.status).toBe(409);
     expect(used.text).toContain('This invitation has already been accepted');
+  });
+
+  it('signed in as the invited account, one button accepts; signed in as someone else, the page says so and accepting is refused', async () => {
+    const { me, org, stranger } = await twoGroups();
+    const joiner = await makeUser(t, { name: 'Jo Joiner' });
+    const actor = (await t.container.repos.users.loadActor(me.id))!;
+    const inv = await t.container.services.invitations.inviteToOrganisation(actor, org.id, { email: joiner.email });
+    const path = new URL(inv.link).pathname;
+
+    const other = await signIn(stranger.email);
+    const wrong = await t.http.get(path).set(HTML).set('cookie', other);
+    expect(wrong.text).toContain(`You are signed in as ${stranger.email}, not ${joiner.email}`);
+    expect(wrong.text).not.toContain(`action="${path}"`);
+    const forced = await t.http.post(path).set(HTML).set('cookie', other).type('form').send({ _csrf: csrfOf(wrong.text) });
+    expect(forced.status).toBe(403);
+    expect(await membersOf(org.id)).toBe(2);
+
+    const cookie = await signIn(joiner.email);
+    const page = await t.http.get(path).set(HTML).set('cookie', cookie);
+    expect(page.text).not.toContain('name="password"');
+    const ok = await t.http.post(path).set(HTML).set('cookie', cookie).type('form').send({ _csrf: csrfOf(page.text) });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).toBe(`/account/organisations/${org.id}`);
+    expect(await membersOf(org.id)).toBe(3);
+  });
+
+  it('signed out with an existing account: a wrong password is refused in words; its password accepts', async () => {
+    const { me, org } = await twoGroups();
+    const joiner = await makeUser(t, { name: 'Jo Joiner' });
+    const inv = await t.container.services.invitations.inviteToOrganisation((await t.container.repos.users.loadActor(me.id))!, org.id, { email: joiner.email });
+    const path = new URL(inv.link).pathname;
+    const open = await t.http.get(path).set(HTML);
+    const bad = await t.http.post(path).set(HTML).set('cookie', cookieOf(open)).type('form').send({ password: 'not the password', _csrf: csrfOf(open.text) });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain(`There is already a Hubkey account for ${joiner.email}, and that is not its password`);
+    expect(await membersOf(org.id)).toBe(2);
+    const ok = await t.http.post(path).set(HTML).set('cookie', cookieOf(open)).type('form').send({ password: PASSWORD, _csrf: csrfOf(bad.text) });
+    expect(ok.status).toBe(303);
+    expect(await membersOf(org.id)).toBe(3);
+  });
+
+  it('the same page accepts a volunteer role at a hub, and goes to the volunteer pages', async () => {
+    const hub = await makeHub(t);
+    const staff = await makeUser(t, { name: 'Stan Staff' });
+    await db().insert(hubMembers).values({ hubId: hub.id, userId: staff.id, role: 'staff' });
+    const inv = await t.container.services.invitations.inviteToHub((await t.container.repos.users.loadActor(staff.id))!, hub.id, { email: 'vol-new@test.example', role: 'volunteer' });
+    const path = new URL(inv.link).pathname;
+    const open = await t.http.get(path).set(HTML);
+    expect(open.text).toContain(`You are invited to volunteer at ${hub.name}`);
+    const ok = await t.http.post(path).set(HTML).set('cookie', cookieOf(open)).type('form').send({ name: 'Val New', password: 'a long enough password 42', _csrf: csrfOf(open.text) });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).toBe('/volunteer');
   });
 
   it('an invitation’s page for a made-up token is 404', async () => {
