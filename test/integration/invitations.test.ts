@@ -154,6 +154,12 @@ describe('organisations invite the same way', () => {
     const org = await t.http.get(`/organisations/${w.org.id}`).set(w.hirer.auth);
     expect(org.body.members.map((m: { email: string }) => m.email)).toContain(email);
   });
+
+  it('inviting someone already a member is 409 already_member (any case of the email) and makes nothing', async () => {
+    const before = await countInvitations();
+    expectProblem(await t.http.post(`/organisations/${w.org.id}/members`).set(w.hirer.auth).send({ email: w.hirer.email.toUpperCase() }), 409, 'already_member');
+    expect(await countInvitations()).toBe(before);
+  });
 });
 
 describe('DELETE /hubs/:hubId/members/:userId', () => {

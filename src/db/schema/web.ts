@@ -9,6 +9,8 @@ export interface WebSessionData {
   flash?: { kind: 'success' | 'info'; title: string; body?: string };
   /** The booking being made, question by question. */
   draft?: Record<string, unknown>;
+  /** After inviting someone to a group: the one-time link, for the confirmation page to show once. */
+  invited?: { organisationId: string; email: string; phone?: string; texted: boolean; link: string; expiresAt: string };
   /** The hub a staff member or admin is looking at in the staff pages (/staff). */
   staffHubId?: string;
   /**

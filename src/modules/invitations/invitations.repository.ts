@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client';
 import { hubMembers, invitations, organisationMembers } from '../../db/schema';
 
@@ -23,6 +23,14 @@ export function createInvitationsRepository(db: Db) {
         .returning({ id: invitations.id });
       return rows.length === 1;
     },
+    /** An organisation's invitations not accepted and not yet lapsed, soonest to lapse first. */
+    waitingForOrganisation: (organisationId: string, now: Date, tx: DbOrTx = db) =>
+      tx
+        .select({ id: invitations.id, email: invitations.email, phone: invitations.phone, expiresAt: invitations.expiresAt })
+        .from(invitations)
+        .where(and(eq(invitations.organisationId, organisationId), isNull(invitations.acceptedAt), gt(invitations.expiresAt, now)))
+        .orderBy(asc(invitations.expiresAt), asc(invitations.id))
+        .limit(100),
     async addHubRole(values: typeof hubMembers.$inferInsert, tx: DbOrTx = db) {
       await tx.insert(hubMembers).values(values).onConflictDoNothing();
     },

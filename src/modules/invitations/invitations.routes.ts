@@ -77,7 +77,7 @@ export const invitationsRoutes: FastifyPluginAsyncZod<{ invitations: Invitations
         security: bearer,
         params: z.object({ id: z.uuid() }),
         body: orgInvite,
-        response: { 201: invitationView, ...errorResponses(400, 401, 403, 404) },
+        response: { 201: invitationView, ...errorResponses(400, 401, 403, 404, { 409: ['already_member'], 429: ['text_limit'] }) },
       },
     },
     async (req, reply) => reply.status(201).send(await invitations.inviteToOrganisation(actorOf(req), req.params.id, req.body)),

@@ -29,7 +29,7 @@ export function createInvitationsService(deps: {
   invitations: InvitationsRepository;
   users: Pick<AuthRepository, 'findByEmail' | 'findById' | 'insert'>;
   venues: Pick<VenuesRepository, 'getHub'>;
-  organisations: Pick<OrganisationsRepository, 'get'>;
+  organisations: Pick<OrganisationsRepository, 'get' | 'isMember'>;
   clock: Clock;
   publicUrl: string;
   signToken: (userId: string) => string;
@@ -117,7 +117,21 @@ export function createInvitationsService(deps: {
       const org = await organisations.get(organisationId);
       if (!org || !(isMemberOfOrg(actor, organisationId) || isAnyStaff(actor))) throw notFound('Organisation');
       if (!isMemberOfOrg(actor, organisationId) && !actor.isAdmin) throw forbidden('Only members of the organisation may add members');
+      // Members see each other's emails (GET /organisations/:id), so saying so tells the inviter nothing new.
+      const already = await users.findByEmail(input.email.trim());
+      if (already && (await organisations.isMember(organisationId, already.id))) throw conflict('already_member', 'This person is already a member of the organisation');
       return create(actor, { organisationId }, `join ${org.name}`, input);
+    },
+
+    /**
+     * The organisation's invitations still waiting (not accepted, not lapsed), soonest to lapse
+     * first: to whom, and when. Members only (others get 404), as for inviting.
+     */
+    async waitingForOrganisation(actor: Actor, organisationId: string) {
+      const org = await organisations.get(organisationId);
+      if (!org || !(isMemberOfOrg(actor, organisationId) || actor.isAdmin)) throw notFound('Organisation');
+      const rows = await invitations.waitingForOrganisation(organisationId, clock.now());
+      return rows.map((r) => ({ id: r.id, email: r.email, texted: r.phone !== null, expiresAt: r.expiresAt.toISOString() }));
     },
 
     /** What a link offers, for the page that asks the person to accept. Says nothing about accounts. */

@@ -4,6 +4,7 @@ import { accountPages } from './account.pages';
 import { bookPages } from './book.pages';
 import { bookingPages } from './booking.pages';
 import { findPages } from './find.pages';
+import { groupPages } from './groups.pages';
 import { myDataPages } from './mydata.pages';
 import { privacyPages } from './privacy.pages';
 import { roomPages } from './room.pages';
@@ -17,4 +18,5 @@ export async function hirerPages(app: FastifyInstance, { container }: { containe
   await app.register(bookingPages, { container });
   await app.register(privacyPages, { container });
   await app.register(myDataPages, { container });
+  await app.register(groupPages, { container });
 }
