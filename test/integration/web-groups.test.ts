@@ -1,6 +1,7 @@
 import { and, count, eq, isNull } from 'drizzle-orm';
 import { bookings, hubMembers, invitations, organisationMembers } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { HTML, cookieOf, csrfOf, webSignIn } from '../helpers/web';
 import { PASSWORD, makeHub, makeOrg, makeRoom, makeUser } from '../helpers/factories';
 
 /**
@@ -14,18 +15,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const HTML = { accept: 'text/html,application/xhtml+xml' };
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
-const cookieOf = (res: { headers: Record<string, unknown> }) => ((res.headers['set-cookie'] as string[] | undefined) ?? []).map((c) => c.split(';')[0]).join('; ');
 const db = () => t.container.database.db;
 const invitationsOf = async (orgId: string) => (await db().select({ n: count() }).from(invitations).where(eq(invitations.organisationId, orgId)))[0].n;
 const membersOf = async (orgId: string) => (await db().select({ n: count() }).from(organisationMembers).where(eq(organisationMembers.organisationId, orgId)))[0].n;
 
-async function signIn(email: string, password = PASSWORD) {
-  const form = await t.http.get('/sign-in').set(HTML);
-  const res = await t.http.post('/sign-in').set(HTML).set('cookie', cookieOf(form)).type('form').send({ email, password, _csrf: csrfOf(form.text) });
-  return cookieOf(res);
-}
+const signIn = async (email: string, password?: string) => (await webSignIn(t, email, password)).cookie;
 
 /** A group of two members, and a stranger with a group of their own. */
 async function twoGroups() {
