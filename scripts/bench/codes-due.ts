@@ -12,6 +12,7 @@
  *   BENCH_DATABASE_URL / DATABASE_URL  server (default postgres://postgres@127.0.0.1:5432/test)
  *   BENCH_DB_NAME (hubkey_codes_bench)  the database dropped and recreated for the run (dropped after unless BENCH_KEEP_DB=1)
  *   BENCH_CODES (1000,10000)  the sizes, comma-separated
+ *   BENCH_VERBOSE=1     a line per tick
  *   BENCH_ROOMS (1000) BENCH_BOOKINGS (200000)  a background network (scripts/bench/seed.ts) without doors, so the
  *                       due read runs on a big bookings table; BENCH_BOOKINGS=0 for none
  *
@@ -98,6 +99,7 @@ async function drain(container: Container, jobName: string, left: () => Promise<
       statements += stop().length;
     }
     ticks++;
+    if (env.BENCH_VERBOSE === '1') log(`    ${jobName} tick ${ticks}: did ${String(did)}, ${fmt(ms)} ms so far`);
     if (did === 'skipped') throw new Error(`${jobName} was skipped: another worker holds its lock`);
     if (did === 0) throw new Error(`${jobName}: a tick did nothing with work left`);
     done += did;
