@@ -77,8 +77,23 @@ export function createSelfEntry(
       const c = row.accessCodeId ? await repos.access.getCode(row.accessCodeId) : undefined;
       return c && c.status === 'active' ? renderCodeText(row.body, c.codeCipher, cipher) : undefined;
     },
+    // A sent batch's codes in one read; a code that cannot be decrypted fails its own text only.
+    renderBodies: async (rows) => {
+      const codes = await repos.access.codeCiphers(rows.map((r) => r.accessCodeId!));
+      const one = (row: (typeof rows)[number]) => {
+        const c = codes.get(row.accessCodeId!);
+        if (!c || c.status !== 'active') return undefined;
+        try {
+          return renderCodeText(row.body, c.codeCipher, cipher);
+        } catch {
+          return undefined;
+        }
+      };
+      return new Map(rows.map((row) => [row.id, one(row)]));
+    },
     secrets: cipher,
     onDelivery: (row, report) => accessCodes.recordDelivery(row.accessCodeId!, report),
+    onAccepted: (rows, at) => repos.access.markAccepted(rows.map((r) => r.accessCodeId!), at),
   });
   const access = repos.access;
   const picker = createCodePicker({ access, cipher, random: overrides.random });

@@ -4,6 +4,7 @@ import { conflict } from '../../lib/errors';
 import type { DbOrTx } from '../../db/client';
 import { keysetAfter, type PageArgs } from '../../db/keyset';
 import { accessCodeDoors, accessCodes, bookings, doorEntries, doorRooms, doors, hubs, rooms } from '../../db/schema';
+import { SETTING_LIMITS } from '../venues/venues.types';
 
 export type DoorRow = typeof doors.$inferSelect;
 export type AccessCodeRow = typeof accessCodes.$inferSelect;
@@ -184,6 +185,23 @@ export function createAccessRepository(db: DbOrTx) {
       const [row] = await tx.select().from(accessCodes).where(eq(accessCodes.id, id));
       return row;
     },
+    /** What rendering texts needs of many codes (status and cipher), in one statement, by id. */
+    async codeCiphers(ids: string[], tx: DbOrTx = db): Promise<Map<string, Pick<AccessCodeRow, 'status' | 'codeCipher'>>> {
+      if (!ids.length) return new Map();
+      const rows = await tx
+        .select({ id: accessCodes.id, status: accessCodes.status, codeCipher: accessCodes.codeCipher })
+        .from(accessCodes)
+        .where(sql`${accessCodes.id} = ANY(${`{${[...new Set(ids)].join(',')}}`}::uuid[])`);
+      return new Map(rows.map((r) => [r.id, r]));
+    },
+    /** The provider took these codes' texts (recordDelivery's `accepted`, for a batch). */
+    async markAccepted(ids: string[], at: Date, tx: DbOrTx = db) {
+      if (!ids.length) return;
+      await tx
+        .update(accessCodes)
+        .set({ sentAt: at, deliveryStatus: 'accepted', deliveryError: null })
+        .where(sql`${accessCodes.id} = ANY(${`{${[...new Set(ids)].join(',')}}`}::uuid[])`);
+    },
     async getCodeForUpdate(id: string, tx: DbOrTx): Promise<AccessCodeRow | undefined> {
       const [row] = await tx.select().from(accessCodes).where(eq(accessCodes.id, id)).for('update');
       return row;
@@ -248,6 +266,107 @@ export function createAccessRepository(db: DbOrTx) {
         )
         .orderBy(asc(bookings.startsAt))
         .limit(limit),
+    /**
+     * The ids of bookings whose code is due (as dueBookings), soonest first, for the job to issue
+     * in batches: one statement a tick however many are due. The bookings come from a range scan of
+     * bookings_held_range_idx (held from at most the longest late exit ago to the longest code
+     * lead of any hub ahead), not from every confirmed booking; "no live code" is probed per
+     * booking by access_codes_booking_idx (OFFSET 0 keeps it a probe: as an anti-join, a planner
+     * whose statistics predate a burst of new codes once read every code for every booking).
+     */
+    dueBookingIds: async (now: Date, limit: number, tx: DbOrTx = db) =>
+      (
+        await tx
+          .select({ id: bookings.id })
+          .from(bookings)
+          .innerJoin(hubs, eq(hubs.id, bookings.hubId))
+          .where(
+            and(
+              eq(bookings.status, 'confirmed'),
+              sql`tstzrange(${bookings.startsAt}, ${bookings.blockedUntil}, '[)') && tstzrange(${iso(now)} - make_interval(mins => ${SETTING_LIMITS.lateExitMinutes.max}), ${iso(now)} + make_interval(mins => (SELECT max(coalesce((h2.settings->>'codeLeadMinutes')::int, 1440)) FROM ${hubs} h2)), '[]')`,
+              sql`${bookings.startsAt} - make_interval(mins => coalesce((${hubs.settings}->>'codeLeadMinutes')::int, 1440)) <= ${iso(now)}`,
+              sql`${bookings.endsAt} + make_interval(mins => coalesce((${hubs.settings}->>'lateExitMinutes')::int, 15)) > ${iso(now)}`,
+              sql`EXISTS (SELECT 1 FROM ${doorRooms} dr JOIN ${doors} d ON d.id = dr.door_id WHERE dr.room_id = ${bookings.roomId} AND d.active AND d.provider <> 'none')`,
+              sql`NOT EXISTS (SELECT 1 FROM ${accessCodes} c WHERE c.booking_id = ${bookings.id} AND c.status IN ('active', 'revoked') OFFSET 0)`,
+            ),
+          )
+          .orderBy(asc(bookings.startsAt), asc(bookings.id))
+          .limit(limit)
+      ).map((r) => r.id),
+    /**
+     * Locks these bookings for issuing their codes, leaving out any another transaction holds
+     * (a request issuing one right now: the next tick sees it). Read what they need after this
+     * (issueContexts), in a new statement, so a code issued just before the lock is seen.
+     */
+    lockBookingsForIssue: async (ids: string[], tx: DbOrTx) =>
+      ids.length === 0
+        ? []
+        : (
+            await tx
+              .select({ id: bookings.id })
+              .from(bookings)
+              .where(sql`${bookings.id} = ANY(${`{${ids.join(',')}}`}::uuid[])`)
+              .orderBy(asc(bookings.id))
+              .for('update', { skipLocked: true })
+          ).map((r) => r.id),
+    /**
+     * Everything issuing and texting a booking's code needs, for many bookings in one statement:
+     * the booking, its hub and room, the room's doors with a lock (by name, as the text lists them), whether it has a live
+     * (active or revoked) code, and its newest code's status and reason (a move's new code says so).
+     */
+    issueContexts: async (bookingIds: string[], tx: DbOrTx) => {
+      if (!bookingIds.length) return [];
+      const rows = await tx
+        .select({
+          booking: bookings,
+          hub: { name: hubs.name, timezone: hubs.timezone, settings: hubs.settings },
+          roomName: rooms.name,
+          doors: sql<{ id: string; name: string; provider: DoorRow['provider']; codeLengths: number[] | null }[]>`coalesce((
+            SELECT json_agg(json_build_object('id', d.id, 'name', d.name, 'provider', d.provider, 'codeLengths', d.code_lengths) ORDER BY d.name, d.id)
+            FROM ${doorRooms} dr JOIN ${doors} d ON d.id = dr.door_id
+            WHERE dr.room_id = ${bookings.roomId} AND d.active AND d.provider <> 'none'), '[]'::json)`,
+          live: sql<boolean>`EXISTS (SELECT 1 FROM ${accessCodes} c WHERE c.booking_id = ${bookings.id} AND c.status IN ('active', 'revoked'))`,
+          newest: sql<{ status: AccessCodeRow['status']; revokeReason: string | null } | null>`(
+            SELECT json_build_object('status', c.status, 'revokeReason', c.revoke_reason) FROM ${accessCodes} c
+            WHERE c.booking_id = ${bookings.id} ORDER BY c.created_at DESC, c.id DESC LIMIT 1)`,
+        })
+        .from(bookings)
+        .innerJoin(hubs, eq(hubs.id, bookings.hubId))
+        .innerJoin(rooms, eq(rooms.id, bookings.roomId))
+        .where(sql`${bookings.id} = ANY(${`{${bookingIds.join(',')}}`}::uuid[])`)
+        .orderBy(asc(bookings.startsAt), asc(bookings.id));
+      // json_agg answers a string on a driver that leaves json unparsed.
+      const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+      return rows.map((r) => ({ ...r, doors: json(r.doors), newest: r.newest === null ? null : json(r.newest), live: r.live === true || (r.live as unknown) === 't' }));
+    },
+    /** Active codes on these doors whose windows overlap [from, until): each door's lookup hashes and windows. */
+    liveHashesOnDoors: async (doorIds: string[], from: Date, until: Date, tx: DbOrTx) =>
+      doorIds.length === 0
+        ? []
+        : tx
+            .select({ doorId: accessCodeDoors.doorId, codeHash: accessCodeDoors.codeHash, validFrom: accessCodeDoors.validFrom, validUntil: accessCodeDoors.validUntil })
+            .from(accessCodeDoors)
+            .where(
+              and(
+                sql`${accessCodeDoors.doorId} = ANY(${`{${doorIds.join(',')}}`}::uuid[])`,
+                eq(accessCodeDoors.active, true),
+                lt(accessCodeDoors.validFrom, until),
+                gt(accessCodeDoors.validUntil, from),
+              ),
+            ),
+    /** Many bookings' codes (one new code each) and their doors in two statements; a clash on a door (the exclusion constraint) fails them all. */
+    async insertBookingCodes(items: { values: typeof accessCodes.$inferInsert; doors: Omit<typeof accessCodeDoors.$inferInsert, 'accessCodeId'>[] }[], tx: DbOrTx): Promise<AccessCodeRow[]> {
+      if (!items.length) return [];
+      const rows = await tx
+        .insert(accessCodes)
+        .values(items.map((i) => i.values))
+        .returning();
+      // RETURNING keeps the VALUES order in practice but does not promise it: match by booking (one new code each).
+      const byBooking = new Map(rows.map((r) => [r.bookingId, r]));
+      const links = items.flatMap((i) => i.doors.map((d) => ({ ...d, accessCodeId: byBooking.get(i.values.bookingId!)!.id })));
+      if (links.length) await namingConstraints(() => tx.insert(accessCodeDoors).values(links), CODE_CONSTRAINTS);
+      return items.map((i) => byBooking.get(i.values.bookingId!)!);
+    },
     /** Active booking codes whose booking was cancelled, moved or changed room since. */
     staleBookingCodes: (limit: number, tx: DbOrTx = db) =>
       tx
@@ -266,12 +385,16 @@ export function createAccessRepository(db: DbOrTx) {
           ),
         )
         .limit(limit),
-    /** Active codes never queued for sending (a worker stopped between issuing and sending). */
+    /**
+     * Active codes with a phone never queued for sending (a worker stopped between issuing and
+     * sending). A code without a phone is never texted, so it is not read again every tick (its
+     * smart locks are the lock job's: access.sync-locks pushes pending ones).
+     */
     unsentCodes: (now: Date, limit: number, tx: DbOrTx = db) =>
       tx
         .select({ id: accessCodes.id })
         .from(accessCodes)
-        .where(and(eq(accessCodes.status, 'active'), sql`${accessCodes.queuedAt} IS NULL`, gt(accessCodes.validUntil, now)))
+        .where(and(eq(accessCodes.status, 'active'), sql`${accessCodes.queuedAt} IS NULL`, sql`${accessCodes.phone} IS NOT NULL`, gt(accessCodes.validUntil, now)))
         .orderBy(asc(accessCodes.validFrom))
         .limit(limit),
     /** Active codes whose window has closed. */

@@ -6,13 +6,13 @@ import { conflict, DomainError, forbidden, notFound, unprocessable } from '../..
 import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import type { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
 import type { DeliveryReport, OutboxService } from '../notifications/outbox.service';
-import { movedText } from '../notifications/texts';
 import { insideReminderLead } from './reminders.fns';
 import type { VenuesRepository } from '../venues/venues.repository';
 import { codeWindow, isCodeValidAt } from './access.fns';
 import { windowText, type CodeMessages } from './access.messages';
+import { codeText, movedText } from '../notifications/texts';
 import { DOOR_CODE_CLASH, type AccessCodeRow, type AccessRepository } from './access.repository';
-import type { CodePicker } from './code-picker';
+import { TakenCodes, type CodePicker } from './code-picker';
 import type { LockSyncService } from './lock-sync.service';
 
 /** What the rota module passes to give a volunteer a code for a shift. */
@@ -26,6 +26,10 @@ export interface ShiftCodeInput {
   /** Where to text the code; no text is queued without one. */
   phone: string | null;
 }
+
+/** Due bookings issued per transaction, and at most so many transactions a tick (10,000 codes). */
+const DUE_BATCH = 200;
+const DUE_BATCHES = 50;
 
 export type IssueOutcome = 'issued' | 'not_due' | 'too_late' | 'no_doors' | 'not_confirmed' | 'has_code';
 
@@ -61,10 +65,15 @@ export function createCodesService(deps: {
     | 'addCodeDoor'
     | 'updateCodeDoor'
     | 'markReminded'
+    | 'dueBookingIds'
+    | 'lockBookingsForIssue'
+    | 'issueContexts'
+    | 'liveHashesOnDoors'
+    | 'insertBookingCodes'
   >;
   bookings: Pick<BookingsRepository, 'get' | 'getForUpdate'>;
   venues: Pick<VenuesRepository, 'getHub' | 'getRoomWithHub'>;
-  outbox: Pick<OutboxService, 'enqueue'>;
+  outbox: Pick<OutboxService, 'enqueue' | 'enqueueMany'>;
   cipher: Pick<CodeCipher, 'encrypt' | 'decrypt' | 'lookupHash'>;
   picker: CodePicker;
   messages: CodeMessages;
@@ -127,6 +136,121 @@ export function createCodesService(deps: {
     });
     if (result.codeId) await deliver(result.codeId);
     return result;
+  }
+
+  /**
+   * Issues the codes of many due bookings (the job reads their ids first) in one transaction, a
+   * handful of statements whatever their number: the bookings are locked (SKIP LOCKED: one a
+   * request is issuing for right now is left to the next tick), what their codes need is read in
+   * one statement (after the lock, so a code another transaction has just issued is seen), the
+   * doors are locked as issueForBooking locks them, every code is picked against the doors' live
+   * codes and the batch's own picks, codes and door links are inserted in two statements, and the
+   * texts of codes on keypads only are queued in the same transaction (the digits are rendered
+   * only at send). A code on a smart lock is pushed, then texted, after the commit, as deliver does.
+   *
+   * A booking whose code cannot be picked (no free digits, doors with no common length) is
+   * reported and left for the next tick; the others are issued. If a statement of the batch
+   * fails, the batch is undone and its bookings are issued one by one (issueForBooking).
+   */
+  async function issueDueBatch(ids: string[]): Promise<number> {
+    const now = clock.now();
+    let claimed: string[] = [];
+    let done: { issued: number; deliverAfter: string[] };
+    try {
+      done = await db.transaction(async (tx) => {
+        claimed = await access.lockBookingsForIssue(ids, tx);
+        if (!claimed.length) return { issued: 0, deliverAfter: [] };
+        const plans = [];
+        for (const r of await access.issueContexts(claimed, tx)) {
+          const b = r.booking;
+          if (b.status !== 'confirmed' || r.live || r.doors.length === 0) continue;
+          try {
+            const w = codeWindow({ startsAt: b.startsAt, endsAt: b.endsAt, ...r.hub.settings });
+            if (now >= w.issueAt && now < w.validUntil) plans.push({ r, w });
+          } catch (err) {
+            report(err, `issue code for booking ${b.id}`);
+          }
+        }
+        if (!plans.length) return { issued: 0, deliverAfter: [] };
+        const doorIds = [...new Set(plans.flatMap((p) => p.r.doors.map((d) => d.id)))].sort();
+        await access.lockDoors(doorIds, tx);
+        const from = new Date(Math.min(...plans.map((p) => p.w.validFrom.getTime())));
+        const until = new Date(Math.max(...plans.map((p) => p.w.validUntil.getTime())));
+        const taken = new TakenCodes();
+        for (const h of await access.liveHashesOnDoors(doorIds, from, until, tx)) taken.add(h.doorId, h.codeHash, h.validFrom, h.validUntil);
+        const items = [];
+        for (const { r, w } of plans) {
+          const b = r.booking;
+          let pick;
+          try {
+            pick = picker.pickAgainst(r.doors, w.validFrom, w.validUntil, taken);
+          } catch (err) {
+            // One booking's trouble (say, no free code) must not hold up the others.
+            report(err, `issue code for booking ${b.id}`);
+            continue;
+          }
+          // A smart lock may refuse the code or fail: its text names the doors that work once it is pushed (deliver).
+          const onLocks = r.doors.some((d) => d.provider === 'seam');
+          const moved = r.newest?.status === 'replaced' && r.newest.revokeReason === 'booking_moved';
+          const text =
+            !onLocks && b.contactPhone
+              ? {
+                  kind: moved ? 'access_code_moved' : 'access_code',
+                  to: b.contactPhone,
+                  body: codeText({ kind: 'booking', moved, hubName: r.hub.name, roomName: r.roomName, when: windowText(w.validFrom, w.validUntil, r.hub.timezone), doorNames: r.doors.map((d) => d.name) }),
+                  hubId: b.hubId,
+                  bookingId: b.id,
+                }
+              : undefined;
+          items.push({
+            values: {
+              hubId: b.hubId,
+              kind: 'booking' as const,
+              bookingId: b.id,
+              roomId: b.roomId,
+              bookingStartsAt: b.startsAt,
+              bookingEndsAt: b.endsAt,
+              codeCipher: cipher.encrypt(pick.code),
+              codeLength: pick.length,
+              validFrom: w.validFrom,
+              validUntil: w.validUntil,
+              phone: b.contactPhone,
+              createdAt: now,
+              // Queued in this transaction (markFirstSent's mark, set at once).
+              ...(text ? { queuedAt: now, deliveryStatus: 'queued' as const } : {}),
+            },
+            doors: r.doors.map((d) => {
+              const h = pick.hashes.find((x) => x.doorId === d.id)!;
+              return { doorId: d.id, codeHash: h.codeHash, validFrom: w.validFrom, validUntil: w.validUntil, lockState: d.provider === 'seam' ? ('pending' as const) : ('none' as const) };
+            }),
+            text,
+            onLocks,
+          });
+        }
+        const rows = await access.insertBookingCodes(
+          items.map((i) => ({ values: i.values, doors: i.doors })),
+          tx,
+        );
+        await outbox.enqueueMany(
+          items.flatMap((i, k) => (i.text ? [{ ...i.text, accessCodeId: rows[k].id, dedupeKey: `code:${rows[k].id}` }] : [])),
+          tx,
+        );
+        return { issued: rows.length, deliverAfter: items.flatMap((i, k) => (i.onLocks ? [rows[k].id] : [])) };
+      });
+    } catch (err) {
+      report(err, `issue a batch of ${claimed.length} codes; issuing them one by one`);
+      let issued = 0;
+      for (const id of claimed) {
+        try {
+          if ((await issueForBooking(id)).outcome === 'issued') issued++;
+        } catch (e) {
+          report(e, `issue code for booking ${id}`);
+        }
+      }
+      return issued;
+    }
+    for (const id of done.deliverAfter) await deliver(id);
+    return done.issued;
   }
 
   /**
@@ -386,14 +510,9 @@ export function createCodesService(deps: {
         if (s.bookingId) await reconcileBooking(s.bookingId);
         n++;
       }
-      for (const b of await access.dueBookings(clock.now(), 200)) {
-        try {
-          if ((await issueForBooking(b.id)).outcome === 'issued') n++;
-        } catch (err) {
-          // One booking's trouble (say, no free code) must not hold up the others.
-          report(err, `issue code for booking ${b.id}`);
-        }
-      }
+      // One read of what is due (up to DUE_BATCH * DUE_BATCHES), issued DUE_BATCH at a time.
+      const due = await access.dueBookingIds(clock.now(), DUE_BATCH * DUE_BATCHES);
+      for (let i = 0; i < due.length; i += DUE_BATCH) n += await issueDueBatch(due.slice(i, i + DUE_BATCH));
       for (const c of await access.unsentCodes(clock.now(), 200)) {
         await deliver(c.id);
         n++;

@@ -34,6 +34,16 @@ export function createOutboxRepository(db: DbOrTx) {
       return created;
     },
 
+    /** Queues many messages in one statement; those whose dedupeKey is queued already are left out. Returns the rows queued. */
+    async enqueueMany(rows: NewOutboxRow[], now: Date, tx: DbOrTx = db): Promise<OutboxRow[]> {
+      if (!rows.length) return [];
+      return tx
+        .insert(outbox)
+        .values(rows.map((row) => ({ ...row, status: 'pending' as const, attempts: 0, nextAttemptAt: now, createdAt: now })))
+        .onConflictDoNothing()
+        .returning();
+    },
+
     /**
      * Claims up to `limit` due messages for one sender: pending ones whose time has come and
      * `sending` ones whose lease ran out (their worker died). The rows are locked with
@@ -43,16 +53,23 @@ export function createOutboxRepository(db: DbOrTx) {
     async claimDue(now: Date, leaseUntil: Date, limit: number, tx: DbOrTx = db): Promise<OutboxRow[]> {
       const nowIso = now.toISOString();
       return tx.transaction(async (t) => {
-        const due = await t
-          .select({ id: outbox.id })
-          .from(outbox)
-          .where(
-            sql`(${outbox.status} = 'pending' AND ${outbox.nextAttemptAt} <= ${nowIso}::timestamptz)
-             OR (${outbox.status} = 'sending' AND ${outbox.leaseUntil} < ${nowIso}::timestamptz)`,
-          )
-          .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id))
-          .limit(limit)
-          .for('update', { skipLocked: true });
+        // Two ordered reads of outbox_due_idx (status, next_attempt_at), each stopping after
+        // `limit` rows: lapsed leases first, then pending rows for what is left of the batch. One
+        // read with OR sorted every due row to claim 20 of them (10,000 texts queued at once: the
+        // whole queue read again per batch).
+        const due = rowsOf<{ id: string }>(
+          await t.execute(sql`
+            WITH lapsed AS (
+              SELECT ${outbox.id} FROM ${outbox}
+              WHERE ${outbox.status} = 'sending' AND ${outbox.leaseUntil} < ${nowIso}::timestamptz
+              ORDER BY ${outbox.nextAttemptAt}, ${outbox.id} LIMIT ${limit} FOR UPDATE SKIP LOCKED
+            ), pending AS (
+              SELECT ${outbox.id} FROM ${outbox}
+              WHERE ${outbox.status} = 'pending' AND ${outbox.nextAttemptAt} <= ${nowIso}::timestamptz
+              ORDER BY ${outbox.nextAttemptAt}, ${outbox.id} LIMIT (${limit}::int - (SELECT count(*) FROM lapsed)) FOR UPDATE SKIP LOCKED
+            )
+            SELECT id FROM lapsed UNION ALL SELECT id FROM pending`),
+        );
         if (due.length === 0) return [];
         return t
           .update(outbox)
@@ -148,4 +165,6 @@ export function createOutboxRepository(db: DbOrTx) {
         .sort(),
   };
 }
+/** Both drivers answer `execute` with `{ rows }`. */
+const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 export type OutboxRepository = ReturnType<typeof createOutboxRepository>;

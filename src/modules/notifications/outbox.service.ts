@@ -33,6 +33,9 @@ export function backoffMs(attempt: number, p: Pick<OutboxPolicy, 'baseBackoffMs'
 
 const DAY_MS = 24 * 60 * MINUTE;
 
+/** A text cut to two SMS segments at most; a placeholder cut in half is dropped. */
+const fitBody = (body: string) => fitSegments(body).replace(/\{\{[a-z]*\.\.\.$/, '...');
+
 /**
  * What a caller can make Hubkey text (docs/security.md, "Texts"): moves, resends, invitations and the replies to OPEN.
  * Counted over the last 24 hours in the outbox itself, so the limits hold across processes.
@@ -107,21 +110,46 @@ export function createOutboxService(deps: {
    * time only; the stored body keeps the placeholder. Undefined when the code is gone.
    */
   renderBody?: (row: OutboxRow) => Promise<string | undefined>;
+  /**
+   * renderBody for a claimed batch at once (one read of its codes), by outbox row id; undefined for
+   * a row whose code is gone or unreadable. Without it, each row is rendered by renderBody.
+   */
+  renderBodies?: (rows: OutboxRow[]) => Promise<Map<string, string | undefined>>;
   /** Told what became of a message that carries a door code (accepted, delivered, undelivered, failed). */
   onDelivery?: (row: OutboxRow, report: DeliveryReport) => Promise<void>;
+  /**
+   * onDelivery's `accepted` for all the code-carrying texts of a sent batch at once (one statement),
+   * told after the batch; without it, onDelivery is told after each text.
+   */
+  onAccepted?: (rows: OutboxRow[], at: Date) => Promise<void>;
   /** Encrypts and decrypts a text's secret (the code cipher). */
   secrets?: { encrypt(plain: string): string; decrypt(token: string): string };
 }) {
   const { outbox, sms, clock } = deps;
   const policy: OutboxPolicy = { ...DEFAULT_OUTBOX_POLICY, ...deps.policy };
 
-  /** The text as it goes to the phone: the door code and the secret rendered in. */
-  const render = async (row: OutboxRow): Promise<string | undefined> => {
-    const body = row.accessCodeId && deps.renderBody ? await deps.renderBody(row) : row.body;
+  /** The text as it goes to the phone: the door code (rendered already, or by renderBody) and the secret rendered in. */
+  const render = async (row: OutboxRow, codeRendered?: { body: string | undefined }): Promise<string | undefined> => {
+    const body = !row.accessCodeId ? row.body : codeRendered ? codeRendered.body : deps.renderBody ? await deps.renderBody(row) : row.body;
     if (body === undefined || !row.secretCipher) return body;
     if (!deps.secrets) return undefined;
     return body.split(SECRET_PLACEHOLDER).join(deps.secrets.decrypt(row.secretCipher));
   };
+
+  /**
+   * The door codes of a claimed batch, rendered with one read (renderBodies). A database that is
+   * away is thrown (the rows wait out their lease); any other failure leaves each row to renderBody.
+   */
+  async function renderCodes(rows: OutboxRow[]): Promise<Map<string, string | undefined> | undefined> {
+    const coded = rows.filter((r) => r.accessCodeId);
+    if (!coded.length || !deps.renderBodies) return undefined;
+    try {
+      return await deps.renderBodies(coded);
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) throw err;
+      return undefined;
+    }
+  }
 
   /**
    * Whether a limited text may go now: undefined, or when it may (the n-th newest text in the
@@ -172,11 +200,11 @@ export function createOutboxService(deps: {
    * `leaseEnds` (epoch ms, real time): the claim's lease. If the database goes away after the
    * provider took the text, recording it is retried until then, so the text is not sent again.
    */
-  async function sendOne(row: OutboxRow, leaseEnds: number): Promise<'sent' | 'retry' | 'failed'> {
+  async function sendOne(row: OutboxRow, leaseEnds: number, batch?: { codes?: Map<string, string | undefined>; accepted: OutboxRow[] }): Promise<'sent' | 'retry' | 'failed'> {
     const finish = (values: Parameters<OutboxRepository['finish']>[2]) => retryWhileUnavailable(() => outbox.finish(row.id, row.attempts, values), leaseEnds);
     // A code that can no longer be read (gone, or a rotated key) is never sent with the placeholder in.
     // A database that is away while the code is read is not that: the row waits out its lease and is sent later.
-    const body = await render(row).catch((err: unknown) => {
+    const body = await render(row, batch?.codes ? { body: batch.codes.get(row.id) } : undefined).catch((err: unknown) => {
       if (isDatabaseUnavailable(err)) throw err;
       return undefined;
     });
@@ -194,7 +222,8 @@ export function createOutboxService(deps: {
         lastError: null,
         secretCipher: null,
       });
-      if (row.accessCodeId) await deps.onDelivery?.(row, { status: 'accepted', at: clock.now() });
+      if (row.accessCodeId && batch && deps.onAccepted) batch.accepted.push(row);
+      else if (row.accessCodeId) await deps.onDelivery?.(row, { status: 'accepted', at: clock.now() });
       return 'sent';
     } catch (err) {
       const retryable = (err as { retryable?: unknown }).retryable === true;
@@ -224,29 +253,47 @@ export function createOutboxService(deps: {
     return n;
   }
 
+  /**
+   * Queues a text, cut to two SMS segments at most. Returns the row, or undefined when one with
+   * the same dedupeKey exists. The limited kinds (TEXT_LIMITS) are deferred past a reached limit,
+   * or refused with `overLimit: 'refuse'`.
+   */
+  async function enqueue(msg: OutgoingText, tx?: DbOrTx, opts: EnqueueOptions = {}) {
+    const { secret, ...row } = msg;
+    const body = fitBody(row.body);
+    if (secret !== undefined && !deps.secrets) throw new Error('outbox: a text with a secret needs the secrets cipher');
+    const secretCipher = secret !== undefined ? deps.secrets!.encrypt(secret) : undefined;
+    const insert = (t: DbOrTx | undefined, over?: { retryAt: Date }) =>
+      outbox.enqueue({ ...row, body, ...(secretCipher ? { secretCipher } : {}) }, clock.now(), t, over?.retryAt);
+    if (!limited.has(row.kind)) return insert(tx);
+    // Counted and queued under one lock per hub (per phone for a text of no hub), so two
+    // requests at once cannot both take a limit's last place.
+    return outbox.withLimitLock(row.hubId ?? row.to, tx, async (t) => {
+      const over = await limitReached(row, t);
+      if (over && opts.overLimit === 'refuse') throw new TextLimitError(over.retryAt, over.scope, clock.now());
+      return insert(t, over);
+    });
+  }
+
   return {
     policy,
+    enqueue,
 
     /**
-     * Queues a text, cut to two SMS segments at most. Returns the row, or undefined when one with
-     * the same dedupeKey exists. The limited kinds (TEXT_LIMITS) are deferred past a reached limit,
-     * or refused with `overLimit: 'refuse'`.
+     * Queues many texts at once (a batch of door codes): one statement for those of kinds without
+     * limits; a limited kind, or one with a secret, goes through enqueue one by one. Returns how many were queued.
      */
-    async enqueue(msg: OutgoingText, tx?: DbOrTx, opts: EnqueueOptions = {}) {
-      const { secret, ...row } = msg;
-      const body = fitSegments(row.body).replace(/\{\{[a-z]*\.\.\.$/, '...');
-      if (secret !== undefined && !deps.secrets) throw new Error('outbox: a text with a secret needs the secrets cipher');
-      const secretCipher = secret !== undefined ? deps.secrets!.encrypt(secret) : undefined;
-      const insert = (t: DbOrTx | undefined, over?: { retryAt: Date }) =>
-        outbox.enqueue({ ...row, body, ...(secretCipher ? { secretCipher } : {}) }, clock.now(), t, over?.retryAt);
-      if (!limited.has(row.kind)) return insert(tx);
-      // Counted and queued under one lock per hub (per phone for a text of no hub), so two
-      // requests at once cannot both take a limit's last place.
-      return outbox.withLimitLock(row.hubId ?? row.to, tx, async (t) => {
-        const over = await limitReached(row, t);
-        if (over && opts.overLimit === 'refuse') throw new TextLimitError(over.retryAt, over.scope, clock.now());
-        return insert(t, over);
-      });
+    async enqueueMany(msgs: OutgoingText[], tx?: DbOrTx): Promise<number> {
+      const plain: NewOutboxRow[] = [];
+      let n = 0;
+      for (const msg of msgs) {
+        if (limited.has(msg.kind) || msg.secret !== undefined) {
+          if (await enqueue(msg, tx)) n++;
+        } else {
+          plain.push({ ...msg, body: fitBody(msg.body) });
+        }
+      }
+      return n + (await outbox.enqueueMany(plain, clock.now(), tx)).length;
     },
 
     /** Whether a limited text of this kind could be queued now (for requests that check before they change anything). */
@@ -296,7 +343,13 @@ export function createOutboxService(deps: {
         const rows = await outbox.claimDue(now, new Date(now.getTime() + policy.leaseMs), policy.batchSize);
         if (rows.length === 0) break;
         const leaseEnds = Date.now() + policy.leaseMs - 5_000;
-        for (const row of rows) if ((await sendOne(row, leaseEnds)) === 'sent') sent++;
+        const batchState = { codes: await renderCodes(rows), accepted: [] as OutboxRow[] };
+        try {
+          for (const row of rows) if ((await sendOne(row, leaseEnds, batchState)) === 'sent') sent++;
+        } finally {
+          // The texts the provider took are recorded on their codes even when a later one threw.
+          if (batchState.accepted.length) await deps.onAccepted!(batchState.accepted, clock.now());
+        }
       }
       return sent;
     },

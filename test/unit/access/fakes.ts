@@ -57,6 +57,11 @@ export function outbox() {
       queued.push(m);
       return { id: `o-${queued.length}` } as never;
     },
+    async enqueueMany(ms: { kind: string; to: string; body: string; dedupeKey?: string | null }[]) {
+      let n = 0;
+      for (const m of ms) if (await this.enqueue(m)) n++;
+      return n;
+    },
     /** No limits in these unit tests (test/integration/texts.test.ts covers them). */
     async checkLimit() {},
     async alertStaff(hubId: string, body: string, key: string) {
