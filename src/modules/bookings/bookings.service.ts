@@ -136,7 +136,14 @@ export function createBookingsService(deps: {
   clock: Clock;
   pricer?: Pricer;
   /** Self-entry: told after a booking is confirmed, moved or cancelled (issues, re-issues or revokes its door code). */
-  access?: { bookingChanged(bookingId: string): Promise<void> };
+  access?: {
+    bookingChanged(bookingId: string): Promise<void>;
+    /**
+     * After new bookings commit: the rows as inserted and the hub the transaction share-locked (its
+     * settings checked unchanged), so the hooks need not read them back. Absent, bookingChanged is told.
+     */
+    bookingsCreated?(rows: BookingRow[], hub: HubRow): Promise<void>;
+  };
   /** Payments: holds, invoices and refunds. */
   payments?: PaymentHooks;
   /** Queues a text to the hirer in the caller's transaction (the outbox); absent, nothing is sent. */
@@ -251,6 +258,12 @@ export function createBookingsService(deps: {
   /** After commit: door codes for confirmed bookings. */
   async function afterCommit(rows: BookingRow[]) {
     for (const r of rows) if (r.status === 'confirmed') await deps.access?.bookingChanged(r.id);
+  }
+
+  /** After new bookings commit: their door codes and shifts, from the rows and hub at hand. */
+  async function afterCreate(rows: BookingRow[], hub: HubRow) {
+    if (!deps.access?.bookingsCreated) return afterCommit(rows);
+    if (rows.some((r) => r.status === 'confirmed')) await deps.access.bookingsCreated(rows, hub);
   }
 
   /** In tx: confirmed priced bookings of an organisation that pays by invoice get their invoice recorded (a job issues it). */
@@ -458,7 +471,7 @@ export function createBookingsService(deps: {
       await recordInvoice(rows, org, actor.userId, tx);
       return { series, rows, rule };
     });
-    await afterCommit(result.rows);
+    await afterCreate(result.rows, hub);
     return {
       series: {
         id: result.series.id,
@@ -542,7 +555,7 @@ export function createBookingsService(deps: {
       await recordInvoice([row], org, actor.userId, tx);
       return row;
     });
-    await afterCommit([created]);
+    await afterCreate([created], hub);
     return (await withHolds([presentBooking(created, hub.timezone, { roomName: room.name, hubName: hub.name, organisationName: org.name })]))[0];
   }
 
