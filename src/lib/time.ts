@@ -127,10 +127,27 @@ export function localTimeExists(dt: DateTime, zone: string | Zone = dt.zone): bo
 
 /** The IANA zone of that name; a validation error for an unknown one. */
 export function ianaZone(timezone: string): IANAZone {
+  // luxon's isValidZone makes an Intl.DateTimeFormat each time (a third of a booking's luxon time); a name once valid stays valid.
+  if (knownZones.has(timezone)) return IANAZone.create(timezone);
   if (typeof timezone !== 'string' || !IANAZone.isValidZone(timezone)) {
     throw new DomainError('validation', 'validation_failed', `Unknown time zone: ${String(timezone)}`, {}, [{ path: 'timezone', message: 'Unknown time zone' }]);
   }
+  if (knownZones.size > 1000) knownZones.clear();
+  knownZones.add(timezone);
   return IANAZone.create(timezone);
+}
+const knownZones = new Set<string>();
+
+/** The local calendar date (`YYYY-MM-DD`) of an instant in a valid zone (offsets from offsetMinutes' cache). */
+export function localDateIn(d: Date, zone: string): string {
+  const ms = d.getTime();
+  const offset = offsetMinutes(ms, zone);
+  if (Number.isInteger(offset)) {
+    const w = new Date(ms + offset * MINUTE);
+    const year = w.getUTCFullYear();
+    if (year >= 1000 && year <= 9999) return `${year}-${pad2(w.getUTCMonth() + 1)}-${pad2(w.getUTCDate())}`;
+  }
+  return DateTime.fromJSDate(d, { zone }).toISODate() as string;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { DateTime, IANAZone } from 'luxon';
 import { DomainError } from '../../src/lib/errors';
-import { mergeIntervals, parseHubTime, subtractIntervals, toZonedIso } from '../../src/lib/time';
+import { ianaZone, localDateIn, mergeIntervals, parseHubTime, subtractIntervals, toZonedIso } from '../../src/lib/time';
 
 const LONDON = 'Europe/London';
 
@@ -79,6 +79,34 @@ describe('toZonedIso', () => {
       expect(toZonedIso(new Date(iso), zone)).toBe(viaLuxon(new Date(iso), zone));
     }
     expect(toZonedIso(new Date(NaN), LONDON)).toBe(viaLuxon(new Date(NaN), LONDON));
+  });
+});
+
+describe('localDateIn and ianaZone', () => {
+  // localDateIn reads the local date from the offsets toZonedIso caches; luxon asked per instant is the reference.
+  it.each([LONDON, 'UTC', 'Pacific/Apia', 'Pacific/Chatham', 'America/St_Johns', 'America/Santiago'])('agrees with luxon in %s around every clock change of 2025-2027 and near midnights', (zone) => {
+    const z = IANAZone.create(zone);
+    const instants: number[] = [];
+    for (let ms = Date.UTC(2025, 0, 1); ms < Date.UTC(2028, 0, 1); ms += 3_600_000) {
+      if (z.offset(ms) !== z.offset(ms + 3_600_000)) for (let m = -180; m <= 240; m += 7) instants.push(ms + m * 60_000, ms + m * 60_000 - 1);
+      // Each local midnight and the millisecond before it.
+      const local = ms + z.offset(ms) * 60_000;
+      if (local % 86_400_000 === 0) instants.push(ms - 1, ms, ms + 1);
+    }
+    for (const ms of instants) expect([ms, localDateIn(new Date(ms), zone)]).toEqual([ms, DateTime.fromMillis(ms, { zone }).toISODate()]);
+  });
+
+  it('falls back to luxon for far years and local mean time; ianaZone still refuses an unknown zone after a known one', () => {
+    for (const [iso, zone] of [
+      ['0999-12-31T23:59:59Z', 'UTC'],
+      ['1840-06-01T23:59:00Z', 'Asia/Kathmandu'],
+    ] as const) {
+      expect(localDateIn(new Date(iso), zone)).toBe(DateTime.fromISO(iso, { zone }).toISODate());
+    }
+    expect(ianaZone(LONDON).name).toBe(LONDON);
+    expect(ianaZone(LONDON).name).toBe(LONDON);
+    expect(() => ianaZone('Not/AZone')).toThrow('Unknown time zone');
+    expect(() => ianaZone('Not/AZone')).toThrow('Unknown time zone');
   });
 });
 
