@@ -131,7 +131,7 @@ export type BookingView = ReturnType<typeof presentBooking>;
 export function createBookingsService(deps: {
   db: Db;
   bookings: BookingsRepository;
-  venues: Pick<VenuesRepository, 'getRoomWithHub' | 'getHub' | 'hubForShare' | 'lockRoom' | 'closuresForRoom'>;
+  venues: Pick<VenuesRepository, 'getRoomWithHub' | 'getHub' | 'hubForShare' | 'lockRoom' | 'lockRoomShareHub' | 'closuresForRoom'>;
   organisations: Pick<OrganisationsRepository, 'get'>;
   clock: Clock;
   pricer?: Pricer;
@@ -217,8 +217,9 @@ export function createBookingsService(deps: {
    * displace) waits for this booking or is waited for. If the hub changed since the rules were
    * checked, the request is refused to be tried again under the new rules.
    */
-  async function holdHubRules(hub: HubRow, tx: DbOrTx) {
-    const now = await venues.hubForShare(hub.id, tx);
+  async function holdHubRules(hub: HubRow, tx: DbOrTx, lockRoomId?: string) {
+    // With a room: its lock first, in the same statement (lockRoom, then this).
+    const now = lockRoomId ? await venues.lockRoomShareHub(lockRoomId, hub.id, tx) : await venues.hubForShare(hub.id, tx);
     if (!now || JSON.stringify([now.openingHours, now.settings, now.timezone]) !== JSON.stringify([hub.openingHours, hub.settings, hub.timezone])) {
       throw conflict('hub_changed', "The hub's opening hours or settings changed while this was being booked; try again");
     }
@@ -434,8 +435,7 @@ export function createBookingsService(deps: {
       else candidates.push(o);
     }
     const result = await inTx(async (tx) => {
-      await venues.lockRoom(room.id, tx);
-      await holdHubRules(hub, tx);
+      await holdHubRules(hub, tx, room.id);
       const free: { startsAt: Date; endsAt: Date; blockedUntil: Date }[] = [];
       for (const o of candidates) {
         const closed = await venues.closuresForRoom(hub.id, room.id, o.startsAt, o.endsAt, tx);
@@ -545,8 +545,7 @@ export function createBookingsService(deps: {
     const { startsAt, endsAt } = parseWindow(hub, input.startsAt, input.endsAt);
     enforceRules(room, hub, startsAt, endsAt, input.attendees, byStaff);
     const created = await inTx(async (tx) => {
-      await venues.lockRoom(room.id, tx);
-      await holdHubRules(hub, tx);
+      await holdHubRules(hub, tx, room.id);
       const blockedUntil = await assertRoomFree(tx, room, hub, startsAt, endsAt, null);
       await assertRequestCap(org, hub, byStaff, (endsAt.getTime() - startsAt.getTime()) / MINUTE, tx);
       const values = await newBookingRow({ actor, room, hub, org, byStaff, input }, { startsAt, endsAt, blockedUntil }, tx, await firstTimeAt(room, hub, org.id, tx));

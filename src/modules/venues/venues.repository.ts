@@ -48,6 +48,15 @@ export function createVenuesRepository(db: DbOrTx) {
     // The booking transaction's locks (run on its connection: preparedOn).
     lockRoom: lazy(() => db.select({ id: rooms.id }).from(rooms).where(eq(rooms.id, sql.placeholder('id'))).for('update').prepare('venues_lock_room')),
     hubForShare: lazy(() => db.select().from(hubs).where(eq(hubs.id, sql.placeholder('id'))).for('share').prepare('venues_hub_for_share')),
+    // The room's lock inside the hub's read: the EXISTS runs (and waits for the room) before the hub row is share-locked.
+    roomLockHubShare: lazy(() =>
+      db
+        .select()
+        .from(hubs)
+        .where(and(eq(hubs.id, sql.placeholder('hubId')), sql`EXISTS (SELECT 1 FROM ${rooms} WHERE ${rooms.id} = ${sql.placeholder('roomId')} FOR UPDATE)`))
+        .for('share')
+        .prepare('venues_room_lock_hub_share'),
+    ),
   };
   return {
     listHubs: (tx: DbOrTx = db) => tx.select().from(hubs).orderBy(asc(hubs.name), asc(hubs.id)),
@@ -195,6 +204,14 @@ export function createVenuesRepository(db: DbOrTx) {
         )
         .orderBy(asc(bookings.startsAt), asc(bookings.id)),
     /** The hub row, share-locked for the rest of the transaction: a change of its hours or settings waits for it. */
+    /**
+     * lockRoom then hubForShare in one round trip: the room row locked for update, then its hub's
+     * row for share, in that order; the hub as it now is (undefined if the hub or the room is gone).
+     */
+    async lockRoomShareHub(roomId: string, hubId: string, tx: DbOrTx): Promise<HubRow | undefined> {
+      const [row] = await preparedOn(prepared.roomLockHubShare(), tx, db).execute({ roomId, hubId });
+      return row;
+    },
     async hubForShare(id: string, tx: DbOrTx): Promise<HubRow | undefined> {
       const [row] = await preparedOn(prepared.hubForShare(), tx, db).execute({ id });
       return row;
