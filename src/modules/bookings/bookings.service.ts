@@ -3,7 +3,7 @@ import { PG, sqlState } from '../../db/client';
 import { pageOf, type PageArgs } from '../../db/keyset';
 import type { Clock } from '../../lib/clock';
 import { conflict, forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
-import { MINUTE, parseHubTime, parseRangeBound, toZonedIso } from '../../lib/time';
+import { localDateIn, MINUTE, parseHubTime, parseRangeBound, toZonedIso } from '../../lib/time';
 import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import { tierStanding } from '../organisations/organisations.fns';
 import type { OrganisationRow, OrganisationsRepository } from '../organisations/organisations.repository';
@@ -248,7 +248,7 @@ export function createBookingsService(deps: {
     return { org, byStaff };
   }
 
-  const today = () => DateTime.fromJSDate(clock.now(), { zone: NETWORK_ZONE }).toISODate()!;
+  const today = () => localDateIn(clock.now(), NETWORK_ZONE);
 
   const holdUntil = (hub: HubRow) => new Date(clock.now().getTime() + hub.settings.holdMinutes * MINUTE);
 
