@@ -26,7 +26,7 @@ import Fastify from 'fastify';
 import { DateTime } from 'luxon';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -161,8 +161,8 @@ function machine() {
 interface Row {
   name: string;
   connections: number;
-  api: HttpResult & { elu: number };
-  pg: LoadResult & { elu: number };
+  api: HttpResult & { elu: number; cpuMs: number };
+  pg: LoadResult & { elu: number; cpuMs: number };
   note: string;
 }
 
@@ -366,37 +366,49 @@ async function main() {
       return { plan: plans[i], params: { ...searchWindow(addDays(searchFirstDay, int(searchDays)), pick(SEARCH_HOURS)), capacity: pick(SEARCH_CAPACITIES) } };
     };
 
-    // The pg side books at its own local hours (BOOKING_SLOTS.pg), room k % rooms on day 1 + k / rooms.
-    let pgSlot = 0;
-    const bookingParams = () => {
-      const k = pgSlot++;
-      const room = rooms[k % rooms.length];
+    // Booking creation runs twice: at the rooms of hubs without staffed hours (no rota work: the
+    // issue's target), and at the staffed hubs' rooms, where the rota follows each booking in a
+    // transaction of its own; each against a recording made at a hub of its kind.
+    const bookingRooms = { unstaffed: rooms.filter((r) => !staffedHubs.has(r.hubId)), staffed: rooms.filter((r) => staffedHubs.has(r.hubId)) };
+    // The pg side books at its own local hours (BOOKING_SLOTS.pg), room k % rooms on day 2 + k / rooms.
+    // At staffed hubs the hours decide the rota's work (inside the staffed 09:00-17:00 no shift is
+    // made, outside an opener and a closer), so there it books at the API's hours (12:00-14:00) on
+    // days the API's runs never reach (from 242 days ahead; the API's start at 2, 62, 122 and 182).
+    const pgSlot = { unstaffed: 0, staffed: 0 };
+    const STAFFED_PG_FIRST_DAY = 242;
+    const bookingParams = (at: 'unstaffed' | 'staffed' = 'unstaffed') => {
+      const k = pgSlot[at]++;
+      const atRooms = bookingRooms[at];
+      const room = atRooms[k % atRooms.length];
       // From the day after tomorrow: outside the hubs' 24-hour code lead, so neither side issues a door code
       // (the keypad scenario gives every hub doors; the recorded booking issued none).
-      const day = addDays(today, 2 + (Math.floor(k / rooms.length) % SLOT_DAYS));
-      const start = local(day, BOOKING_SLOTS.pg[0]);
-      const end = local(day, BOOKING_SLOTS.pg[1]);
+      const n = Math.floor(k / atRooms.length);
+      const day = at === 'staffed' ? addDays(today, STAFFED_PG_FIRST_DAY + (n % (SLOT_DAYS + 2 - STAFFED_PG_FIRST_DAY))) : addDays(today, 2 + (n % SLOT_DAYS));
+      const hours = at === 'staffed' ? BOOKING_SLOTS.api : BOOKING_SLOTS.pg;
+      const start = local(day, hours[0]);
+      const end = local(day, hours[1]);
       return { day, room: room.id, hub: room.hubId, org: seed.organisationId, user: seed.userId, start, end, blockedUntil: plusMinutes(end, room.bufferMinutes) };
     };
-    const bookingPlan = await (async () => {
+    const recordBooking = async (label: string, r: (typeof rooms)[number], hours: readonly [string, string]) => {
       // Recorded on a day the load never uses (SLOT_DAYS + 2 ahead, inside the hubs' 365 days).
-      const r = buffered[0];
       const day = addDays(today, SLOT_DAYS + 2);
-      const end = local(day, BOOKING_SLOTS.pg[1]);
-      const inputs = { room: r.id, hub: r.hubId, org: seed.organisationId, user: seed.userId, start: local(day, BOOKING_SLOTS.pg[0]), end, blockedUntil: plusMinutes(end, r.bufferMinutes) };
+      const end = local(day, hours[1]);
+      const inputs = { room: r.id, hub: r.hubId, org: seed.organisationId, user: seed.userId, start: local(day, hours[0]), end, blockedUntil: plusMinutes(end, r.bufferMinutes) };
       return record(
-        'booking',
+        label,
         inputs,
         () =>
           app.inject({
             method: 'POST',
             url: '/bookings',
             headers: { authorization: `Bearer ${token}` },
-            payload: { roomId: inputs.room, organisationId: seed.organisationId, startsAt: `${day}T${BOOKING_SLOTS.pg[0]}`, endsAt: `${day}T${BOOKING_SLOTS.pg[1]}`, title: 'Bench booking', attendees: 5 },
+            payload: { roomId: inputs.room, organisationId: seed.organisationId, startsAt: `${day}T${hours[0]}`, endsAt: `${day}T${hours[1]}`, title: 'Bench booking', attendees: 5 },
           }),
         201,
       );
-    })();
+    };
+    const bookingPlan = await recordBooking('booking', buffered[0], BOOKING_SLOTS.pg);
+    const bookingStaffedPlan = await recordBooking('booking at a staffed hub', rooms.find((r) => r.bufferMinutes > 0 && staffedHubs.has(r.hubId))!, BOOKING_SLOTS.api);
     const asAdmin = { authorization: `Bearer ${adminToken}` };
     // The report's statement carries the period and hubs as derived array literals, not as the
     // request's inputs, so both plans replay as recorded: the pg side reads one hub's year (the
@@ -432,25 +444,41 @@ async function main() {
     await replay(pool, availPlan, availParams());
     for (const plan of [...searchPlans, ...searchPlansBefore]) await replay(pool, plan, searchOp().params);
     await replay(pool, bookingPlan, bookingParams());
+    await replay(pool, bookingStaffedPlan, bookingParams('staffed'));
 
     // ---- Load ----
     const setup = (f: string) => resolve(__dirname, 'bench', f);
+    // CPU time of the main thread alone (Linux: /proc/self/task/<pid>/stat, utime + stime in ticks of
+    // 10 ms): unlike the event loop's busy share, it does not grow when other processes take the CPUs,
+    // and autocannon's worker thread is not in it. NaN where /proc is not readable.
+    const threadCpuMs = () => {
+      try {
+        const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return (Number(f[11]) + Number(f[12])) * 10;
+      } catch {
+        return NaN;
+      }
+    };
     const pgRun = async (name: string, op: () => Promise<void>, connections = CONNECTIONS) => {
       if (WARMUP) await pgLoad(op, { connections, seconds: WARMUP });
       const elu0 = performance.eventLoopUtilization();
+      const cpu0 = threadCpuMs();
       const r = await pgLoad(op, { connections, seconds: DURATION });
       const elu = performance.eventLoopUtilization(elu0).utilization;
-      log(`  ${name} pg-only [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} ops/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.ops} ops, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}; main thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per op)`);
-      return { ...r, elu };
+      const cpuMs = (threadCpuMs() - cpu0) / Math.max(1, r.ops);
+      log(`  ${name} pg-only [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} ops/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.ops} ops, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}; main thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per op), its CPU ${cpuMs.toFixed(2)} ms per op`);
+      return { ...r, elu, cpuMs };
     };
     const httpRun = async (name: string, url: string, file: string | undefined, offsets: [number, number] = [0, 0], connections = CONNECTIONS) => {
       if (WARMUP) await cannon(url, file && setup(file), WARMUP, offsets[0], connections);
       const elu0 = performance.eventLoopUtilization();
+      const cpu0 = threadCpuMs();
       const r = await cannon(url, file && setup(file), DURATION, offsets[1], connections);
       const elu = performance.eventLoopUtilization(elu0).utilization;
+      const cpuMs = (threadCpuMs() - cpu0) / Math.max(1, r.total);
       const codes = Object.entries(r.statuses).map(([c, n]) => `${c}×${n}`).join(' ');
-      log(`  ${name} HTTP [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.total} requests [${codes}], non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; app thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per request)`);
-      return { ...r, elu };
+      log(`  ${name} HTTP [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.total} requests [${codes}], non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; app thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per request), its CPU ${cpuMs.toFixed(2)} ms per request`);
+      return { ...r, elu, cpuMs };
     };
 
     log('\nRunning:');
@@ -503,14 +531,27 @@ async function main() {
       if (SCENARIOS.has('booking')) {
         // The API's warm-up and measured runs take different slots (offsets); the pg side has its own hours.
         const base = rooms.length * 60 * level;
+        env.HUBKEY_BENCH_BOOKING_AT = 'unstaffed';
         const bookingApi = await httpRun(`booking${at}`, appUrl, 'booking.cjs', [base, base + rooms.length * 30], conns);
         const bookingPg = await pgRun(`booking${at}`, () => replay(pool, bookingPlan, bookingParams()), conns);
         rows.push({
-          name: 'Booking creation',
+          name: 'Booking creation (hubs without staffed hours)',
           connections: conns,
           api: bookingApi,
           pg: bookingPg,
           note: `201: ${bookingApi.statuses['201'] ?? 0}, 409: ${bookingApi.statuses['409'] ?? 0}, other non-2xx: ${bookingApi.non2xx - (bookingApi.statuses['409'] ?? 0)}`,
+        });
+        // The staffed hubs' rooms are others, so the same slot offsets never meet the row above.
+        env.HUBKEY_BENCH_BOOKING_AT = 'staffed';
+        const staffedApi = await httpRun(`booking at staffed hubs${at}`, appUrl, 'booking.cjs', [base, base + rooms.length * 30], conns);
+        const staffedPg = await pgRun(`booking at staffed hubs${at}`, () => replay(pool, bookingStaffedPlan, bookingParams('staffed')), conns);
+        env.HUBKEY_BENCH_BOOKING_AT = 'unstaffed';
+        rows.push({
+          name: 'Booking creation at staffed hubs (the rota follows)',
+          connections: conns,
+          api: staffedApi,
+          pg: staffedPg,
+          note: `201: ${staffedApi.statuses['201'] ?? 0}, 409: ${staffedApi.statuses['409'] ?? 0}, other non-2xx: ${staffedApi.non2xx - (staffedApi.statuses['409'] ?? 0)}`,
         });
         // Once, at the first level: what the roll-up's marks cost a booking write.
         if (level === 0) {
@@ -719,8 +760,8 @@ async function main() {
     log('');
     for (const r of rows) {
       log(
-        `- ${r.name}, ${r.connections} conn.: Node thread busy ${(r.api.elu * 100).toFixed(0)}% under the API run (${((r.api.elu * 1000) / r.api.rps).toFixed(2)} ms per request), ` +
-          `${(r.pg.elu * 100).toFixed(0)}% under pg-only (${((r.pg.elu * 1000) / r.pg.rps).toFixed(2)} ms per op)${r.note ? `; ${r.note}` : ''}.`,
+        `- ${r.name}, ${r.connections} conn.: Node thread busy ${(r.api.elu * 100).toFixed(0)}% under the API run (${((r.api.elu * 1000) / r.api.rps).toFixed(2)} ms per request; its CPU ${r.api.cpuMs.toFixed(2)} ms), ` +
+          `${(r.pg.elu * 100).toFixed(0)}% under pg-only (${((r.pg.elu * 1000) / r.pg.rps).toFixed(2)} ms per op; its CPU ${r.pg.cpuMs.toFixed(2)} ms)${r.note ? `; ${r.note}` : ''}.`,
       );
     }
     if (regen) {

@@ -6,7 +6,7 @@ import { createSelfEntry, type SelfEntryOverrides } from './modules/access/acces
 import { createAuthRepository } from './modules/auth/auth.repository';
 import { createAuthService } from './modules/auth/auth.service';
 import { createBackupService } from './modules/backups/backups.service';
-import { createBookingsRepository } from './modules/bookings/bookings.repository';
+import { type BookingRow, createBookingsRepository } from './modules/bookings/bookings.repository';
 import { createBookingsService } from './modules/bookings/bookings.service';
 import { createRequestsService } from './modules/bookings/requests.service';
 import { createOrganisationsRepository } from './modules/organisations/organisations.repository';
@@ -23,7 +23,7 @@ import { createPricingRepository } from './modules/pricing/pricing.repository';
 import { createPricingService } from './modules/pricing/pricing.service';
 import { createReportsRepository } from './modules/reports/reports.repository';
 import { createReportsService, type VolunteerHoursSource } from './modules/reports/reports.service';
-import { createVenuesRepository } from './modules/venues/venues.repository';
+import { createVenuesRepository, type HubRow } from './modules/venues/venues.repository';
 import { createVenuesService } from './modules/venues/venues.service';
 
 /** Replaceable parts: tests pass a clock, an open database or fake adapters. */
@@ -77,6 +77,11 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     await access.bookingChanged(id);
     await rota.bookingChanged(id);
   };
+  /** The same after new bookings commit, from the rows and hub the bookings service has (nothing read back). */
+  const bookingsCreated = async (rows: BookingRow[], hub: HubRow) => {
+    await access.bookingsCreated(rows, hub);
+    await rota.bookingsCreated(rows, hub);
+  };
   const pricing = createPricingService({ pricing: repos.pricing, venues: repos.venues, organisations: repos.organisations, clock });
   // Payments asks the bookings service to change a booking's status; that service is made below.
   let bookingsService: ReturnType<typeof createBookingsService> | undefined;
@@ -106,7 +111,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
     venues: repos.venues,
     organisations: repos.organisations,
     clock,
-    access: { bookingChanged },
+    access: { bookingChanged, bookingsCreated },
     pricer: pricing.pricer,
     payments: payments.services.payments.hooks,
     notify: (notice, tx) => selfEntry.services.outbox.enqueue(notice, tx),

@@ -8,7 +8,8 @@ import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
  * parameters), on which connection, when it started and ended, and what it returned. That
  * recording becomes a plan:
  *  - a parameter equal to one of the request's inputs (room id, times...) becomes a slot, filled
- *    per operation; a uuid equal to a value an earlier statement returned (a new booking's id)
+ *    per operation; a time a whole number of minutes (within a day) from an input time becomes
+ *    that slot plus the same distance (the rota's cover before and after a booking); a uuid equal to a value an earlier statement returned (a new booking's id)
  *    is taken from that statement's result when replaying; anything else is sent as recorded;
  *  - statements on a checked-out client (a transaction) stay together and in order; units the
  *    app ran at overlapping times (Promise.all) run concurrently.
@@ -27,7 +28,7 @@ interface Recorded {
   failed: boolean;
 }
 
-type Arg = { k: 'const'; v: unknown } | { k: 'slot'; name: string } | { k: 'ref'; stmt: number; row: number; col: string };
+type Arg = { k: 'const'; v: unknown } | { k: 'slot'; name: string; plusMs?: number } | { k: 'ref'; stmt: number; row: number; col: string };
 export interface PlanStatement {
   config: QueryConfig;
   args: Arg[];
@@ -110,6 +111,21 @@ export function recordPool(pool: Pool): () => Recorded[] {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+/** How far from an input time a derived time may lie (a shift's cover before a booking, a widened window). */
+const DERIVED_WITHIN_MS = 24 * 3_600_000;
+
+/** The input time nearest to `v`, within DERIVED_WITHIN_MS and a whole number of minutes away (a time the app derived from it). */
+function derivedTime(v: unknown, times: [string, number][]): { name: string; plusMs: number } | undefined {
+  if (typeof v !== 'string' || !ISO_INSTANT.test(v)) return undefined;
+  const t = Date.parse(v);
+  let best: { name: string; plusMs: number } | undefined;
+  for (const [name, at] of times) {
+    const d = t - at;
+    if (Math.abs(d) <= DERIVED_WITHIN_MS && d % 60_000 === 0 && (!best || Math.abs(d) < Math.abs(best.plusMs))) best = { name, plusMs: d };
+  }
+  return best;
+}
 
 /** Builds a replay plan from a recording and the request's inputs (slot name to the value the request used). */
 export function toPlan(recorded: Recorded[], inputs: Record<string, unknown>): Plan {
@@ -120,6 +136,9 @@ export function toPlan(recorded: Recorded[], inputs: Record<string, unknown>): P
     bySlot.set(v, name);
   }
   const seen = new Set<string>();
+  // Input times (ISO instants): a parameter a whole number of minutes from one of them, within a
+  // day, is replayed at the same distance from that input (e.g. the rota's cover around a booking).
+  const times = Object.entries(inputs).flatMap(([name, v]): [string, number][] => (typeof v === 'string' && ISO_INSTANT.test(v) ? [[name, Date.parse(v)]] : []));
   const statements: PlanStatement[] = recorded.map((r, i) => ({
     config: r.config,
     recorded: r.values,
@@ -129,6 +148,8 @@ export function toPlan(recorded: Recorded[], inputs: Record<string, unknown>): P
         seen.add(slot);
         return { k: 'slot', name: slot };
       }
+      const derived = derivedTime(v, times);
+      if (derived) return { k: 'slot', ...derived };
       if (typeof v === 'string' && UUID.test(v)) {
         for (let j = i - 1; j >= 0; j--) {
           // Only a statement that had answered before this one was sent can have supplied the value.
@@ -168,7 +189,7 @@ export function toPlan(recorded: Recorded[], inputs: Record<string, unknown>): P
 export function bindArgs(s: PlanStatement, params: Record<string, unknown>, results: unknown[][] = []): unknown[] {
   return s.args.map((a, i) => {
     if (a.k === 'const') return a.v;
-    if (a.k === 'slot') return params[a.name];
+    if (a.k === 'slot') return a.plusMs === undefined ? params[a.name] : new Date(Date.parse(params[a.name] as string) + a.plusMs).toISOString();
     if (results.length === 0) return s.recorded[i];
     const rows = results[a.stmt];
     if (!rows?.[a.row]) throw new Error(`statement ${a.stmt} returned no row ${a.row} to take a value from`);
@@ -210,7 +231,9 @@ export function describePlan(plan: Plan): string[] {
     const t = plan.statements[i].config.text.replace(/\s+/g, ' ');
     const verb = /^\w+/.exec(t)?.[0].toLowerCase() ?? '?';
     const table = /(?:from|into|update) "(\w+)"/i.exec(t)?.[1];
-    return table ? `${verb} ${table}${/for update/i.test(t) ? ' for update' : ''}` : verb;
+    // Its row locks in the order they appear (a sub-select's lock before the statement's own).
+    const locks = [...t.matchAll(/\bfor (update|share)\b/gi)].map((m) => m[1].toLowerCase());
+    return table ? `${verb} ${table}${locks.length ? ` for ${locks.join(' + ')}` : ''}` : verb;
   };
   return plan.waves.map((w) => w.map((u) => (u.tx ? `[tx: ${u.stmts.map(short).join(', ')}]` : short(u.stmts[0]))).join(' ‖ '));
 }

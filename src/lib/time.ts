@@ -1,4 +1,4 @@
-import { DateTime, IANAZone, type Zone } from 'luxon';
+import { DateTime, IANAZone, Settings, type Zone } from 'luxon';
 import { DomainError } from './errors';
 
 /**
@@ -69,6 +69,60 @@ const OFFSET_RE = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
  *   ambiguous one (the repeated hour in autumn) takes its first occurrence (summer time).
  */
 export function parseHubTime(value: string, zone: string, field: string): Date {
+  // The common case (a plain local wall time, as the web pages and most clients send) without luxon.
+  const fast = plainWallTime(value.trim(), zone);
+  if (fast === null) throw nonexistent(field, value, zone);
+  if (fast !== undefined) return new Date(fast);
+  return parseHubTimeByLuxon(value, zone, field);
+}
+
+const PLAIN_WALL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/**
+ * parseHubTime's reading of a plain local wall time (`2026-03-31T10:00`, seconds optional, no
+ * offset) in a known zone, by luxon's own steps on offsetMinutes' cached offsets: DateTime.fromObject
+ * settles the wall time with fixOffset from the zone's offset now, the wall time must read back (else
+ * the clocks skip it: null), and an hour earlier is taken if it reads the same (the repeated autumn
+ * hour). Undefined for anything else, which parseHubTimeByLuxon decides (and words the errors of).
+ * test/unit/time.test.ts compares the two around every clock change of 2025-2027.
+ */
+function plainWallTime(text: string, zone: string): number | null | undefined {
+  const m = PLAIN_WALL.exec(text);
+  if (!m || !knownZone(zone)) return undefined;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
+  if (y < MIN_YEAR || y > MAX_YEAR || h > 23 || mi > 59 || s > 59) return undefined;
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s);
+  const date = new Date(wall);
+  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return undefined;
+  const at = (ms: number) => offsetMinutes(ms, zone);
+  // luxon's fixOffset, from fromObject's first guess: the zone's offset now.
+  const o = at(Settings.now());
+  let ts = wall - o * MINUTE;
+  let off = o;
+  const o2 = at(ts);
+  if (o2 !== o) {
+    ts -= (o2 - o) * MINUTE;
+    const o3 = at(ts);
+    if (o3 === o2) off = o2;
+    else [ts, off] = [wall - Math.min(o2, o3) * MINUTE, Math.max(o2, o3)];
+  }
+  const minuteOf = (ms: number) => Math.floor(ms / MINUTE);
+  if (minuteOf(ts + off * MINUTE) !== minuteOf(wall)) return null;
+  const earlier = ts - HOUR_MS;
+  return minuteOf(earlier + at(earlier) * MINUTE) === minuteOf(wall) ? earlier : ts;
+}
+
+/** Whether luxon takes `zone` as an IANA zone (remembered once valid). */
+function knownZone(zone: string): boolean {
+  if (knownZones.has(zone)) return true;
+  if (typeof zone !== 'string' || !IANAZone.isValidZone(zone)) return false;
+  if (knownZones.size > 1000) knownZones.clear();
+  knownZones.add(zone);
+  return true;
+}
+
+/** parseHubTime through luxon throughout (the reference for the fast path, and everything it leaves). */
+export function parseHubTimeByLuxon(value: string, zone: string, field: string): Date {
   const text = value.trim();
   const hasOffset = OFFSET_RE.test(text);
   // The wall-clock reading as written, before any zone can shift it.
@@ -127,10 +181,27 @@ export function localTimeExists(dt: DateTime, zone: string | Zone = dt.zone): bo
 
 /** The IANA zone of that name; a validation error for an unknown one. */
 export function ianaZone(timezone: string): IANAZone {
+  // luxon's isValidZone makes an Intl.DateTimeFormat each time (a third of a booking's luxon time); a name once valid stays valid.
+  if (knownZones.has(timezone)) return IANAZone.create(timezone);
   if (typeof timezone !== 'string' || !IANAZone.isValidZone(timezone)) {
     throw new DomainError('validation', 'validation_failed', `Unknown time zone: ${String(timezone)}`, {}, [{ path: 'timezone', message: 'Unknown time zone' }]);
   }
+  if (knownZones.size > 1000) knownZones.clear();
+  knownZones.add(timezone);
   return IANAZone.create(timezone);
+}
+const knownZones = new Set<string>();
+
+/** The local calendar date (`YYYY-MM-DD`) of an instant in a valid zone (offsets from offsetMinutes' cache). */
+export function localDateIn(d: Date, zone: string): string {
+  const ms = d.getTime();
+  const offset = offsetMinutes(ms, zone);
+  if (Number.isInteger(offset)) {
+    const w = new Date(ms + offset * MINUTE);
+    const year = w.getUTCFullYear();
+    if (year >= 1000 && year <= 9999) return `${year}-${pad2(w.getUTCMonth() + 1)}-${pad2(w.getUTCDate())}`;
+  }
+  return DateTime.fromJSDate(d, { zone }).toISODate() as string;
 }
 
 /**

@@ -1,6 +1,6 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime, IANAZone, Settings } from 'luxon';
 import { DomainError } from '../../src/lib/errors';
-import { mergeIntervals, parseHubTime, subtractIntervals, toZonedIso } from '../../src/lib/time';
+import { ianaZone, localDateIn, mergeIntervals, parseHubTime, parseHubTimeByLuxon, subtractIntervals, toZonedIso } from '../../src/lib/time';
 
 const LONDON = 'Europe/London';
 
@@ -79,6 +79,74 @@ describe('toZonedIso', () => {
       expect(toZonedIso(new Date(iso), zone)).toBe(viaLuxon(new Date(iso), zone));
     }
     expect(toZonedIso(new Date(NaN), LONDON)).toBe(viaLuxon(new Date(NaN), LONDON));
+  });
+});
+
+describe('parseHubTime without luxon (plain local wall times)', () => {
+  // The fast path follows luxon's own steps on cached offsets; parseHubTimeByLuxon is the reference.
+  const outcome = (f: () => Date) => {
+    try {
+      return f().toISOString();
+    } catch (err) {
+      return err instanceof DomainError ? `${err.code}: ${err.message}` : String(err);
+    }
+  };
+  const zones = [LONDON, 'UTC', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/St_Johns', 'America/Havana', 'America/Santiago', 'Pacific/Apia', 'Asia/Kathmandu', 'Africa/Casablanca'];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const wallText = (ms: number, seconds: boolean) => {
+    const d = new Date(ms);
+    return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${seconds ? `:${pad(d.getUTCSeconds())}` : ''}`;
+  };
+  afterEach(() => {
+    Settings.now = () => Date.now();
+  });
+  it.each(zones)('agrees with luxon in %s at wall times around every clock change of 2025-2027, whatever the time now', (zone) => {
+    const z = IANAZone.create(zone);
+    const walls: string[] = ['2026-02-30T10:00', '2026-13-01T10:00', '2026-03-31T24:00', '1999-12-31T23:00', '2200-01-01T00:00', '2026-03-31T10:00:60', '2026-03-31T10'];
+    for (let ms = Date.UTC(2025, 0, 1); ms < Date.UTC(2028, 0, 1); ms += 3_600_000) {
+      if (z.offset(ms) === z.offset(ms + 3_600_000)) continue;
+      const localAtChange = ms + z.offset(ms) * 60_000;
+      for (let m = -240; m <= 240; m += 5) walls.push(wallText(localAtChange + m * 60_000, m % 2 === 0));
+    }
+    for (const wall of ['2026-01-15T09:00', '2026-07-15T23:59:59', '2027-12-31T23:30']) walls.push(wall);
+    for (const now of [Date.UTC(2026, 0, 15), Date.UTC(2026, 6, 15)]) {
+      Settings.now = () => now;
+      for (const w of walls) expect([w, outcome(() => parseHubTime(w, zone, 'startsAt'))]).toEqual([w, outcome(() => parseHubTimeByLuxon(w, zone, 'startsAt'))]);
+    }
+  });
+
+  it('leaves unknown zones and fixed offsets to luxon', () => {
+    for (const zone of ['Not/AZone', 'UTC+3', 'system']) {
+      expect(outcome(() => parseHubTime('2026-03-31T10:00', zone, 'startsAt'))).toBe(outcome(() => parseHubTimeByLuxon('2026-03-31T10:00', zone, 'startsAt')));
+    }
+  });
+});
+
+describe('localDateIn and ianaZone', () => {
+  // localDateIn reads the local date from the offsets toZonedIso caches; luxon asked per instant is the reference.
+  it.each([LONDON, 'UTC', 'Pacific/Apia', 'Pacific/Chatham', 'America/St_Johns', 'America/Santiago'])('agrees with luxon in %s around every clock change of 2025-2027 and near midnights', (zone) => {
+    const z = IANAZone.create(zone);
+    const instants: number[] = [];
+    for (let ms = Date.UTC(2025, 0, 1); ms < Date.UTC(2028, 0, 1); ms += 3_600_000) {
+      if (z.offset(ms) !== z.offset(ms + 3_600_000)) for (let m = -180; m <= 240; m += 7) instants.push(ms + m * 60_000, ms + m * 60_000 - 1);
+      // Each local midnight and the millisecond before it.
+      const local = ms + z.offset(ms) * 60_000;
+      if (local % 86_400_000 === 0) instants.push(ms - 1, ms, ms + 1);
+    }
+    for (const ms of instants) expect([ms, localDateIn(new Date(ms), zone)]).toEqual([ms, DateTime.fromMillis(ms, { zone }).toISODate()]);
+  });
+
+  it('falls back to luxon for far years and local mean time; ianaZone still refuses an unknown zone after a known one', () => {
+    for (const [iso, zone] of [
+      ['0999-12-31T23:59:59Z', 'UTC'],
+      ['1840-06-01T23:59:00Z', 'Asia/Kathmandu'],
+    ] as const) {
+      expect(localDateIn(new Date(iso), zone)).toBe(DateTime.fromISO(iso, { zone }).toISODate());
+    }
+    expect(ianaZone(LONDON).name).toBe(LONDON);
+    expect(ianaZone(LONDON).name).toBe(LONDON);
+    expect(() => ianaZone('Not/AZone')).toThrow('Unknown time zone');
+    expect(() => ianaZone('Not/AZone')).toThrow('Unknown time zone');
   });
 });
 

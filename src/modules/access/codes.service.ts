@@ -7,7 +7,7 @@ import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import type { BookingRow, BookingsRepository } from '../bookings/bookings.repository';
 import type { DeliveryReport, OutboxService } from '../notifications/outbox.service';
 import { insideReminderLead } from './reminders.fns';
-import type { VenuesRepository } from '../venues/venues.repository';
+import type { HubRow, VenuesRepository } from '../venues/venues.repository';
 import { codeWindow, isCodeValidAt } from './access.fns';
 import { windowText, type CodeMessages } from './access.messages';
 import { codeText, movedText } from '../notifications/texts';
@@ -300,7 +300,11 @@ export function createCodesService(deps: {
       }
     }
     if (b.status !== 'confirmed') return;
-    const hub = await venues.getHub(b.hubId);
+    await confirmedNow(b, await venues.getHub(b.hubId));
+  }
+
+  /** A booking that is confirmed now, with its hub: its reminder and its code, as far as they are due. */
+  async function confirmedNow(b: BookingRow, hub: HubRow | undefined): Promise<void> {
     // Confirmed, moved or approved inside the reminder lead: the hirer has just been told (or booked it), so no reminder follows.
     if (hub && !b.remindedAt && insideReminderLead(b.startsAt, hub.settings.reminderLeadMinutes, clock.now())) await access.markReminded(b.id, b.startsAt, clock.now());
     // Most bookings are made days ahead: their code is not due yet, and the job issues it then.
@@ -386,6 +390,24 @@ export function createCodesService(deps: {
         await reconcileBooking(bookingId);
       } catch (err) {
         report(err, `booking ${bookingId} changed`);
+      }
+    },
+
+    /**
+     * The bookings service's hook for bookings it has just inserted (committed), with the rows and
+     * the hub its transaction held (share-locked and checked unchanged), so nothing is read back: a
+     * new booking has no code to end or replace (one the job issues meanwhile is issued from the
+     * row as it is, and issueForBooking finds it), so only the reminder mark and a code already due
+     * remain, for the confirmed ones. Never throws; the jobs catch up.
+     */
+    async bookingsCreated(rows: BookingRow[], hub: HubRow): Promise<void> {
+      for (const b of rows) {
+        if (b.status !== 'confirmed') continue;
+        try {
+          await confirmedNow(b, hub);
+        } catch (err) {
+          report(err, `booking ${b.id} created`);
+        }
       }
     },
 

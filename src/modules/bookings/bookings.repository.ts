@@ -2,6 +2,7 @@ import { and, asc, eq, gt, gte, inArray, lt, or, sql, type SQL } from 'drizzle-o
 import { namingConstraints } from '../../db/constraints';
 import { conflict } from '../../lib/errors';
 import type { DbOrTx } from '../../db/client';
+import { lazy, preparedOn } from '../../db/prepared';
 import { exactTimestamp, keysetAfter, type PageArgs } from '../../db/keyset';
 import { BLOCKING_STATUSES, bookingSeries, bookings, hubs, organisations, rooms } from '../../db/schema';
 
@@ -27,6 +28,21 @@ const BOOKING_CONSTRAINTS = {
 };
 
 export function createBookingsRepository(db: DbOrTx) {
+  const clashesOfNew = lazy(() =>
+    db
+      .select({ startsAt: bookings.startsAt, endsAt: bookings.endsAt, blockedUntil: bookings.blockedUntil })
+      .from(bookings)
+      .where(
+        and(
+          eq(bookings.roomId, sql.placeholder('roomId')),
+          inArray(bookings.status, [...BLOCKING_STATUSES]),
+          sql`tstzrange(${bookings.startsAt}, ${bookings.blockedUntil}, '[)') && tstzrange(${sql.placeholder('from')}::timestamptz, ${sql.placeholder('to')}::timestamptz, '[)')`,
+        ),
+      )
+      .orderBy(asc(bookings.startsAt))
+      .limit(10)
+      .prepare('bookings_clashes_of_new'),
+  );
   return {
     async get(id: string, tx: DbOrTx = db): Promise<BookingRow | undefined> {
       const [row] = await tx.select().from(bookings).where(eq(bookings.id, id));
@@ -54,19 +70,22 @@ export function createBookingsRepository(db: DbOrTx) {
     },
     /** Blocking bookings of the room that a hold of [startsAt, blockedUntil) would clash with. */
     clashes: (roomId: string, startsAt: Date, blockedUntil: Date, exceptId: string | null, tx: DbOrTx = db) =>
-      tx
-        .select({ startsAt: bookings.startsAt, endsAt: bookings.endsAt, blockedUntil: bookings.blockedUntil })
-        .from(bookings)
-        .where(
-          and(
-            eq(bookings.roomId, roomId),
-            inArray(bookings.status, [...BLOCKING_STATUSES]),
-            exceptId ? sql`${bookings.id} <> ${exceptId}` : undefined,
-            sql`tstzrange(${bookings.startsAt}, ${bookings.blockedUntil}, '[)') && tstzrange(${startsAt.toISOString()}::timestamptz, ${blockedUntil.toISOString()}::timestamptz, '[)')`,
-          ),
-        )
-        .orderBy(asc(bookings.startsAt))
-        .limit(10),
+      exceptId
+        ? tx
+            .select({ startsAt: bookings.startsAt, endsAt: bookings.endsAt, blockedUntil: bookings.blockedUntil })
+            .from(bookings)
+            .where(
+              and(
+                eq(bookings.roomId, roomId),
+                inArray(bookings.status, [...BLOCKING_STATUSES]),
+                sql`${bookings.id} <> ${exceptId}`,
+                sql`tstzrange(${bookings.startsAt}, ${bookings.blockedUntil}, '[)') && tstzrange(${startsAt.toISOString()}::timestamptz, ${blockedUntil.toISOString()}::timestamptz, '[)')`,
+              ),
+            )
+            .orderBy(asc(bookings.startsAt))
+            .limit(10)
+        : // A new booking's check, built once (preparedOn: on the booking transaction's connection).
+          preparedOn(clashesOfNew(), tx, db).execute({ roomId, from: startsAt.toISOString(), to: blockedUntil.toISOString() }),
     /** Whether the organisation has a confirmed or completed booking at the hub (other than `exceptId`). */
     async hasEarlierBooking(organisationId: string, hubId: string, tx: DbOrTx = db, exceptId?: string): Promise<boolean> {
       const [row] = await tx

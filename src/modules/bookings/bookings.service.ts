@@ -3,7 +3,7 @@ import { PG, sqlState } from '../../db/client';
 import { pageOf, type PageArgs } from '../../db/keyset';
 import type { Clock } from '../../lib/clock';
 import { conflict, forbidden, invalid, notFound, unprocessable } from '../../lib/errors';
-import { MINUTE, parseHubTime, parseRangeBound, toZonedIso } from '../../lib/time';
+import { localDateIn, MINUTE, parseHubTime, parseRangeBound, toZonedIso } from '../../lib/time';
 import { type Actor, isMemberOfOrg, isStaffOf } from '../auth/actor';
 import { tierStanding } from '../organisations/organisations.fns';
 import type { OrganisationRow, OrganisationsRepository } from '../organisations/organisations.repository';
@@ -131,12 +131,19 @@ export type BookingView = ReturnType<typeof presentBooking>;
 export function createBookingsService(deps: {
   db: Db;
   bookings: BookingsRepository;
-  venues: Pick<VenuesRepository, 'getRoomWithHub' | 'getHub' | 'hubForShare' | 'lockRoom' | 'closuresForRoom'>;
+  venues: Pick<VenuesRepository, 'getRoomWithHub' | 'getHub' | 'hubForShare' | 'lockRoom' | 'lockRoomShareHub' | 'closuresForRoom'>;
   organisations: Pick<OrganisationsRepository, 'get'>;
   clock: Clock;
   pricer?: Pricer;
   /** Self-entry: told after a booking is confirmed, moved or cancelled (issues, re-issues or revokes its door code). */
-  access?: { bookingChanged(bookingId: string): Promise<void> };
+  access?: {
+    bookingChanged(bookingId: string): Promise<void>;
+    /**
+     * After new bookings commit: the rows as inserted and the hub the transaction share-locked (its
+     * settings checked unchanged), so the hooks need not read them back. Absent, bookingChanged is told.
+     */
+    bookingsCreated?(rows: BookingRow[], hub: HubRow): Promise<void>;
+  };
   /** Payments: holds, invoices and refunds. */
   payments?: PaymentHooks;
   /** Queues a text to the hirer in the caller's transaction (the outbox); absent, nothing is sent. */
@@ -210,8 +217,9 @@ export function createBookingsService(deps: {
    * displace) waits for this booking or is waited for. If the hub changed since the rules were
    * checked, the request is refused to be tried again under the new rules.
    */
-  async function holdHubRules(hub: HubRow, tx: DbOrTx) {
-    const now = await venues.hubForShare(hub.id, tx);
+  async function holdHubRules(hub: HubRow, tx: DbOrTx, lockRoomId?: string) {
+    // With a room: its lock first, in the same statement (lockRoom, then this).
+    const now = lockRoomId ? await venues.lockRoomShareHub(lockRoomId, hub.id, tx) : await venues.hubForShare(hub.id, tx);
     if (!now || JSON.stringify([now.openingHours, now.settings, now.timezone]) !== JSON.stringify([hub.openingHours, hub.settings, hub.timezone])) {
       throw conflict('hub_changed', "The hub's opening hours or settings changed while this was being booked; try again");
     }
@@ -240,7 +248,7 @@ export function createBookingsService(deps: {
     return { org, byStaff };
   }
 
-  const today = () => DateTime.fromJSDate(clock.now(), { zone: NETWORK_ZONE }).toISODate()!;
+  const today = () => localDateIn(clock.now(), NETWORK_ZONE);
 
   const holdUntil = (hub: HubRow) => new Date(clock.now().getTime() + hub.settings.holdMinutes * MINUTE);
 
@@ -251,6 +259,12 @@ export function createBookingsService(deps: {
   /** After commit: door codes for confirmed bookings. */
   async function afterCommit(rows: BookingRow[]) {
     for (const r of rows) if (r.status === 'confirmed') await deps.access?.bookingChanged(r.id);
+  }
+
+  /** After new bookings commit: their door codes and shifts, from the rows and hub at hand. */
+  async function afterCreate(rows: BookingRow[], hub: HubRow) {
+    if (!deps.access?.bookingsCreated) return afterCommit(rows);
+    if (rows.some((r) => r.status === 'confirmed')) await deps.access.bookingsCreated(rows, hub);
   }
 
   /** In tx: confirmed priced bookings of an organisation that pays by invoice get their invoice recorded (a job issues it). */
@@ -421,8 +435,7 @@ export function createBookingsService(deps: {
       else candidates.push(o);
     }
     const result = await inTx(async (tx) => {
-      await venues.lockRoom(room.id, tx);
-      await holdHubRules(hub, tx);
+      await holdHubRules(hub, tx, room.id);
       const free: { startsAt: Date; endsAt: Date; blockedUntil: Date }[] = [];
       for (const o of candidates) {
         const closed = await venues.closuresForRoom(hub.id, room.id, o.startsAt, o.endsAt, tx);
@@ -458,7 +471,7 @@ export function createBookingsService(deps: {
       await recordInvoice(rows, org, actor.userId, tx);
       return { series, rows, rule };
     });
-    await afterCommit(result.rows);
+    await afterCreate(result.rows, hub);
     return {
       series: {
         id: result.series.id,
@@ -532,8 +545,7 @@ export function createBookingsService(deps: {
     const { startsAt, endsAt } = parseWindow(hub, input.startsAt, input.endsAt);
     enforceRules(room, hub, startsAt, endsAt, input.attendees, byStaff);
     const created = await inTx(async (tx) => {
-      await venues.lockRoom(room.id, tx);
-      await holdHubRules(hub, tx);
+      await holdHubRules(hub, tx, room.id);
       const blockedUntil = await assertRoomFree(tx, room, hub, startsAt, endsAt, null);
       await assertRequestCap(org, hub, byStaff, (endsAt.getTime() - startsAt.getTime()) / MINUTE, tx);
       const values = await newBookingRow({ actor, room, hub, org, byStaff, input }, { startsAt, endsAt, blockedUntil }, tx, await firstTimeAt(room, hub, org.id, tx));
@@ -542,7 +554,7 @@ export function createBookingsService(deps: {
       await recordInvoice([row], org, actor.userId, tx);
       return row;
     });
-    await afterCommit([created]);
+    await afterCreate([created], hub);
     return (await withHolds([presentBooking(created, hub.timezone, { roomName: room.name, hubName: hub.name, organisationName: org.name })]))[0];
   }
 

@@ -1,11 +1,13 @@
-import { and, asc, eq, gt, inArray, lt } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
+import { lazy, preparedOn } from '../../db/prepared';
 import { keysetAfter, type PageArgs } from '../../db/keyset';
 import { BLOCKING_STATUSES, bookings, hubs, organisationMembers, organisations, tierVerifications, users } from '../../db/schema';
 
 export type OrganisationRow = typeof organisations.$inferSelect;
 
 export function createOrganisationsRepository(db: DbOrTx) {
+  const getQuery = lazy(() => db.select().from(organisations).where(eq(organisations.id, sql.placeholder('id'))).prepare('organisations_get'));
   return {
     /** Verified organisations whose re-check date (a local date) is before `today`, with each hub where they hold bookings after `now`. */
     lapsedWithBookingsAhead: (today: string, now: Date, limit: number, tx: DbOrTx = db) =>
@@ -23,8 +25,9 @@ export function createOrganisationsRepository(db: DbOrTx) {
           ),
         )
         .limit(limit),
+    /** Prepared by name (every booking reads its organisation). */
     async get(id: string, tx: DbOrTx = db): Promise<OrganisationRow | undefined> {
-      const [row] = await tx.select().from(organisations).where(eq(organisations.id, id));
+      const [row] = await preparedOn(getQuery(), tx, db).execute({ id });
       return row;
     },
     async insert(values: typeof organisations.$inferInsert, tx: DbOrTx = db) {

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { TIERS, type Tier } from '../../db/schema/organisations.types';
 import { invalid } from '../../lib/errors';
 import { leadingYearInDomain, YEARS_MESSAGE } from '../../lib/limits';
-import { DAY_MS, ianaZone as zoneOf, instantsAtWallTime as instantsAtWall, toZonedIso } from '../../lib/time';
+import { DAY_MS, ianaZone as zoneOf, instantsAtWallTime as instantsAtWall, localDateIn, toZonedIso } from '../../lib/time';
 
 export { TIERS, type Tier };
 
@@ -135,7 +135,8 @@ function isoInZone(ms: number, zone: IANAZone): string {
 
 /** The local calendar date (`YYYY-MM-DD`) of an instant in a hub's time zone. */
 export function localDateOf(instant: Date, timezone: string): string {
-  return DateTime.fromJSDate(instant, { zone: zoneOf(timezone) }).toISODate() as string;
+  zoneOf(timezone); // an unknown zone throws, as before
+  return localDateIn(instant, timezone);
 }
 
 // ---------------------------------------------------------------------------------------------

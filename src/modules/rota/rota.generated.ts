@@ -1,6 +1,7 @@
 import type { Db, Tx } from '../../db/client';
 import type { Clock } from '../../lib/clock';
 import { DAY_MS, mergeIntervals } from '../../lib/time';
+import type { BookingRow } from '../bookings/bookings.repository';
 import type { HubRow } from '../venues/venues.repository';
 import { neededShifts, reconcileShifts, rotaRules } from './rota.fns';
 import type { PlaceOps } from './rota.places';
@@ -95,6 +96,15 @@ export function createGeneratedShifts(deps: { db: Db; rota: RotaRepository; cloc
     async bookingChanged(bookingId: string) {
       const hubId = await rota.hubOfBookingWithPending(bookingId);
       if (hubId) await regenerate(hubId);
+    },
+    /**
+     * After new bookings commit, with the hub their transaction held (share-locked, so its settings
+     * were the ones the insert trigger saw): the trigger queued spans only for confirmed (or
+     * completed) bookings at a hub with staffed hours, so only then is there anything to follow,
+     * and the hub is known: no read to find it. Spans queued by anything else are the job's.
+     */
+    async bookingsCreated(rows: Pick<BookingRow, 'status'>[], hub: Pick<HubRow, 'id' | 'settings'>) {
+      if (Object.hasOwn(hub.settings, 'staffedHours') && rows.some((r) => r.status === 'confirmed' || r.status === 'completed')) await regenerate(hub.id);
     },
     /** Job: every hub with pending spans. */
     async drainPending(): Promise<number> {

@@ -3,7 +3,8 @@ import type { Db } from '../../db/client';
 import type { Clock } from '../../lib/clock';
 import { createCodeCipher } from '../../lib/crypto';
 import type { Logger } from '../../lib/logger';
-import type { VenuesRepository } from '../venues/venues.repository';
+import type { BookingRow } from '../bookings/bookings.repository';
+import type { HubRow, VenuesRepository } from '../venues/venues.repository';
 import { createRotaCalendar } from './rota.calendar';
 import { createGeneratedShifts } from './rota.generated';
 import { createRotaNotices, type ShiftCodes } from './rota.notices';
@@ -56,6 +57,14 @@ export function createRota(
         } catch (err) {
           deps.logger.warn({ err, shiftId: id }, 'rota: the waiting list of a freed shift did not move up');
         }
+      }
+    },
+    /** After new bookings commit (the rows and hub the bookings service has): as bookingChanged, without reading them back. Never throws. */
+    async bookingsCreated(rows: BookingRow[], hub: HubRow) {
+      try {
+        await generated.bookingsCreated(rows, hub);
+      } catch (err) {
+        deps.logger.warn({ err, hubId: hub.id }, 'rota: generated shifts will follow in the job');
       }
     },
     /** After a booking change commits: generated shifts follow at once (the job catches up if this fails). Never throws. */

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
+import { lazy, preparedOn } from '../../db/prepared';
 import { exactTimestamp, keysetAfter, type PageArgs } from '../../db/keyset';
 import { BLOCKING_STATUSES, bookings, closures, hubMembers, hubs, rooms, users } from '../../db/schema';
 
@@ -43,6 +44,18 @@ export function createVenuesRepository(db: DbOrTx) {
         )
         .orderBy(asc(closures.startsAt))
         .prepare('venues_closures_for_room'),
+    ),
+    // The booking transaction's locks (run on its connection: preparedOn).
+    lockRoom: lazy(() => db.select({ id: rooms.id }).from(rooms).where(eq(rooms.id, sql.placeholder('id'))).for('update').prepare('venues_lock_room')),
+    hubForShare: lazy(() => db.select().from(hubs).where(eq(hubs.id, sql.placeholder('id'))).for('share').prepare('venues_hub_for_share')),
+    // The room's lock inside the hub's read: the EXISTS runs (and waits for the room) before the hub row is share-locked.
+    roomLockHubShare: lazy(() =>
+      db
+        .select()
+        .from(hubs)
+        .where(and(eq(hubs.id, sql.placeholder('hubId')), sql`EXISTS (SELECT 1 FROM ${rooms} WHERE ${rooms.id} = ${sql.placeholder('roomId')} FOR UPDATE)`))
+        .for('share')
+        .prepare('venues_room_lock_hub_share'),
     ),
   };
   return {
@@ -108,7 +121,7 @@ export function createVenuesRepository(db: DbOrTx) {
     },
     /** Locks the room row for the rest of the transaction: serialises bookings of one room. */
     async lockRoom(id: string, tx: DbOrTx) {
-      const [row] = await tx.select({ id: rooms.id }).from(rooms).where(eq(rooms.id, id)).for('update');
+      const [row] = await preparedOn(prepared.lockRoom(), tx, db).execute({ id });
       return row;
     },
     async insertRoom(values: typeof rooms.$inferInsert, tx: DbOrTx = db) {
@@ -148,20 +161,7 @@ export function createVenuesRepository(db: DbOrTx) {
         .limit(p.limit),
     /** Closures of the room itself or of its whole hub that overlap [from, to). */
     closuresForRoom: (hubId: string, roomId: string, from: Date, to: Date, tx: DbOrTx = db) =>
-      tx === db
-        ? prepared.closuresForRoom().execute({ hubId, roomId, from: from.toISOString(), to: to.toISOString() })
-        : tx
-        .select()
-        .from(closures)
-        .where(
-          and(
-            eq(closures.hubId, hubId),
-            or(isNull(closures.roomId), eq(closures.roomId, roomId)),
-            lt(closures.startsAt, to),
-            gt(closures.endsAt, from),
-          ),
-        )
-        .orderBy(asc(closures.startsAt)),
+      preparedOn(prepared.closuresForRoom(), tx, db).execute({ hubId, roomId, from: from.toISOString(), to: to.toISOString() }),
     /** Blocking bookings of a room whose held time [startsAt, blockedUntil) overlaps [from, to). */
     blockingBookings: (roomId: string, from: Date, to: Date, tx: DbOrTx = db) =>
       tx === db
@@ -204,8 +204,16 @@ export function createVenuesRepository(db: DbOrTx) {
         )
         .orderBy(asc(bookings.startsAt), asc(bookings.id)),
     /** The hub row, share-locked for the rest of the transaction: a change of its hours or settings waits for it. */
+    /**
+     * lockRoom then hubForShare in one round trip: the room row locked for update, then its hub's
+     * row for share, in that order; the hub as it now is (undefined if the hub or the room is gone).
+     */
+    async lockRoomShareHub(roomId: string, hubId: string, tx: DbOrTx): Promise<HubRow | undefined> {
+      const [row] = await preparedOn(prepared.roomLockHubShare(), tx, db).execute({ roomId, hubId });
+      return row;
+    },
     async hubForShare(id: string, tx: DbOrTx): Promise<HubRow | undefined> {
-      const [row] = await tx.select().from(hubs).where(eq(hubs.id, id)).for('share');
+      const [row] = await preparedOn(prepared.hubForShare(), tx, db).execute({ id });
       return row;
     },
     /** Locks the hub row for the rest of the transaction: serialises changes of its hours and closures. */
@@ -261,8 +269,3 @@ export function createVenuesRepository(db: DbOrTx) {
 }
 export type VenuesRepository = ReturnType<typeof createVenuesRepository>;
 
-/** Builds the value on first use, then returns the same one. */
-function lazy<T>(build: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= build());
-}
