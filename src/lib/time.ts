@@ -70,6 +70,48 @@ const OFFSET_RE = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
  */
 export function parseHubTime(value: string, zone: string, field: string): Date {
   const text = value.trim();
+  const fast = parseHubTimeByHand(text, zone);
+  return fast === undefined ? parseHubTimeByLuxon(text, value, zone, field) : new Date(fast);
+}
+
+/** `YYYY-MM-DDTHH:MM[:SS[.s-sss]]` with `Z`, an offset `±HH:MM`, or none: the forms read by hand. */
+const PLAIN_ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|([+-])(\d{2}):(\d{2}))?$/;
+
+/**
+ * parseHubTime's common cases without luxon (search and availability read two times a request):
+ * the plain ISO form above, a real date and time in the years allowed, in a known zone, whose wall
+ * time the zone's clock shows exactly once (or, with an offset, at least once), worked out from
+ * the zone's offsets cached per hour (offsetMinutes). Anything else (other ISO forms, bad input,
+ * a wall time in a gap or a repeated hour) is undefined, and goes through luxon as before;
+ * test/unit/time.test.ts compares the two around every clock change in ten zones.
+ */
+function parseHubTimeByHand(text: string, zone: string): number | undefined {
+  const m = PLAIN_ISO.exec(text);
+  if (!m) return undefined;
+  const year = +m[1], month = +m[2], day = +m[3], hour = +m[4], minute = +m[5];
+  const second = m[6] ? +m[6] : 0;
+  const milli = m[7] ? +m[7].padEnd(3, '0') : 0;
+  if (year < MIN_YEAR || year > MAX_YEAR || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second, milli);
+  if (new Date(wall).getUTCDate() !== day) return undefined;
+  // The instants whose reading in the zone is this wall time (as instantsAtWallTime, from cached offsets).
+  const found: number[] = [];
+  for (const probe of [wall - DAY_MS, wall, wall + DAY_MS]) {
+    const o = offsetMinutes(probe, zone);
+    if (!Number.isInteger(o)) return undefined;
+    const instant = wall - o * MINUTE;
+    if (!found.includes(instant) && offsetMinutes(instant, zone) === o) found.push(instant);
+  }
+  if (m[8] === undefined) return found.length === 1 ? found[0] : undefined;
+  if (found.length === 0) return undefined;
+  if (m[8] === 'Z') return wall;
+  const oh = +m[10], om = +m[11];
+  if (oh > 14 || om > 59) return undefined;
+  return wall - (m[9] === '-' ? -1 : 1) * (oh * 60 + om) * MINUTE;
+}
+
+/** parseHubTime through luxon (every form luxon reads as ISO 8601, and every error). */
+export function parseHubTimeByLuxon(text: string, value: string, zone: string, field: string): Date {
   const hasOffset = OFFSET_RE.test(text);
   // The wall-clock reading as written, before any zone can shift it.
   const parts = DateTime.fromISO(hasOffset ? text.replace(OFFSET_RE, '') : text, { zone: 'UTC' });
