@@ -443,6 +443,11 @@ async function main() {
      * shared machine the event loop's busy share also counts time the thread waited for a core;
      * this does not.
      */
+    /** CPU time of every thread of the process since `since` in ms (the load generator's worker included). */
+    const processCpuMs = (since: NodeJS.CpuUsage) => {
+      const d = process.cpuUsage(since);
+      return (d.user + d.system) / 1000;
+    };
     const mainThreadCpuMs = () => {
       try {
         const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
@@ -456,21 +461,25 @@ async function main() {
       if (WARMUP) await pgLoad(op, { connections, seconds: WARMUP });
       const elu0 = performance.eventLoopUtilization();
       const cpu0 = mainThreadCpuMs();
+      const all0 = process.cpuUsage();
       const r = await pgLoad(op, { connections, seconds: DURATION });
       const elu = performance.eventLoopUtilization(elu0).utilization;
       const cpu = (mainThreadCpuMs() - cpu0) / r.ops;
-      log(`  ${name} pg-only [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} ops/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.ops} ops, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}; main thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per op), CPU ${fmt(cpu, 2)} ms per op`);
+      const allCpu = processCpuMs(all0) / r.ops;
+      log(`  ${name} pg-only [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} ops/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.ops} ops, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}; main thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per op), CPU ${fmt(cpu, 2)} ms per op (whole process ${fmt(allCpu, 2)})`);
       return { ...r, elu, cpu };
     };
     const httpRun = async (name: string, url: string, file: string | undefined, offsets: [number, number] = [0, 0], connections = CONNECTIONS) => {
       if (WARMUP) await cannon(url, file && setup(file), WARMUP, offsets[0], connections);
       const elu0 = performance.eventLoopUtilization();
       const cpu0 = mainThreadCpuMs();
+      const all0 = process.cpuUsage();
       const r = await cannon(url, file && setup(file), DURATION, offsets[1], connections);
       const elu = performance.eventLoopUtilization(elu0).utilization;
       const cpu = (mainThreadCpuMs() - cpu0) / r.total;
+      const allCpu = processCpuMs(all0) / r.total;
       const codes = Object.entries(r.statuses).map(([c, n]) => `${c}×${n}`).join(' ');
-      log(`  ${name} HTTP [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.total} requests [${codes}], non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; app thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per request), CPU ${fmt(cpu, 2)} ms per request`);
+      log(`  ${name} HTTP [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.total} requests [${codes}], non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; app thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per request), CPU ${fmt(cpu, 2)} ms per request (whole process, with autocannon's worker: ${fmt(allCpu, 2)})`);
       return { ...r, elu, cpu };
     };
 
