@@ -38,7 +38,7 @@ import { openDatabase } from '../src/db/client';
 import { describeEmbeddedMemory, measureEmbeddedMemory } from './bench/embedded-memory';
 import { BOOKING_SLOTS, ZONE, seedNetwork } from './bench/seed';
 import { measureRegeneration, prepareRota, type RegenResult } from './bench/rota';
-import { searchFreeRoomsBefore } from './bench/search-before';
+import { searchFreeRoomsBefore, searchHubsBefore } from './bench/search-before';
 import { type LoadResult, type Plan, bindArgs, describePlan, pgLoad, recordPool, replay, toPlan } from './bench/pg-baseline';
 
 const env = process.env;
@@ -161,8 +161,8 @@ function machine() {
 interface Row {
   name: string;
   connections: number;
-  api: HttpResult & { elu: number; cpuMs: number };
-  pg: LoadResult & { elu: number; cpuMs: number };
+  api: HttpResult & { elu: number; cpu: number };
+  pg: LoadResult & { elu: number; cpu: number };
   note: string;
 }
 
@@ -331,17 +331,20 @@ async function main() {
       const start = local(day, `${String(hour).padStart(2, '0')}:00`);
       return { start, end: plusMinutes(start, 120) };
     };
-    // Search's statement now and as it was (scripts/bench/search-before.ts): the "before" side swaps
-    // the repository's method for the old one, for its recording and its API run only.
+    // Search's statements now and as they were (scripts/bench/search-before.ts): the "before" side
+    // swaps the repository's two methods for the old ones (the hubs' whole rows, the NOT EXISTS
+    // statement), for its recording and its API run only.
     const venuesRepo = container.repos.venues;
-    const searchNow = venuesRepo.searchFreeRooms;
-    const searchOld = searchFreeRoomsBefore(database.db);
+    const searchNow = { rooms: venuesRepo.searchFreeRooms, hubs: venuesRepo.searchHubs };
+    const searchOld = { rooms: searchFreeRoomsBefore(database.db), hubs: searchHubsBefore(database.db) };
     const withOldSearch = async <T>(run: () => Promise<T>): Promise<T> => {
-      venuesRepo.searchFreeRooms = searchOld;
+      venuesRepo.searchFreeRooms = searchOld.rooms;
+      venuesRepo.searchHubs = searchOld.hubs;
       try {
         return await run();
       } finally {
-        venuesRepo.searchFreeRooms = searchNow;
+        venuesRepo.searchFreeRooms = searchNow.rooms;
+        venuesRepo.searchHubs = searchNow.hubs;
       }
     };
     const recordSearch = async (label: string) => {
@@ -448,13 +451,21 @@ async function main() {
 
     // ---- Load ----
     const setup = (f: string) => resolve(__dirname, 'bench', f);
-    // CPU time of the main thread alone (Linux: /proc/self/task/<pid>/stat, utime + stime in ticks of
-    // 10 ms): unlike the event loop's busy share, it does not grow when other processes take the CPUs,
-    // and autocannon's worker thread is not in it. NaN where /proc is not readable.
-    const threadCpuMs = () => {
+    /** CPU time of every thread of the process since `since` in ms (the load generator's worker included). */
+    const processCpuMs = (since: NodeJS.CpuUsage) => {
+      const d = process.cpuUsage(since);
+      return (d.user + d.system) / 1000;
+    };
+    /**
+     * CPU time of the main thread so far in ms (Linux: /proc, 10 ms ticks; NaN elsewhere). On a
+     * shared machine the event loop's busy share also counts time the thread waited for a core;
+     * this does not, and autocannon's worker thread is not in it.
+     */
+    const mainThreadCpuMs = () => {
       try {
-        const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        return (Number(f[11]) + Number(f[12])) * 10;
+        const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
       } catch {
         return NaN;
       }
@@ -462,23 +473,27 @@ async function main() {
     const pgRun = async (name: string, op: () => Promise<void>, connections = CONNECTIONS) => {
       if (WARMUP) await pgLoad(op, { connections, seconds: WARMUP });
       const elu0 = performance.eventLoopUtilization();
-      const cpu0 = threadCpuMs();
+      const cpu0 = mainThreadCpuMs();
+      const all0 = process.cpuUsage();
       const r = await pgLoad(op, { connections, seconds: DURATION });
       const elu = performance.eventLoopUtilization(elu0).utilization;
-      const cpuMs = (threadCpuMs() - cpu0) / Math.max(1, r.ops);
-      log(`  ${name} pg-only [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} ops/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.ops} ops, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}; main thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per op), its CPU ${cpuMs.toFixed(2)} ms per op`);
-      return { ...r, elu, cpuMs };
+      const cpu = (mainThreadCpuMs() - cpu0) / r.ops;
+      const allCpu = processCpuMs(all0) / r.ops;
+      log(`  ${name} pg-only [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} ops/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.ops} ops, ${r.errors} errors${r.firstError ? ` (${r.firstError})` : ''}; main thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per op), CPU ${fmt(cpu, 2)} ms per op (whole process ${fmt(allCpu, 2)})`);
+      return { ...r, elu, cpu };
     };
     const httpRun = async (name: string, url: string, file: string | undefined, offsets: [number, number] = [0, 0], connections = CONNECTIONS) => {
       if (WARMUP) await cannon(url, file && setup(file), WARMUP, offsets[0], connections);
       const elu0 = performance.eventLoopUtilization();
-      const cpu0 = threadCpuMs();
+      const cpu0 = mainThreadCpuMs();
+      const all0 = process.cpuUsage();
       const r = await cannon(url, file && setup(file), DURATION, offsets[1], connections);
       const elu = performance.eventLoopUtilization(elu0).utilization;
-      const cpuMs = (threadCpuMs() - cpu0) / Math.max(1, r.total);
+      const cpu = (mainThreadCpuMs() - cpu0) / r.total;
+      const allCpu = processCpuMs(all0) / r.total;
       const codes = Object.entries(r.statuses).map(([c, n]) => `${c}×${n}`).join(' ');
-      log(`  ${name} HTTP [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.total} requests [${codes}], non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; app thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per request), its CPU ${cpuMs.toFixed(2)} ms per request`);
-      return { ...r, elu, cpuMs };
+      log(`  ${name} HTTP [load ${loadavg().map((x) => x.toFixed(1)).join(' ')}]: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ${r.total} requests [${codes}], non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; app thread busy ${(elu * 100).toFixed(0)}% (${((elu * 1000) / r.rps).toFixed(2)} ms per request), CPU ${fmt(cpu, 2)} ms per request (whole process, with autocannon's worker: ${fmt(allCpu, 2)})`);
+      return { ...r, elu, cpu };
     };
 
     log('\nRunning:');
@@ -669,7 +684,15 @@ async function main() {
     }
 
     // ---- Query plans ----
-    const explain = async (plan: Plan, test: (text: string) => boolean, params: Record<string, unknown>) => {
+    // A parameter as a literal for EXECUTE (uuids, words, numbers, instants, booleans and arrays of them).
+    const literal = (c: { escapeLiteral(s: string): string }, v: unknown): string =>
+      v === null || v === undefined ? 'NULL' : c.escapeLiteral(Array.isArray(v) ? `{${v.map((x) => `"${String(x).replace(/["\\]/g, '\\$&')}"`).join(',')}}` : String(v));
+    /**
+     * EXPLAIN (ANALYZE, BUFFERS) of the plan's statement that passes `test`, its parameters bound. With
+     * `generic`, the plan PostgreSQL caches for a prepared statement after its fifth run when it
+     * judges it no worse (planned without the parameters' values; plan_cache_mode forces it here).
+     */
+    const explain = async (plan: Plan, test: (text: string) => boolean, params: Record<string, unknown>, generic = false) => {
       const st = plan.statements.find((x) => test(x.config.text));
       if (!st) throw new Error('statement to explain not found');
       // Inside a transaction with the SET LOCALs the app sends before it (the report's jit and work_mem).
@@ -678,6 +701,16 @@ async function main() {
       try {
         await client.query('BEGIN');
         for (const set of sets) await client.query(set);
+        if (generic) {
+          await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+          await client.query(`PREPARE bench_generic AS ${st.config.text}`);
+          try {
+            const res = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_generic(${bindArgs(st, params).map((v) => literal(client, v)).join(', ')})`);
+            return res.rows.map((r) => r['QUERY PLAN']).join('\n');
+          } finally {
+            await client.query('DEALLOCATE bench_generic').catch(() => undefined);
+          }
+        }
         const res = await client.query<{ 'QUERY PLAN': string }>({ text: `EXPLAIN (ANALYZE, BUFFERS) ${st.config.text}`, values: bindArgs(st, params) });
         return res.rows.map((r) => r['QUERY PLAN']).join('\n');
       } finally {
@@ -688,8 +721,10 @@ async function main() {
     const isRangeSelect = (text: string) => text.startsWith('select') && text.includes('from "bookings"') && text.includes('tstzrange');
     const planDay = addDays(today, 10);
     const ar = buffered[0];
-    const searchPlan = await explain(searchPlans[1], (t) => t.includes('NOT EXISTS'), { ...searchWindow(planDay, 10), capacity: 10 });
-    const searchPlanBefore = await explain(searchPlansBefore[1], (t) => t.includes('NOT EXISTS'), { ...searchWindow(planDay, 10), capacity: 10 });
+    const isSearch = (t: string) => /NOT (IN|EXISTS) \(SELECT/.test(t);
+    const searchPlan = await explain(searchPlans[1], isSearch, { ...searchWindow(planDay, 10), capacity: 10 });
+    const searchPlanGeneric = await explain(searchPlans[1], isSearch, { ...searchWindow(planDay, 10), capacity: 10 }, true);
+    const searchPlanBefore = await explain(searchPlansBefore[1], isSearch, { ...searchWindow(planDay, 10), capacity: 10 });
     const availQueryPlan = await explain(availPlan, isRangeSelect, availParams(ar, planDay));
     const clashStart = local(planDay, '12:00');
     const clashPlan = await explain(bookingPlan, isRangeSelect, {
@@ -708,13 +743,14 @@ async function main() {
     const usesGist = (plan: string) => /bookings_no_overlap/.test(plan);
     log(`\nEXPLAIN ANALYZE, search before (capacity >= 10, step_free_access, ${planDay} 10:00-12:00 local):\n${searchPlanBefore}`);
     log(`\nEXPLAIN ANALYZE, search (capacity >= 10, step_free_access, ${planDay} 10:00-12:00 local):\n${searchPlan}`);
+    log(`\nEXPLAIN ANALYZE, search, its generic plan (the app sends it as a prepared statement; same parameters):\n${searchPlanGeneric}`);
     log(`\nEXPLAIN ANALYZE, availability's blocking bookings (one room, 7 days from ${planDay}):\n${availQueryPlan}`);
     log(`\nEXPLAIN ANALYZE, booking's clash check (one room, ${planDay} 12:00-14:00):\n${clashPlan}`);
     if (hubUsagePlan) log(`\nEXPLAIN ANALYZE, a hub's usage report (${reportFrom}..${reportTo}):\n${hubUsagePlan}`);
     if (networkUsagePlan) log(`\nEXPLAIN ANALYZE, the network's usage report (${reportFrom}..${reportTo}), after the roll-up:\n${networkUsagePlan}`);
     if (networkLiveUsagePlan) log(`\nEXPLAIN ANALYZE, the network's usage report (${reportFrom}..${reportTo}), live (every month):\n${networkLiveUsagePlan}`);
     const probes = (plan: string) => /Index Scan using bookings_no_overlap on bookings b\b.*loops=(\d+)\)/.exec(plan)?.[1] ?? 'none';
-    log(`\nSearch: range index bookings_held_range_idx used now: ${/bookings_held_range_idx/.test(searchPlan) ? 'yes' : 'NO'}; probes of the exclusion index (one per candidate room): before ${probes(searchPlanBefore)}, now ${probes(searchPlan)}`);
+    log(`\nSearch: range index bookings_held_range_idx used now: ${/bookings_held_range_idx/.test(searchPlan) ? 'yes' : 'NO'} (generic plan: ${/bookings_held_range_idx/.test(searchPlanGeneric) ? 'yes' : 'NO'}); probes of the exclusion index (one per candidate room): before ${probes(searchPlanBefore)}, now ${probes(searchPlan)}`);
     log(
       `\nGiST exclusion index (bookings_no_overlap) used by: search before ${usesGist(searchPlanBefore) ? 'yes' : 'NO'}, availability ${usesGist(availQueryPlan) ? 'yes' : 'NO'}, clash check ${usesGist(clashPlan) ? 'yes' : 'NO'}`,
     );
@@ -760,8 +796,8 @@ async function main() {
     log('');
     for (const r of rows) {
       log(
-        `- ${r.name}, ${r.connections} conn.: Node thread busy ${(r.api.elu * 100).toFixed(0)}% under the API run (${((r.api.elu * 1000) / r.api.rps).toFixed(2)} ms per request; its CPU ${r.api.cpuMs.toFixed(2)} ms), ` +
-          `${(r.pg.elu * 100).toFixed(0)}% under pg-only (${((r.pg.elu * 1000) / r.pg.rps).toFixed(2)} ms per op; its CPU ${r.pg.cpuMs.toFixed(2)} ms)${r.note ? `; ${r.note}` : ''}.`,
+        `- ${r.name}, ${r.connections} conn.: Node thread busy ${(r.api.elu * 100).toFixed(0)}% under the API run (${((r.api.elu * 1000) / r.api.rps).toFixed(2)} ms per request; CPU ${fmt(r.api.cpu, 2)} ms), ` +
+          `${(r.pg.elu * 100).toFixed(0)}% under pg-only (${((r.pg.elu * 1000) / r.pg.rps).toFixed(2)} ms per op; CPU ${fmt(r.pg.cpu, 2)} ms)${r.note ? `; ${r.note}` : ''}.`,
       );
     }
     if (regen) {

@@ -222,6 +222,51 @@ describe('network search', () => {
     const res = await t.http.get('/search/rooms').query({ ...window, hubId: w.hub.id });
     expect(res.body.items[0].hub).toMatchObject({ id: w.hub.id, timezone: 'Europe/London' });
   });
+  it('lists each room as GET /rooms/:id shows it, then its hub, by capacity, hub name, room name and id, up to the limit', async () => {
+    const extra = await t.http.post(`/hubs/${w.otherHub.id}/rooms`).set(w.admin.auth).send({ name: 'Loft', description: 'Up the stairs', capacity: 6, features: ['kitchen'], approval: 'all' });
+    expect(extra.status).toBe(201);
+    const window = { startsAt: '2026-03-19T14:00:00Z', endsAt: '2026-03-19T16:00:00Z' };
+    const res = await t.http.get('/search/rooms').query(window);
+    expect(res.status).toBe(200);
+    const items: { id: string; capacity: number; hub: { id: string } }[] = res.body.items;
+    expect(items.map((r) => r.id)).toEqual(expect.arrayContaining([w.room.id, w.smallRoom.id, extra.body.id]));
+    for (const item of items) {
+      const { hub, ...room } = item;
+      const shown = (await t.http.get(`/rooms/${item.id}`)).body;
+      expect(room).toEqual(shown);
+      expect(Object.keys(item)).toEqual([...Object.keys(shown), 'hub']);
+      const h = (await t.http.get(`/hubs/${hub.id}`)).body;
+      expect(hub).toEqual({ id: h.id, name: h.name, address: h.address, timezone: h.timezone });
+    }
+    const capacities = items.map((r) => r.capacity);
+    expect(capacities).toEqual([...capacities].sort((a, b) => a - b));
+    // The limit cuts the same order.
+    const first = await t.http.get('/search/rooms').query({ ...window, limit: 2 });
+    expect(first.body.items).toEqual(items.slice(0, 2));
+    // Features narrow it; none asked for lists every room.
+    expect((await t.http.get('/search/rooms').query({ ...window, features: 'kitchen' })).body.items.map((r: { id: string }) => r.id)).toContain(extra.body.id);
+    expect((await t.http.get('/search/rooms').query({ ...window, features: 'kitchen' })).body.items.map((r: { id: string }) => r.id)).not.toContain(w.smallRoom.id);
+    await t.http.patch(`/rooms/${extra.body.id}`).set(w.admin.auth).send({ active: false });
+  });
+
+  it('leaves out a closed room and every room of a closed hub, and only over the closure', async () => {
+    const window = { startsAt: '2026-03-20T14:00:00Z', endsAt: '2026-03-20T16:00:00Z' };
+    const ids = async (q: Record<string, string> = window) => (await t.http.get('/search/rooms').query(q)).body.items.map((r: { id: string }) => r.id);
+    expect(await ids()).toEqual(expect.arrayContaining([w.room.id, w.smallRoom.id]));
+    const closeRoom = await t.http.post(`/hubs/${w.hub.id}/closures`).set(w.staff.auth).send({ roomId: w.room.id, startsAt: '2026-03-20T15:30:00Z', endsAt: '2026-03-20T18:00:00Z', reason: 'Floor sanding' });
+    expect(closeRoom.status).toBe(201);
+    expect(await ids()).not.toContain(w.room.id);
+    expect(await ids()).toContain(w.smallRoom.id);
+    // A closure that ends as the window starts leaves the room free.
+    expect(await ids({ startsAt: '2026-03-20T18:00:00Z', endsAt: '2026-03-20T19:00:00Z' })).toContain(w.room.id);
+    const closeHub = await t.http.post(`/hubs/${w.hub.id}/closures`).set(w.staff.auth).send({ startsAt: '2026-03-20T12:00:00Z', endsAt: '2026-03-20T14:30:00Z', reason: 'Boiler' });
+    expect(closeHub.status).toBe(201);
+    const left = await ids();
+    expect(left).not.toContain(w.room.id);
+    expect(left).not.toContain(w.smallRoom.id);
+    for (const c of [closeRoom.body.id, closeHub.body.id]) expect((await t.http.delete(`/closures/${c}`).set(w.staff.auth)).status).toBe(204);
+    expect(await ids()).toEqual(expect.arrayContaining([w.room.id, w.smallRoom.id]));
+  });
   it('refuses bad searches', async () => {
     expectProblem(await t.http.get('/search/rooms').query({ startsAt: '2026-03-12T16:00:00Z', endsAt: '2026-03-12T14:00:00Z' }), 400, 'validation_failed');
     expectProblem(await t.http.get('/search/rooms').query({ startsAt: '2026-03-12T16:00:00Z', endsAt: '2026-03-30T14:00:00Z' }), 400, 'validation_failed');

@@ -40,6 +40,54 @@ describe('parseHubTime', () => {
   });
 });
 
+describe('parseHubTime read by hand', () => {
+  // The plain ISO forms are read without luxon; luxon's reading (parseHubTimeByLuxon) is the reference.
+  const outcome = (f: () => Date) => {
+    try {
+      return f().toISOString();
+    } catch (err) {
+      return `error ${(err as DomainError).code}: ${(err as Error).message}`;
+    }
+  };
+  const zones = [LONDON, 'UTC', 'America/St_Johns', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham', 'America/Sao_Paulo', 'Europe/Dublin', 'Africa/Casablanca', 'Pacific/Apia'];
+  const wallOf = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd'T'HH:mm");
+  it.each(zones)('agrees with luxon in %s around every clock change of 2024-2027, in every form, and at random times', (zone) => {
+    const walls = new Set<string>();
+    const z = IANAZone.create(zone);
+    for (let ms = Date.UTC(2024, 0, 1); ms < Date.UTC(2028, 0, 1); ms += 3_600_000) {
+      if (z.offset(ms) === z.offset(ms + 3_600_000)) continue;
+      // Every 15 minutes from two hours before the change to three after, and the same readings in UTC (some fall in the gap).
+      for (let t = ms - 2 * 3_600_000; t <= ms + 3 * 3_600_000; t += 15 * 60_000) {
+        walls.add(wallOf(t, zone));
+        walls.add(wallOf(t, 'UTC'));
+      }
+    }
+    for (let i = 0; i < 200; i++) walls.add(wallOf(Date.UTC(2000, 0, 1) + Math.floor(Math.random() * 199 * 365.25 * 86_400_000), zone));
+    const offsets = ['', 'Z', '-00:00', '+01:00', '-03:30', '+05:45', '+13:45', '+10:30'];
+    let compared = 0;
+    for (const wall of walls) {
+      for (const tail of ['', ':59', ':07.25']) {
+        for (const offset of offsets) {
+          const input = `${wall}${tail}${offset}`;
+          expect([input, outcome(() => parseHubTime(input, zone, 'startsAt'))]).toEqual([input, outcome(() => parseHubTimeByLuxon(input, zone, 'startsAt'))]);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(2_000);
+  });
+
+  it.each([
+    '2026-02-29T10:00', '2028-02-29T10:00', '2026-04-31T10:00', '2026-01-12T24:00', '2026-01-12T23:60', '2026-01-12T10:00:60', '1999-12-31T23:59',
+    '2200-01-01T00:00', '2199-12-31T23:59:59.999', '2026-01-12T10:00:00.1234', '2026-01-12T10:00+15:00', '2026-01-12T10:00+01:60', '2026-01-12T10:00z',
+    '2026-01-12 10:00', '20260112T1000', '2026-01-12T10', ' 2026-01-12T10:00 ', '2026-W03-1T10:00', '2026-012T10:00', '2026-01-12T10:00+0100',
+  ])('agrees with luxon on %s', (input) => {
+    for (const zone of [LONDON, 'Pacific/Apia', 'Mars/Olympus']) {
+      expect(outcome(() => parseHubTime(input, zone, 'startsAt'))).toEqual(outcome(() => parseHubTimeByLuxon(input, zone, 'startsAt')));
+    }
+  });
+});
+
 describe('toZonedIso', () => {
   it.each([
     ['2026-03-31T09:00:00Z', LONDON, '2026-03-31T10:00:00+01:00'],

@@ -352,7 +352,9 @@ export function createVenuesService<Q = unknown, R extends { id: string } = { id
       actor: Actor | undefined,
       q: { startsAt: string; endsAt: string; capacity?: number; features?: string[]; hubId?: string; organisationId?: string; limit: number },
     ) {
-      const hubs = q.hubId ? [await hubOr404(q.hubId)] : await venues.listHubs();
+      // Only what search needs of each hub (venues.searchHubs), not their whole rows.
+      const hubs = await venues.searchHubs(q.hubId);
+      if (q.hubId && hubs.length === 0) throw notFound('Hub');
       // A window without an offset is read in the first hub's zone (the network's hubs share one in practice).
       const zone = hubs[0]?.timezone ?? 'Europe/London';
       const startsAt = parseHubTime(q.startsAt, zone, 'startsAt');
@@ -363,33 +365,26 @@ export function createVenuesService<Q = unknown, R extends { id: string } = { id
       // hub excepted) and advance limits.
       const now = deps.clock.now();
       if (startsAt.getTime() < now.getTime()) throw unprocessable('in_the_past', 'The window starts in the past; nothing can be booked then');
-      const bookable = hubs.filter((h) => {
-        const { earliest, latest } = bookingHorizon(h.settings, now, actor ? isStaffOf(actor, h.id) : false);
-        return startsAt >= earliest && startsAt <= latest;
-      });
-      // Hubs usually share their hours and zone; work each distinct pair out once.
+      // Hubs usually share their hours and zone; each distinct pair is read and worked out once
+      // (the hours come as jsonb's text, so equal hours are equal strings).
       const openByRule = new Map<string, boolean>();
-      const openHubs = bookable.filter((h) => {
-        const key = `${h.timezone}|${JSON.stringify(h.openingHours)}`;
+      const hubIds: string[] = [];
+      for (const h of hubs) {
+        const { earliest, latest } = bookingHorizon(h, now, actor ? isStaffOf(actor, h.id) : false);
+        if (!(startsAt >= earliest && startsAt <= latest)) continue;
+        const key = `${h.timezone}|${h.openingHours}`;
         let open = openByRule.get(key);
-        if (open === undefined) openByRule.set(key, (open = withinOpeningHours(h.openingHours, h.timezone, startsAt, endsAt)));
-        return open;
-      });
-      const rows = await venues.searchFreeRooms({
-        hubIds: openHubs.map((h) => h.id),
-        startsAt,
-        endsAt,
-        capacity: q.capacity ?? 1,
-        features: q.features ?? [],
-        limit: q.limit,
-      });
-      const items = rows.map((r) => ({ ...presentRoom(r.room), hub: { id: r.room.hubId, name: r.hubName, address: r.hubAddress, timezone: r.hubTimezone } }));
+        if (open === undefined) openByRule.set(key, (open = withinOpeningHours(JSON.parse(h.openingHours) as OpeningHours, h.timezone, startsAt, endsAt)));
+        if (open) hubIds.push(h.id);
+      }
+      // Each row is already the answer's item (presentRoom's keys and the hub's).
+      const items = await venues.searchFreeRooms({ hubIds, startsAt, endsAt, capacity: q.capacity ?? 1, features: q.features ?? [], limit: q.limit });
       const window = { startsAt: toZonedIso(startsAt, zone), endsAt: toZonedIso(endsAt, zone) };
       if (!q.organisationId || !deps.quoteRooms) return { ...window, items };
       const priced = await deps.quoteRooms(
         actor,
         q.organisationId,
-        rows.map((r) => ({ roomId: r.room.id, hubId: r.room.hubId, timezone: r.hubTimezone })),
+        items.map((r) => ({ roomId: r.id, hubId: r.hubId, timezone: r.hub.timezone })),
         startsAt,
         endsAt,
       );
