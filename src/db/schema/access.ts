@@ -171,6 +171,9 @@ export const doorEntries = pgTable(
   (t) => [
     index('door_entries_hub_at_idx').on(t.hubId, t.at),
     index('door_entries_door_at_idx').on(t.doorId, t.at),
+    // A door's wrong codes of the last 24 hours, read on every keypad verify: only those, not
+    // every entry of a busy door's day.
+    index('door_entries_wrong_codes_idx').on(t.doorId, t.at).where(sql`${t.result} = 'unknown_code'`),
     index('door_entries_code_idx').on(t.accessCodeId),
     // Retention deletes the oldest entries of every hub at once.
     index('door_entries_at_idx').on(t.at),

@@ -1,0 +1,1 @@
+CREATE INDEX "door_entries_wrong_codes_idx" ON "door_entries" USING btree ("door_id","at") WHERE "door_entries"."result" = 'unknown_code';
