@@ -56,7 +56,12 @@ export async function measureRegeneration(pool: Pool, container: Container, hubI
     const hubId = hubIds[i % hubIds.length];
     const b = (
       await pool.query<{ id: string }>(
-        `SELECT id FROM bookings WHERE hub_id = $1 AND status = 'confirmed' AND starts_at > now() + interval '1 day' ORDER BY starts_at LIMIT 1 OFFSET $2`,
+        // One that can move 30 minutes either way without meeting another booking of its room
+        // (the booking scenarios may have booked right after a seeded one).
+        `SELECT b.id FROM bookings b WHERE b.hub_id = $1 AND b.status = 'confirmed' AND b.starts_at > now() + interval '1 day'
+           AND NOT EXISTS (SELECT 1 FROM bookings o WHERE o.room_id = b.room_id AND o.id <> b.id AND o.status IN ('requested', 'awaiting_payment', 'confirmed')
+             AND tstzrange(o.starts_at, o.blocked_until, '[)') && tstzrange(b.starts_at - interval '30 minutes', b.blocked_until + interval '30 minutes', '[)'))
+           ORDER BY b.starts_at LIMIT 1 OFFSET $2`,
         [hubId, Math.floor(Math.random() * 200)],
       )
     ).rows[0];
