@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../db/client';
+import { lazy, preparedOn } from '../../db/prepared';
 import { keysetAfter, exactTimestamp, type PageArgs } from '../../db/keyset';
 import { bookings, calendarTokens, hubMembers, hubs, organisationMembers, rooms, rotaPending, shiftSeries, shiftSignups, shifts, users, volunteerProfiles } from '../../db/schema';
 import type { ShiftRole } from './rota.fns';
@@ -33,6 +34,53 @@ export interface ShiftFilter {
 }
 
 export function createRotaRepository(db: DbOrTx) {
+  // The statements every regeneration runs (after each booking at a staffed hub), built once and
+  // prepared by name; they run inside the regeneration's transaction, so on its connection (preparedOn).
+  const prepared = {
+    lockHub: lazy(() => db.select().from(hubs).where(eq(hubs.id, sql.placeholder('hubId'))).for('no key update').prepare('rota_lock_hub')),
+    takePending: lazy(() =>
+      db
+        .delete(rotaPending)
+        .where(eq(rotaPending.hubId, sql.placeholder('hubId')))
+        .returning({ fromAt: rotaPending.fromAt, toAt: rotaPending.toAt })
+        .prepare('rota_take_pending'),
+    ),
+    generatedIn: lazy(() =>
+      db
+        .select({ shift: shifts, filled: filledOf })
+        .from(shifts)
+        .where(
+          and(
+            eq(shifts.hubId, sql.placeholder('hubId')),
+            eq(shifts.source, 'booking'),
+            eq(shifts.state, 'active'),
+            sql`${shifts.startsAt} <= ${sql.placeholder('to')}::timestamptz`,
+            sql`${shifts.endsAt} >= ${sql.placeholder('from')}::timestamptz`,
+            // A lower bound on the start keeps the index scan local; a longer chain is reached through its bookings in later rounds.
+            sql`${shifts.startsAt} >= ${sql.placeholder('lookback')}::timestamptz`,
+          ),
+        )
+        .orderBy(asc(shifts.startsAt))
+        .prepare('rota_generated_in'),
+    ),
+    coverBookingsIn: lazy(() =>
+      db
+        .select({ id: bookings.id, startsAt: bookings.startsAt, endsAt: bookings.endsAt })
+        .from(bookings)
+        .where(
+          and(
+            eq(bookings.hubId, sql.placeholder('hubId')),
+            inArray(bookings.status, ['confirmed', 'completed']),
+            sql`${bookings.startsAt} <= ${sql.placeholder('to')}::timestamptz + make_interval(mins => ${sql.placeholder('before')}::int)`,
+            // No booking is longer than a room allows (at most 7 days): the index scan stays local.
+            sql`${bookings.startsAt} >= ${sql.placeholder('lookback')}::timestamptz`,
+            sql`${bookings.endsAt} >= ${sql.placeholder('from')}::timestamptz - make_interval(mins => ${sql.placeholder('after')}::int)`,
+          ),
+        )
+        .orderBy(asc(bookings.startsAt))
+        .prepare('rota_cover_bookings_in'),
+    ),
+  };
   const repo = {
     // ---- shifts
     async getShift(id: string, tx: DbOrTx = db): Promise<ShiftRow | undefined> {
@@ -226,12 +274,11 @@ export function createRotaRepository(db: DbOrTx) {
     // ---- generated shifts
     /** Takes the hub's regeneration lock (NO KEY UPDATE: bookings may still reference the hub meanwhile). */
     async lockHub(hubId: string, tx: DbOrTx) {
-      const [h] = await tx.select().from(hubs).where(eq(hubs.id, hubId)).for('no key update');
+      const [h] = await preparedOn(prepared.lockHub(), tx, db).execute({ hubId });
       return h;
     },
     /** Claims the hub's pending spans (deleted in the caller's transaction: a rollback keeps them). */
-    takePending: (hubId: string, tx: DbOrTx) =>
-      tx.delete(rotaPending).where(eq(rotaPending.hubId, hubId)).returning({ fromAt: rotaPending.fromAt, toAt: rotaPending.toAt }),
+    takePending: (hubId: string, tx: DbOrTx) => preparedOn(prepared.takePending(), tx, db).execute({ hubId }),
     /**
      * The booking's hub if it has pending spans for the rota to follow (one statement): a booking
      * at a hub without staffed hours queues none, and then the hook opens no transaction.
@@ -246,37 +293,17 @@ export function createRotaRepository(db: DbOrTx) {
     pendingHubs: async (limit: number) => (await db.selectDistinct({ hubId: rotaPending.hubId }).from(rotaPending).limit(limit)).map((r) => r.hubId),
     /** Active generated shifts overlapping [from, to] (bounded: the rota keeps them only a few years ahead). */
     generatedIn: (hubId: string, from: Date, to: Date, tx: DbOrTx) =>
-      tx
-        .select({ shift: shifts, filled: filledOf })
-        .from(shifts)
-        .where(
-          and(
-            eq(shifts.hubId, hubId),
-            eq(shifts.source, 'booking'),
-            eq(shifts.state, 'active'),
-            lte(shifts.startsAt, to),
-            gte(shifts.endsAt, from),
-            // A lower bound on the start keeps the index scan local; a longer chain is reached through its bookings in later rounds.
-            gte(shifts.startsAt, new Date(from.getTime() - LOOKBACK_MS)),
-          ),
-        )
-        .orderBy(asc(shifts.startsAt)),
+      preparedOn(prepared.generatedIn(), tx, db).execute({ hubId, from: from.toISOString(), to: to.toISOString(), lookback: new Date(from.getTime() - LOOKBACK_MS).toISOString() }),
     /** Confirmed and completed bookings whose widened time touches [from, to] (bounded by how far ahead a hub takes bookings). */
     coverBookingsIn: (hubId: string, from: Date, to: Date, before: number, after: number, tx: DbOrTx) =>
-      tx
-        .select({ id: bookings.id, startsAt: bookings.startsAt, endsAt: bookings.endsAt })
-        .from(bookings)
-        .where(
-          and(
-            eq(bookings.hubId, hubId),
-            inArray(bookings.status, ['confirmed', 'completed']),
-            sql`${bookings.startsAt} <= ${ts(to)} + make_interval(mins => ${before})`,
-            // No booking is longer than a room allows (at most 7 days): the index scan stays local.
-            gte(bookings.startsAt, new Date(from.getTime() - LOOKBACK_MS)),
-            sql`${bookings.endsAt} >= ${ts(from)} - make_interval(mins => ${after})`,
-          ),
-        )
-        .orderBy(asc(bookings.startsAt)),
+      preparedOn(prepared.coverBookingsIn(), tx, db).execute({
+        hubId,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        lookback: new Date(from.getTime() - LOOKBACK_MS).toISOString(),
+        before,
+        after,
+      }),
     /** Bookings of the hub in [from, to) that need cover, with whether a full generated shift covers them. */
     bookingsOn: (hubId: string, from: Date, to: Date) =>
       db
