@@ -5,7 +5,7 @@ import type { BookingRow } from '../bookings/bookings.repository';
 import type { HubRow } from '../venues/venues.repository';
 import { neededShifts, reconcileShifts, rotaRules } from './rota.fns';
 import type { PlaceOps } from './rota.places';
-import type { RotaRepository } from './rota.repository';
+import type { FollowWindow, RotaRepository } from './rota.repository';
 
 /** How far ahead generated shifts are kept (bookings cannot be made further ahead than this). */
 const HORIZON_MS = 3 * 366 * DAY_MS;
@@ -54,21 +54,18 @@ export function createGeneratedShifts(deps: { db: Db; rota: RotaRepository; cloc
     const after = rules.coverAfterMinutes * 60_000;
     let from = start;
     let to = end;
-    let existing: Awaited<ReturnType<RotaRepository['generatedIn']>> = [];
-    let bookings: Awaited<ReturnType<RotaRepository['coverBookingsIn']>> = [];
+    let existing: FollowWindow['shifts'] = [];
+    let bookings: FollowWindow['bookings'] = [];
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      existing = await rota.generatedIn(hubId, new Date(from), new Date(to), tx);
-      bookings = await rota.coverBookingsIn(hubId, new Date(from), new Date(to), rules.coverBeforeMinutes, rules.coverAfterMinutes, tx);
-      const nf = Math.min(from, ...existing.map((e) => e.shift.startsAt.getTime()), ...bookings.map((b) => b.startsAt.getTime() - before));
-      const nt = Math.max(to, ...existing.map((e) => e.shift.endsAt.getTime()), ...bookings.map((b) => b.endsAt.getTime() + after));
+      ({ shifts: existing, bookings } = await rota.followWindow(hubId, from, to, rules.coverBeforeMinutes, rules.coverAfterMinutes, tx));
+      const nf = Math.min(from, ...existing.map((e) => e.startsAt.getTime()), ...bookings.map((b) => b.startsAt.getTime() - before));
+      const nt = Math.max(to, ...existing.map((e) => e.endsAt.getTime()), ...bookings.map((b) => b.endsAt.getTime() + after));
       if (nf === from && nt === to) break;
       from = nf;
       to = nt;
     }
     const needed = neededShifts({ bookings, staffedHours: hub.settings.staffedHours, zone: hub.timezone, rules }).filter((n) => n.startsAt > now);
-    const current = existing
-      .filter((e) => e.shift.startsAt > now)
-      .map((e) => ({ id: e.shift.id, role: e.shift.role, startsAt: e.shift.startsAt, endsAt: e.shift.endsAt, bookingIds: e.shift.bookingIds, filled: e.filled }));
+    const current = existing.filter((e) => e.startsAt > now);
     const plan = reconcileShifts(current, needed);
     await rota.insertShifts(
       plan.create.map((n) => ({ hubId, role: n.role, startsAt: n.startsAt, endsAt: n.endsAt, bookingIds: n.bookingIds, volunteersNeeded: 1, source: 'booking' as const })),

@@ -25,6 +25,12 @@ const risingNow = (col: PgColumn) => sql`greatest(now(), ${col} + interval '1 se
 // Qualified by hand: drizzle leaves a single-table select's columns unqualified, and inside the subquery a bare "id" would be the signup's.
 const filledOf = sql<number>`(SELECT count(*)::int FROM ${shiftSignups} s WHERE s.shift_id = "shifts"."id" AND s.status = 'confirmed')`;
 
+/** What one round of following a window reads (rota.generated.ts). */
+export interface FollowWindow {
+  shifts: { id: string; role: ShiftRole; startsAt: Date; endsAt: Date; bookingIds: string[]; filled: number }[];
+  bookings: { id: string; startsAt: Date; endsAt: Date }[];
+}
+
 export interface ShiftFilter {
   hubId: string;
   from: Date;
@@ -45,40 +51,31 @@ export function createRotaRepository(db: DbOrTx) {
         .returning({ fromAt: rotaPending.fromAt, toAt: rotaPending.toAt })
         .prepare('rota_take_pending'),
     ),
-    generatedIn: lazy(() =>
+    // One round of following a window: its generated shifts and its cover bookings in one statement
+    // (two subqueries, one round trip), each as a JSON array of just the fields the rota uses.
+    window: lazy(() =>
       db
-        .select({ shift: shifts, filled: filledOf })
-        .from(shifts)
-        .where(
-          and(
-            eq(shifts.hubId, sql.placeholder('hubId')),
-            eq(shifts.source, 'booking'),
-            eq(shifts.state, 'active'),
-            sql`${shifts.startsAt} <= ${sql.placeholder('to')}::timestamptz`,
-            sql`${shifts.endsAt} >= ${sql.placeholder('from')}::timestamptz`,
-            // A lower bound on the start keeps the index scan local; a longer chain is reached through its bookings in later rounds.
-            sql`${shifts.startsAt} >= ${sql.placeholder('lookback')}::timestamptz`,
-          ),
-        )
-        .orderBy(asc(shifts.startsAt))
-        .prepare('rota_generated_in'),
-    ),
-    coverBookingsIn: lazy(() =>
-      db
-        .select({ id: bookings.id, startsAt: bookings.startsAt, endsAt: bookings.endsAt })
-        .from(bookings)
-        .where(
-          and(
-            eq(bookings.hubId, sql.placeholder('hubId')),
-            inArray(bookings.status, ['confirmed', 'completed']),
-            sql`${bookings.startsAt} <= ${sql.placeholder('to')}::timestamptz + make_interval(mins => ${sql.placeholder('before')}::int)`,
-            // No booking is longer than a room allows (at most 7 days): the index scan stays local.
-            sql`${bookings.startsAt} >= ${sql.placeholder('lookback')}::timestamptz`,
-            sql`${bookings.endsAt} >= ${sql.placeholder('from')}::timestamptz - make_interval(mins => ${sql.placeholder('after')}::int)`,
-          ),
-        )
-        .orderBy(asc(bookings.startsAt))
-        .prepare('rota_cover_bookings_in'),
+        .select({
+          shifts: sql<[string, ShiftRole, number, number, string[], number][]>`(
+            SELECT coalesce(json_agg(json_build_array(s.id, s.role, floor(extract(epoch FROM s.starts_at) * 1000), floor(extract(epoch FROM s.ends_at) * 1000), s.booking_ids,
+              (SELECT count(*)::int FROM shift_signups g WHERE g.shift_id = s.id AND g.status = 'confirmed')) ORDER BY s.starts_at), '[]'::json)
+            FROM shifts s
+            WHERE s.hub_id = ${sql.placeholder('hubId')}::uuid AND s.source = 'booking' AND s.state = 'active'
+              AND s.starts_at <= ${sql.placeholder('to')}::timestamptz AND s.ends_at >= ${sql.placeholder('from')}::timestamptz
+              -- A lower bound on the start keeps the index scan local; a longer chain is reached through its bookings in later rounds.
+              AND s.starts_at >= ${sql.placeholder('lookback')}::timestamptz)`,
+          bookings: sql<[string, number, number][]>`(
+            SELECT coalesce(json_agg(json_build_array(b.id, floor(extract(epoch FROM b.starts_at) * 1000), floor(extract(epoch FROM b.ends_at) * 1000)) ORDER BY b.starts_at), '[]'::json)
+            FROM bookings b
+            WHERE b.hub_id = ${sql.placeholder('hubId')}::uuid AND b.status IN ('confirmed', 'completed')
+              AND b.starts_at <= ${sql.placeholder('to')}::timestamptz + make_interval(mins => ${sql.placeholder('before')}::int)
+              -- No booking is longer than a room allows (at most 7 days): the index scan stays local.
+              AND b.starts_at >= ${sql.placeholder('lookback')}::timestamptz
+              AND b.ends_at >= ${sql.placeholder('from')}::timestamptz - make_interval(mins => ${sql.placeholder('after')}::int))`,
+        })
+        .from(hubs)
+        .where(eq(hubs.id, sql.placeholder('hubId')))
+        .prepare('rota_follow_window'),
     ),
   };
   const repo = {
@@ -291,19 +288,27 @@ export function createRotaRepository(db: DbOrTx) {
       return b?.hubId;
     },
     pendingHubs: async (limit: number) => (await db.selectDistinct({ hubId: rotaPending.hubId }).from(rotaPending).limit(limit)).map((r) => r.hubId),
-    /** Active generated shifts overlapping [from, to] (bounded: the rota keeps them only a few years ahead). */
-    generatedIn: (hubId: string, from: Date, to: Date, tx: DbOrTx) =>
-      preparedOn(prepared.generatedIn(), tx, db).execute({ hubId, from: from.toISOString(), to: to.toISOString(), lookback: new Date(from.getTime() - LOOKBACK_MS).toISOString() }),
-    /** Confirmed and completed bookings whose widened time touches [from, to] (bounded by how far ahead a hub takes bookings). */
-    coverBookingsIn: (hubId: string, from: Date, to: Date, before: number, after: number, tx: DbOrTx) =>
-      preparedOn(prepared.coverBookingsIn(), tx, db).execute({
+    /**
+     * One round of following [from, to] (one statement): the active generated shifts overlapping it
+     * (bounded: the rota keeps them only a few years ahead) with their places taken, and the
+     * confirmed and completed bookings whose time widened by the cover margins touches it (bounded
+     * by how far ahead a hub takes bookings); each by start.
+     */
+    async followWindow(hubId: string, from: number, to: number, before: number, after: number, tx: DbOrTx): Promise<FollowWindow> {
+      const [row] = await preparedOn(prepared.window(), tx, db).execute({
         hubId,
-        from: from.toISOString(),
-        to: to.toISOString(),
-        lookback: new Date(from.getTime() - LOOKBACK_MS).toISOString(),
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        lookback: new Date(from - LOOKBACK_MS).toISOString(),
         before,
         after,
-      }),
+      });
+      if (!row) return { shifts: [], bookings: [] };
+      return {
+        shifts: row.shifts.map(([id, role, startsAt, endsAt, bookingIds, filled]) => ({ id, role, startsAt: new Date(startsAt), endsAt: new Date(endsAt), bookingIds, filled })),
+        bookings: row.bookings.map(([id, startsAt, endsAt]) => ({ id, startsAt: new Date(startsAt), endsAt: new Date(endsAt) })),
+      };
+    },
     /** Bookings of the hub in [from, to) that need cover, with whether a full generated shift covers them. */
     bookingsOn: (hubId: string, from: Date, to: Date) =>
       db
