@@ -5,10 +5,16 @@ import type { BookingRow } from '../bookings/bookings.repository';
 import type { HubRow } from '../venues/venues.repository';
 import { neededShifts, reconcileShifts, rotaRules } from './rota.fns';
 import type { PlaceOps } from './rota.places';
-import type { FollowWindow, RotaRepository } from './rota.repository';
+import { type FollowRead, type FollowWindow, type RotaRepository, followWindowOf } from './rota.repository';
 
 /** How far ahead generated shifts are kept (bookings cannot be made further ahead than this). */
 const HORIZON_MS = 3 * 366 * DAY_MS;
+/**
+ * How far beyond the changed span the first read reaches: the rounds that widen the window to whole
+ * chains then mostly run on rows already read (one statement instead of one a round); a chain
+ * reaching further is read again.
+ */
+const READ_MARGIN_MS = DAY_MS;
 /** Rounds of widening the window to whole chains of bookings; a chain longer than this many rounds is finished on the next run. */
 const MAX_ROUNDS = 50;
 
@@ -56,8 +62,14 @@ export function createGeneratedShifts(deps: { db: Db; rota: RotaRepository; cloc
     let to = end;
     let existing: FollowWindow['shifts'] = [];
     let bookings: FollowWindow['bookings'] = [];
+    let read: FollowRead | undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      ({ shifts: existing, bookings } = await rota.followWindow(hubId, from, to, rules.coverBeforeMinutes, rules.coverAfterMinutes, tx));
+      let win = read && followWindowOf(read, from, to);
+      if (!win) {
+        read = await rota.followRead(hubId, from - READ_MARGIN_MS, to + READ_MARGIN_MS, rules.coverBeforeMinutes, rules.coverAfterMinutes, tx);
+        win = followWindowOf(read, from, to)!;
+      }
+      ({ shifts: existing, bookings } = win);
       const nf = Math.min(from, ...existing.map((e) => e.startsAt.getTime()), ...bookings.map((b) => b.startsAt.getTime() - before));
       const nt = Math.max(to, ...existing.map((e) => e.endsAt.getTime()), ...bookings.map((b) => b.endsAt.getTime() + after));
       if (nf === from && nt === to) break;

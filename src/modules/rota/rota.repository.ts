@@ -31,6 +31,32 @@ export interface FollowWindow {
   bookings: { id: string; startsAt: Date; endsAt: Date }[];
 }
 
+/** A read of a window's rows (followRead), each with its exact start and end in epoch ms. */
+export interface FollowRead {
+  from: number;
+  to: number;
+  before: number;
+  after: number;
+  shifts: { s: number; e: number; row: FollowWindow['shifts'][number] }[];
+  bookings: { s: number; e: number; row: FollowWindow['bookings'][number] }[];
+}
+
+/**
+ * The rows followRead would return for [from, to], taken from a read of a window containing it
+ * (the statement's own predicates, which only narrow as the window does); undefined when [from, to]
+ * is not inside the read, which then has to be made again.
+ */
+export function followWindowOf(read: FollowRead, from: number, to: number): FollowWindow | undefined {
+  if (from < read.from || to > read.to) return undefined;
+  const lookback = from - LOOKBACK_MS;
+  const until = to + read.before * 60_000;
+  const since = from - read.after * 60_000;
+  return {
+    shifts: read.shifts.filter((x) => x.s <= to && x.e >= from && x.s >= lookback).map((x) => x.row),
+    bookings: read.bookings.filter((x) => x.s <= until && x.s >= lookback && x.e >= since).map((x) => x.row),
+  };
+}
+
 export interface ShiftFilter {
   hubId: string;
   from: Date;
@@ -51,13 +77,14 @@ export function createRotaRepository(db: DbOrTx) {
         .returning({ fromAt: rotaPending.fromAt, toAt: rotaPending.toAt })
         .prepare('rota_take_pending'),
     ),
-    // One round of following a window: its generated shifts and its cover bookings in one statement
-    // (two subqueries, one round trip), each as a JSON array of just the fields the rota uses.
+    // A window's generated shifts and cover bookings in one statement (two subqueries, one round
+    // trip), each as a JSON array of just the fields the rota uses, times as exact epoch ms
+    // (fractional: a timestamp keeps microseconds, and followWindowOf compares as PostgreSQL would).
     window: lazy(() =>
       db
         .select({
           shifts: sql<[string, ShiftRole, number, number, string[], number][]>`(
-            SELECT coalesce(json_agg(json_build_array(s.id, s.role, floor(extract(epoch FROM s.starts_at) * 1000), floor(extract(epoch FROM s.ends_at) * 1000), s.booking_ids,
+            SELECT coalesce(json_agg(json_build_array(s.id, s.role, extract(epoch FROM s.starts_at) * 1000, extract(epoch FROM s.ends_at) * 1000, s.booking_ids,
               (SELECT count(*)::int FROM shift_signups g WHERE g.shift_id = s.id AND g.status = 'confirmed')) ORDER BY s.starts_at), '[]'::json)
             FROM shifts s
             WHERE s.hub_id = ${sql.placeholder('hubId')}::uuid AND s.source = 'booking' AND s.state = 'active'
@@ -65,7 +92,7 @@ export function createRotaRepository(db: DbOrTx) {
               -- A lower bound on the start keeps the index scan local; a longer chain is reached through its bookings in later rounds.
               AND s.starts_at >= ${sql.placeholder('lookback')}::timestamptz)`,
           bookings: sql<[string, number, number][]>`(
-            SELECT coalesce(json_agg(json_build_array(b.id, floor(extract(epoch FROM b.starts_at) * 1000), floor(extract(epoch FROM b.ends_at) * 1000)) ORDER BY b.starts_at), '[]'::json)
+            SELECT coalesce(json_agg(json_build_array(b.id, extract(epoch FROM b.starts_at) * 1000, extract(epoch FROM b.ends_at) * 1000) ORDER BY b.starts_at), '[]'::json)
             FROM bookings b
             WHERE b.hub_id = ${sql.placeholder('hubId')}::uuid AND b.status IN ('confirmed', 'completed')
               AND b.starts_at <= ${sql.placeholder('to')}::timestamptz + make_interval(mins => ${sql.placeholder('before')}::int)
@@ -289,12 +316,13 @@ export function createRotaRepository(db: DbOrTx) {
     },
     pendingHubs: async (limit: number) => (await db.selectDistinct({ hubId: rotaPending.hubId }).from(rotaPending).limit(limit)).map((r) => r.hubId),
     /**
-     * One round of following [from, to] (one statement): the active generated shifts overlapping it
-     * (bounded: the rota keeps them only a few years ahead) with their places taken, and the
-     * confirmed and completed bookings whose time widened by the cover margins touches it (bounded
-     * by how far ahead a hub takes bookings); each by start.
+     * What the rota's rounds read of [from, to] (one statement): the active generated shifts
+     * overlapping it (bounded: the rota keeps them only a few years ahead) with their places taken,
+     * and the confirmed and completed bookings whose time widened by the cover margins (minutes)
+     * touches it (bounded by how far ahead a hub takes bookings); each by start. followWindowOf
+     * gives any window inside it.
      */
-    async followWindow(hubId: string, from: number, to: number, before: number, after: number, tx: DbOrTx): Promise<FollowWindow> {
+    async followRead(hubId: string, from: number, to: number, before: number, after: number, tx: DbOrTx): Promise<FollowRead> {
       const [row] = await preparedOn(prepared.window(), tx, db).execute({
         hubId,
         from: new Date(from).toISOString(),
@@ -303,10 +331,14 @@ export function createRotaRepository(db: DbOrTx) {
         before,
         after,
       });
-      if (!row) return { shifts: [], bookings: [] };
+      // Dates as the driver would give them (whole ms); the exact times stay beside them for followWindowOf.
       return {
-        shifts: row.shifts.map(([id, role, startsAt, endsAt, bookingIds, filled]) => ({ id, role, startsAt: new Date(startsAt), endsAt: new Date(endsAt), bookingIds, filled })),
-        bookings: row.bookings.map(([id, startsAt, endsAt]) => ({ id, startsAt: new Date(startsAt), endsAt: new Date(endsAt) })),
+        from,
+        to,
+        before,
+        after,
+        shifts: (row?.shifts ?? []).map(([id, role, s, e, bookingIds, filled]) => ({ s, e, row: { id, role, startsAt: new Date(Math.floor(s)), endsAt: new Date(Math.floor(e)), bookingIds, filled } })),
+        bookings: (row?.bookings ?? []).map(([id, s, e]) => ({ s, e, row: { id, startsAt: new Date(Math.floor(s)), endsAt: new Date(Math.floor(e)) } })),
       };
     },
     /** Bookings of the hub in [from, to) that need cover, with whether a full generated shift covers them. */
