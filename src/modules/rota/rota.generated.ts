@@ -5,10 +5,16 @@ import type { BookingRow } from '../bookings/bookings.repository';
 import type { HubRow } from '../venues/venues.repository';
 import { neededShifts, reconcileShifts, rotaRules } from './rota.fns';
 import type { PlaceOps } from './rota.places';
-import type { RotaRepository } from './rota.repository';
+import { type FollowRead, type FollowWindow, type RotaRepository, followWindowOf } from './rota.repository';
 
 /** How far ahead generated shifts are kept (bookings cannot be made further ahead than this). */
 const HORIZON_MS = 3 * 366 * DAY_MS;
+/**
+ * How far beyond the changed span the first read reaches: the rounds that widen the window to whole
+ * chains then mostly run on rows already read (one statement instead of one a round); a chain
+ * reaching further is read again.
+ */
+const READ_MARGIN_MS = DAY_MS;
 /** Rounds of widening the window to whole chains of bookings; a chain longer than this many rounds is finished on the next run. */
 const MAX_ROUNDS = 50;
 
@@ -54,21 +60,24 @@ export function createGeneratedShifts(deps: { db: Db; rota: RotaRepository; cloc
     const after = rules.coverAfterMinutes * 60_000;
     let from = start;
     let to = end;
-    let existing: Awaited<ReturnType<RotaRepository['generatedIn']>> = [];
-    let bookings: Awaited<ReturnType<RotaRepository['coverBookingsIn']>> = [];
+    let existing: FollowWindow['shifts'] = [];
+    let bookings: FollowWindow['bookings'] = [];
+    let read: FollowRead | undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      existing = await rota.generatedIn(hubId, new Date(from), new Date(to), tx);
-      bookings = await rota.coverBookingsIn(hubId, new Date(from), new Date(to), rules.coverBeforeMinutes, rules.coverAfterMinutes, tx);
-      const nf = Math.min(from, ...existing.map((e) => e.shift.startsAt.getTime()), ...bookings.map((b) => b.startsAt.getTime() - before));
-      const nt = Math.max(to, ...existing.map((e) => e.shift.endsAt.getTime()), ...bookings.map((b) => b.endsAt.getTime() + after));
+      let win = read && followWindowOf(read, from, to);
+      if (!win) {
+        read = await rota.followRead(hubId, from - READ_MARGIN_MS, to + READ_MARGIN_MS, rules.coverBeforeMinutes, rules.coverAfterMinutes, tx);
+        win = followWindowOf(read, from, to)!;
+      }
+      ({ shifts: existing, bookings } = win);
+      const nf = Math.min(from, ...existing.map((e) => e.startsAt.getTime()), ...bookings.map((b) => b.startsAt.getTime() - before));
+      const nt = Math.max(to, ...existing.map((e) => e.endsAt.getTime()), ...bookings.map((b) => b.endsAt.getTime() + after));
       if (nf === from && nt === to) break;
       from = nf;
       to = nt;
     }
     const needed = neededShifts({ bookings, staffedHours: hub.settings.staffedHours, zone: hub.timezone, rules }).filter((n) => n.startsAt > now);
-    const current = existing
-      .filter((e) => e.shift.startsAt > now)
-      .map((e) => ({ id: e.shift.id, role: e.shift.role, startsAt: e.shift.startsAt, endsAt: e.shift.endsAt, bookingIds: e.shift.bookingIds, filled: e.filled }));
+    const current = existing.filter((e) => e.startsAt > now);
     const plan = reconcileShifts(current, needed);
     await rota.insertShifts(
       plan.create.map((n) => ({ hubId, role: n.role, startsAt: n.startsAt, endsAt: n.endsAt, bookingIds: n.bookingIds, volunteersNeeded: 1, source: 'booking' as const })),

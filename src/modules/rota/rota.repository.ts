@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../db/client';
+import { lazy, preparedOn } from '../../db/prepared';
 import { keysetAfter, exactTimestamp, type PageArgs } from '../../db/keyset';
 import { bookings, calendarTokens, hubMembers, hubs, organisationMembers, rooms, rotaPending, shiftSeries, shiftSignups, shifts, users, volunteerProfiles } from '../../db/schema';
 import type { ShiftRole } from './rota.fns';
@@ -24,6 +25,38 @@ const risingNow = (col: PgColumn) => sql`greatest(now(), ${col} + interval '1 se
 // Qualified by hand: drizzle leaves a single-table select's columns unqualified, and inside the subquery a bare "id" would be the signup's.
 const filledOf = sql<number>`(SELECT count(*)::int FROM ${shiftSignups} s WHERE s.shift_id = "shifts"."id" AND s.status = 'confirmed')`;
 
+/** What one round of following a window reads (rota.generated.ts). */
+export interface FollowWindow {
+  shifts: { id: string; role: ShiftRole; startsAt: Date; endsAt: Date; bookingIds: string[]; filled: number }[];
+  bookings: { id: string; startsAt: Date; endsAt: Date }[];
+}
+
+/** A read of a window's rows (followRead), each with its exact start and end in epoch ms. */
+export interface FollowRead {
+  from: number;
+  to: number;
+  before: number;
+  after: number;
+  shifts: { s: number; e: number; row: FollowWindow['shifts'][number] }[];
+  bookings: { s: number; e: number; row: FollowWindow['bookings'][number] }[];
+}
+
+/**
+ * The rows followRead would return for [from, to], taken from a read of a window containing it
+ * (the statement's own predicates, which only narrow as the window does); undefined when [from, to]
+ * is not inside the read, which then has to be made again.
+ */
+export function followWindowOf(read: FollowRead, from: number, to: number): FollowWindow | undefined {
+  if (from < read.from || to > read.to) return undefined;
+  const lookback = from - LOOKBACK_MS;
+  const until = to + read.before * 60_000;
+  const since = from - read.after * 60_000;
+  return {
+    shifts: read.shifts.filter((x) => x.s <= to && x.e >= from && x.s >= lookback).map((x) => x.row),
+    bookings: read.bookings.filter((x) => x.s <= until && x.s >= lookback && x.e >= since).map((x) => x.row),
+  };
+}
+
 export interface ShiftFilter {
   hubId: string;
   from: Date;
@@ -33,6 +66,45 @@ export interface ShiftFilter {
 }
 
 export function createRotaRepository(db: DbOrTx) {
+  // The statements every regeneration runs (after each booking at a staffed hub), built once and
+  // prepared by name; they run inside the regeneration's transaction, so on its connection (preparedOn).
+  const prepared = {
+    lockHub: lazy(() => db.select().from(hubs).where(eq(hubs.id, sql.placeholder('hubId'))).for('no key update').prepare('rota_lock_hub')),
+    takePending: lazy(() =>
+      db
+        .delete(rotaPending)
+        .where(eq(rotaPending.hubId, sql.placeholder('hubId')))
+        .returning({ fromAt: rotaPending.fromAt, toAt: rotaPending.toAt })
+        .prepare('rota_take_pending'),
+    ),
+    // A window's generated shifts and cover bookings in one statement (two subqueries, one round
+    // trip), each as a JSON array of just the fields the rota uses, times as exact epoch ms
+    // (fractional: a timestamp keeps microseconds, and followWindowOf compares as PostgreSQL would).
+    window: lazy(() =>
+      db
+        .select({
+          shifts: sql<[string, ShiftRole, number, number, string[], number][]>`(
+            SELECT coalesce(json_agg(json_build_array(s.id, s.role, extract(epoch FROM s.starts_at) * 1000, extract(epoch FROM s.ends_at) * 1000, s.booking_ids,
+              (SELECT count(*)::int FROM shift_signups g WHERE g.shift_id = s.id AND g.status = 'confirmed')) ORDER BY s.starts_at), '[]'::json)
+            FROM shifts s
+            WHERE s.hub_id = ${sql.placeholder('hubId')}::uuid AND s.source = 'booking' AND s.state = 'active'
+              AND s.starts_at <= ${sql.placeholder('to')}::timestamptz AND s.ends_at >= ${sql.placeholder('from')}::timestamptz
+              -- A lower bound on the start keeps the index scan local; a longer chain is reached through its bookings in later rounds.
+              AND s.starts_at >= ${sql.placeholder('lookback')}::timestamptz)`,
+          bookings: sql<[string, number, number][]>`(
+            SELECT coalesce(json_agg(json_build_array(b.id, extract(epoch FROM b.starts_at) * 1000, extract(epoch FROM b.ends_at) * 1000) ORDER BY b.starts_at), '[]'::json)
+            FROM bookings b
+            WHERE b.hub_id = ${sql.placeholder('hubId')}::uuid AND b.status IN ('confirmed', 'completed')
+              AND b.starts_at <= ${sql.placeholder('to')}::timestamptz + make_interval(mins => ${sql.placeholder('before')}::int)
+              -- No booking is longer than a room allows (at most 7 days): the index scan stays local.
+              AND b.starts_at >= ${sql.placeholder('lookback')}::timestamptz
+              AND b.ends_at >= ${sql.placeholder('from')}::timestamptz - make_interval(mins => ${sql.placeholder('after')}::int))`,
+        })
+        .from(hubs)
+        .where(eq(hubs.id, sql.placeholder('hubId')))
+        .prepare('rota_follow_window'),
+    ),
+  };
   const repo = {
     // ---- shifts
     async getShift(id: string, tx: DbOrTx = db): Promise<ShiftRow | undefined> {
@@ -226,12 +298,11 @@ export function createRotaRepository(db: DbOrTx) {
     // ---- generated shifts
     /** Takes the hub's regeneration lock (NO KEY UPDATE: bookings may still reference the hub meanwhile). */
     async lockHub(hubId: string, tx: DbOrTx) {
-      const [h] = await tx.select().from(hubs).where(eq(hubs.id, hubId)).for('no key update');
+      const [h] = await preparedOn(prepared.lockHub(), tx, db).execute({ hubId });
       return h;
     },
     /** Claims the hub's pending spans (deleted in the caller's transaction: a rollback keeps them). */
-    takePending: (hubId: string, tx: DbOrTx) =>
-      tx.delete(rotaPending).where(eq(rotaPending.hubId, hubId)).returning({ fromAt: rotaPending.fromAt, toAt: rotaPending.toAt }),
+    takePending: (hubId: string, tx: DbOrTx) => preparedOn(prepared.takePending(), tx, db).execute({ hubId }),
     /**
      * The booking's hub if it has pending spans for the rota to follow (one statement): a booking
      * at a hub without staffed hours queues none, and then the hook opens no transaction.
@@ -244,39 +315,32 @@ export function createRotaRepository(db: DbOrTx) {
       return b?.hubId;
     },
     pendingHubs: async (limit: number) => (await db.selectDistinct({ hubId: rotaPending.hubId }).from(rotaPending).limit(limit)).map((r) => r.hubId),
-    /** Active generated shifts overlapping [from, to] (bounded: the rota keeps them only a few years ahead). */
-    generatedIn: (hubId: string, from: Date, to: Date, tx: DbOrTx) =>
-      tx
-        .select({ shift: shifts, filled: filledOf })
-        .from(shifts)
-        .where(
-          and(
-            eq(shifts.hubId, hubId),
-            eq(shifts.source, 'booking'),
-            eq(shifts.state, 'active'),
-            lte(shifts.startsAt, to),
-            gte(shifts.endsAt, from),
-            // A lower bound on the start keeps the index scan local; a longer chain is reached through its bookings in later rounds.
-            gte(shifts.startsAt, new Date(from.getTime() - LOOKBACK_MS)),
-          ),
-        )
-        .orderBy(asc(shifts.startsAt)),
-    /** Confirmed and completed bookings whose widened time touches [from, to] (bounded by how far ahead a hub takes bookings). */
-    coverBookingsIn: (hubId: string, from: Date, to: Date, before: number, after: number, tx: DbOrTx) =>
-      tx
-        .select({ id: bookings.id, startsAt: bookings.startsAt, endsAt: bookings.endsAt })
-        .from(bookings)
-        .where(
-          and(
-            eq(bookings.hubId, hubId),
-            inArray(bookings.status, ['confirmed', 'completed']),
-            sql`${bookings.startsAt} <= ${ts(to)} + make_interval(mins => ${before})`,
-            // No booking is longer than a room allows (at most 7 days): the index scan stays local.
-            gte(bookings.startsAt, new Date(from.getTime() - LOOKBACK_MS)),
-            sql`${bookings.endsAt} >= ${ts(from)} - make_interval(mins => ${after})`,
-          ),
-        )
-        .orderBy(asc(bookings.startsAt)),
+    /**
+     * What the rota's rounds read of [from, to] (one statement): the active generated shifts
+     * overlapping it (bounded: the rota keeps them only a few years ahead) with their places taken,
+     * and the confirmed and completed bookings whose time widened by the cover margins (minutes)
+     * touches it (bounded by how far ahead a hub takes bookings); each by start. followWindowOf
+     * gives any window inside it.
+     */
+    async followRead(hubId: string, from: number, to: number, before: number, after: number, tx: DbOrTx): Promise<FollowRead> {
+      const [row] = await preparedOn(prepared.window(), tx, db).execute({
+        hubId,
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        lookback: new Date(from - LOOKBACK_MS).toISOString(),
+        before,
+        after,
+      });
+      // Dates as the driver would give them (whole ms); the exact times stay beside them for followWindowOf.
+      return {
+        from,
+        to,
+        before,
+        after,
+        shifts: (row?.shifts ?? []).map(([id, role, s, e, bookingIds, filled]) => ({ s, e, row: { id, role, startsAt: new Date(Math.floor(s)), endsAt: new Date(Math.floor(e)), bookingIds, filled } })),
+        bookings: (row?.bookings ?? []).map(([id, s, e]) => ({ s, e, row: { id, startsAt: new Date(Math.floor(s)), endsAt: new Date(Math.floor(e)) } })),
+      };
+    },
     /** Bookings of the hub in [from, to) that need cover, with whether a full generated shift covers them. */
     bookingsOn: (hubId: string, from: Date, to: Date) =>
       db
