@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { namingConstraints } from '../../db/constraints';
+import { lazy } from '../../db/prepared';
 import { conflict } from '../../lib/errors';
 import type { DbOrTx } from '../../db/client';
 import { keysetAfter, type PageArgs } from '../../db/keyset';
@@ -530,9 +531,3 @@ export function createAccessRepository(db: DbOrTx) {
   };
 }
 export type AccessRepository = ReturnType<typeof createAccessRepository>;
-
-/** Builds the value on first use, then returns the same one. */
-function lazy<T>(build: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= build());
-}
