@@ -23,6 +23,17 @@ const CODE_CONSTRAINTS = {
   access_code_doors_no_clash: () => conflict(DOOR_CODE_CLASH, 'Those digits are already live on that door then'),
 };
 
+/**
+ * A confirmed booking (joined to its hub) whose code window is open at `now`: its hub's code lead
+ * before the start has come and its late exit after the end has not passed, in a room behind an
+ * active lock. One definition for both reads of what is due (dueBookings, dueBookingIds).
+ */
+const codeWindowOpenBehindALock = (now: Date) => [
+  sql`${bookings.startsAt} - make_interval(mins => coalesce((${hubs.settings}->>'codeLeadMinutes')::int, 1440)) <= ${iso(now)}`,
+  sql`${bookings.endsAt} + make_interval(mins => coalesce((${hubs.settings}->>'lateExitMinutes')::int, 15)) > ${iso(now)}`,
+  sql`EXISTS (SELECT 1 FROM ${doorRooms} dr JOIN ${doors} d ON d.id = dr.door_id WHERE dr.room_id = ${bookings.roomId} AND d.active AND d.provider <> 'none')`,
+];
+
 export function createAccessRepository(db: DbOrTx) {
   // The keypad's verify path (POST /doors/:doorId/verify, every door controller's call): built once
   // and sent as named prepared statements, outside transactions (docs/performance.md, "Keypad").
@@ -259,9 +270,7 @@ export function createAccessRepository(db: DbOrTx) {
           and(
             eq(bookings.status, 'confirmed'),
             roomIds ? (roomIds.length ? inArray(bookings.roomId, roomIds) : sql`false`) : undefined,
-            sql`${bookings.startsAt} - make_interval(mins => coalesce((${hubs.settings}->>'codeLeadMinutes')::int, 1440)) <= ${iso(now)}`,
-            sql`${bookings.endsAt} + make_interval(mins => coalesce((${hubs.settings}->>'lateExitMinutes')::int, 15)) > ${iso(now)}`,
-            sql`EXISTS (SELECT 1 FROM ${doorRooms} dr JOIN ${doors} d ON d.id = dr.door_id WHERE dr.room_id = ${bookings.roomId} AND d.active AND d.provider <> 'none')`,
+            ...codeWindowOpenBehindALock(now),
             sql`NOT EXISTS (SELECT 1 FROM ${accessCodes} c WHERE c.booking_id = ${bookings.id} AND c.status IN ('active', 'revoked'))`,
           ),
         )
@@ -285,9 +294,7 @@ export function createAccessRepository(db: DbOrTx) {
             and(
               eq(bookings.status, 'confirmed'),
               sql`tstzrange(${bookings.startsAt}, ${bookings.blockedUntil}, '[)') && tstzrange(${iso(now)} - make_interval(mins => ${SETTING_LIMITS.lateExitMinutes.max}), ${iso(now)} + make_interval(mins => (SELECT max(coalesce((h2.settings->>'codeLeadMinutes')::int, 1440)) FROM ${hubs} h2)), '[]')`,
-              sql`${bookings.startsAt} - make_interval(mins => coalesce((${hubs.settings}->>'codeLeadMinutes')::int, 1440)) <= ${iso(now)}`,
-              sql`${bookings.endsAt} + make_interval(mins => coalesce((${hubs.settings}->>'lateExitMinutes')::int, 15)) > ${iso(now)}`,
-              sql`EXISTS (SELECT 1 FROM ${doorRooms} dr JOIN ${doors} d ON d.id = dr.door_id WHERE dr.room_id = ${bookings.roomId} AND d.active AND d.provider <> 'none')`,
+              ...codeWindowOpenBehindALock(now),
               sql`NOT EXISTS (SELECT 1 FROM ${accessCodes} c WHERE c.booking_id = ${bookings.id} AND c.status IN ('active', 'revoked') OFFSET 0)`,
             ),
           )
