@@ -23,16 +23,15 @@
  * own contact phone. Door-code texts are not among the limited kinds (TEXT_LIMITS counts moves,
  * resends, invitations and OPEN), so the limits do not hold any of them back.
  */
-import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { DateTime } from 'luxon';
 import { Client } from 'pg';
 import { createContainer, type Container } from '../../src/container.js';
-import { loadConfig } from '../../src/config/env.js';
 import { openDatabase } from '../../src/db/client.js';
 import { hubSettingsSchema, openOn } from '../../src/modules/venues/venues.types.js';
 import { JOBS, runJob } from '../../src/worker/jobs.js';
 import { startFakeTwilio } from '../../test/fakes/fake-twilio.js';
+import { benchAppConfig } from './config.js';
 import { recordPool } from './pg-baseline.js';
 import { ZONE, seedNetwork } from './seed.js';
 
@@ -126,14 +125,8 @@ async function main() {
     }
     const org = (await pool.query<{ id: string }>(`SELECT id FROM organisations ORDER BY name LIMIT 1`)).rows[0].id;
 
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      DATABASE_URL: u.bench,
+    const config = benchAppConfig(u.bench, {
       DATABASE_POOL_MAX: '10',
-      LOG_LEVEL: 'silent',
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ACCESS_CODE_KEY: randomBytes(32).toString('hex'),
-      PUBLIC_URL: 'http://127.0.0.1',
       SMS_PROVIDER: 'twilio',
       TWILIO_ACCOUNT_SID: twilio.accountSid,
       TWILIO_AUTH_TOKEN: twilio.authToken,

@@ -5,24 +5,15 @@
  *
  *   BENCH_DB_NAME=x node --import tsx scripts/bench/job-ticks.ts
  */
-import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { JOBS, runJob } from '../../src/worker/jobs.js';
 import { createContainer } from '../../src/container.js';
-import { loadConfig } from '../../src/config/env.js';
+import { benchAppConfig, benchDatabaseUrl } from './config.js';
 import { recordPool } from './pg-baseline.js';
 
 async function main() {
-  const u = new URL(process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test');
-  u.pathname = `/${process.env.BENCH_DB_NAME || 'hubkey_bench'}`;
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    DATABASE_URL: u.toString(),
-    LOG_LEVEL: 'silent',
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    ACCESS_CODE_KEY: randomBytes(32).toString('hex'),
-    PUBLIC_URL: 'http://127.0.0.1',
-  });
+  const u = benchDatabaseUrl();
+  const config = benchAppConfig(u.toString());
   const container = await createContainer(config);
   const pool = container.database.pool!;
   const count = await pool.query<{ n: string }>('SELECT count(*) AS n FROM bookings');

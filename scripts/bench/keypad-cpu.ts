@@ -9,27 +9,18 @@
  * Wall-clock figures under load measure the run queue as much as the code (docs/performance.md);
  * the process's CPU time per verify and the statements it sends do not depend on it as much.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/env.js';
+import { benchAppConfig, benchDatabaseUrl } from './config.js';
 import { createContainer } from '../../src/container.js';
 
 const VERIFIES = Number(process.env.KEYPAD_CPU_VERIFIES || 3000);
 const CONCURRENCY = 20;
 
 async function main() {
-  const u = new URL(process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test');
-  u.pathname = `/${process.env.BENCH_DB_NAME || 'hubkey_bench'}`;
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    DATABASE_URL: u.toString(),
-    DATABASE_POOL_MAX: '20',
-    LOG_LEVEL: 'silent',
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    ACCESS_CODE_KEY: randomBytes(32).toString('hex'),
-    PUBLIC_URL: 'http://127.0.0.1',
-  });
+  const u = benchDatabaseUrl();
+  const config = benchAppConfig(u.toString(), { DATABASE_POOL_MAX: '20' });
   const container = await createContainer(config);
   const app = await buildApp(container);
   const pool = container.database.pool!;
