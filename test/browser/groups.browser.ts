@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { check, launch, newContext, screenshot, startServer, type Server } from './harness';
-import { banner, errorSummary, ownPage, tabTo, writeOwnReport } from './volweb-helpers';
+import { check, newContext, screenshot, type Server } from './harness';
+import { banner, errorSummary, ownPage, serverWithCarasBooking, tabTo } from './volweb-helpers';
 
 /**
  * A group's page and "Invite someone to the group" in a real browser, through the real server on an
@@ -15,22 +15,9 @@ let browser: Browser;
 const env = () => ({ server, browser });
 let link = '';
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer({ now: NOW }), launch()]);
-  const cara = (await server.container.repos.users.loadActor(server.seed.users.community.id))!;
-  await server.container.services.bookings.create(cara, {
-    roomId: server.seed.rooms['Meeting Room'].id,
-    organisationId: server.seed.organisations.community.id,
-    startsAt: '2026-12-09T10:00',
-    endsAt: '2026-12-09T12:00',
-    title: 'Cara’s craft morning',
-    attendees: 6,
-  });
-});
-afterAll(async () => {
-  writeOwnReport('groups-browser-report.json');
-  await browser?.close();
-  await server?.close();
+const shared = serverWithCarasBooking(NOW, 'groups-browser-report.json');
+beforeAll(() => {
+  ({ server, browser } = shared);
 });
 
 const mainText = async (page: Page) => (await page.locator('main').innerText()).replace(/\s+/g, ' ');

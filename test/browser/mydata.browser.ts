@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { strFromU8, unzipSync } from 'fflate';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { check, launch, newContext, screenshot, startServer, type Server } from './harness';
-import { errorSummary, ownPage, signIn, tabTo, writeOwnReport } from './volweb-helpers';
+import { check, newContext, screenshot, type Server } from './harness';
+import { errorSummary, ownPage, serverWithCarasBooking, signIn, tabTo } from './volweb-helpers';
 
 /**
  * "Your data" and "Delete your account" in a real browser, through the real server on an embedded
@@ -17,22 +17,9 @@ let server: Server;
 let browser: Browser;
 const env = () => ({ server, browser });
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer({ now: NOW }), launch()]);
-  const cara = (await server.container.repos.users.loadActor(server.seed.users.community.id))!;
-  await server.container.services.bookings.create(cara, {
-    roomId: server.seed.rooms['Meeting Room'].id,
-    organisationId: server.seed.organisations.community.id,
-    startsAt: '2026-12-09T10:00',
-    endsAt: '2026-12-09T12:00',
-    title: 'Cara’s craft morning',
-    attendees: 6,
-  });
-});
-afterAll(async () => {
-  writeOwnReport('mydata-browser-report.json');
-  await browser?.close();
-  await server?.close();
+const shared = serverWithCarasBooking(NOW, 'mydata-browser-report.json');
+beforeAll(() => {
+  ({ server, browser } = shared);
 });
 
 const mainText = async (page: Page) => (await page.locator('main').innerText()).replace(/\s+/g, ' ');

@@ -1,9 +1,37 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { newContext, results, type Server } from './harness';
+import { launch, newContext, results, startServer, type Server } from './harness';
 
-/** Helpers the volunteer and staff-rota browser files share (the hirer's journey keeps its own). */
+/** Helpers the browser files share (the hirer's journey keeps its own sign-in). */
+
+/**
+ * The demo server at `now` with a browser, for a whole file, where Cara (community@) has first
+ * booked a craft morning of her own (so her group has bookings ahead); closed after the file,
+ * its report written as `report`.
+ */
+export function serverWithCarasBooking(now: string, report: string) {
+  const env = {} as { server: Server; browser: Browser };
+  beforeAll(async () => {
+    [env.server, env.browser] = await Promise.all([startServer({ now }), launch()]);
+    const { server } = env;
+    const cara = (await server.container.repos.users.loadActor(server.seed.users.community.id))!;
+    await server.container.services.bookings.create(cara, {
+      roomId: server.seed.rooms['Meeting Room'].id,
+      organisationId: server.seed.organisations.community.id,
+      startsAt: '2026-12-09T10:00',
+      endsAt: '2026-12-09T12:00',
+      title: 'Cara’s craft morning',
+      attendees: 6,
+    });
+  });
+  afterAll(async () => {
+    writeOwnReport(report);
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
+}
 
 export async function signIn(server: Server, page: Page, email: string) {
   await page.goto(`${server.url}/sign-in`);
