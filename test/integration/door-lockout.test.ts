@@ -148,6 +148,30 @@ describe('wrong codes slow a door down, and a stranger cannot keep it shut', () 
     expect((await verify(door.id, door.deviceKey, code)).body).toEqual({ granted: true, reason: 'granted' });
   });
 
+  it('alerts staff once when wrong codes checked at the same moment reach the threshold together', async () => {
+    // Two checks that each read the door before the other's wrong code was counted (as two requests
+    // at once do on PostgreSQL): each sees 3 before its own, so neither alone counts 5.
+    const door = await newKeypad('Yard gate', [w.smallRoom.id]);
+    t.clock.set('2026-04-05T10:00:00Z');
+    for (let n = 0; n < 3; n++) expect((await verify(door.id, door.deviceKey, '000001')).body.reason).toBe('unknown_code');
+    const { keypad } = t.container.services;
+    const first = (await keypad.authenticateDevice(door.id, door.deviceKey))!;
+    const second = (await keypad.authenticateDevice(door.id, door.deviceKey))!;
+    expect([first.failures.length, second.failures.length]).toEqual([3, 3]);
+    expect(await keypad.verifyAt(first, '000001')).toEqual({ granted: false, reason: 'unknown_code' });
+    // The second reads the count again once its own is in: five, so the door waits and staff hear.
+    expect(await keypad.verifyAt(second, '000001')).toEqual({ granted: false, reason: 'unknown_code', retryAfter: at('2026-04-05T10:00:30Z') });
+    const alerts = await attackAlerts('Yard gate');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].body).toMatch(/5 wrong codes on Yard gate since 11:00/);
+    // A sixth wrong code once the wait is over belongs to the same spell: still one alert.
+    const third = (await keypad.authenticateDevice(door.id, door.deviceKey))!;
+    t.clock.set('2026-04-05T10:00:30Z');
+    await keypad.verifyAt(third, '000001');
+    expect(await attackAlerts('Yard gate')).toHaveLength(1);
+    expect((await verify(door.id, door.deviceKey, '000001')).body.reason).toBe('locked_out');
+  });
+
   it('lets staff of the hub or an admin clear a door so the next code is checked at once, and nobody else', async () => {
     const door = await newKeypad('Porch door', [w.smallRoom.id]);
     t.clock.set('2026-04-03T09:00:00Z');

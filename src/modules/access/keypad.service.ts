@@ -96,8 +96,21 @@ export function createKeypadService(deps: {
       result = 'unknown_code';
     }
     if (result === 'granted') return { granted: true, reason: 'granted' };
-    const after = throttleState([...before.failures, now], now, policy, door.lockoutClearedAt);
+    let after = throttleState([...before.failures, now], now, policy, door.lockoutClearedAt);
     if (after.failures === policy.freeFailures) await alertUnderAttack(door, [...before.failures, now][0]);
+    else if (after.failures < policy.freeFailures) {
+      // Wrong codes checked at the same moment on this door each read the door before the others
+      // were counted, so none may see the count reach the threshold. Below it, the count is read
+      // again now that ours is in: whichever check reads last sees them all, and the spell's alert
+      // goes once (it is keyed by the spell's first wrong code) whichever crossed it.
+      const later = clock.now();
+      const fresh = await readDoor(door.id, later);
+      const counted = fresh ? throttleOf(fresh, later) : undefined;
+      if (fresh && counted && counted.state.failures >= policy.freeFailures) {
+        await alertUnderAttack(fresh, counted.failures[0]);
+        after = counted.state;
+      }
+    }
     return after.throttled ? { granted: false, reason: 'unknown_code', retryAfter: zoned(door, after.until!) } : { granted: false, reason: 'unknown_code' };
   }
 
