@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../container';
 import { DomainError } from '../../lib/errors';
+import { PASSWORD_MIN, passwordProblem } from '../../modules/auth/password-policy';
 import { type FieldErrors, errorList, flash, isEmail, safeNext, signedIn, text, toE164 } from '../forms';
 import { TIER_NAMES } from '../format';
 
@@ -45,7 +46,7 @@ export async function accountPages(app: FastifyInstance, { container }: { contai
   });
 
   app.get<{ Querystring: { next?: string } }>('/register', PAGE, async (request, reply) =>
-    reply.view('hirer/views/register.njk', { title: 'Create an account', next: safeNext(request.query.next, ''), values: {}, privacyNotice: privacy.notice() }),
+    reply.view('hirer/views/register.njk', { title: 'Create an account', next: safeNext(request.query.next, ''), values: {}, passwordMin: PASSWORD_MIN, privacyNotice: privacy.notice() }),
   );
 
   app.post<{ Body: Record<string, unknown> }>('/register', limited, async (request, reply) => {
@@ -59,8 +60,11 @@ export async function accountPages(app: FastifyInstance, { container }: { contai
     else if (!isEmail(values.email)) errors.email = 'Enter an email address in the right format, like name@example.org';
     const phone = values.phone ? toE164(values.phone) : undefined;
     if (values.phone && !phone) errors.phone = 'Enter a phone number, like 07700 900123 or +44 7700 900123';
-    if (password.length < 10) errors.password = 'Your password must be at least 10 characters';
-    else if (password.length > 200) errors.password = 'Your password must be 200 characters or fewer';
+    // The API's own rules (password-policy.ts), so the page asks for what registering accepts and
+    // a refused password (too short, common, the person's own name) is said on the page, not a 500.
+    const problem = password ? passwordProblem(password, { email: values.email, name: values.name }) : undefined;
+    if (!password) errors.password = 'Enter a password';
+    else if (problem) errors.password = problem;
     if (!Object.keys(errors).length) {
       try {
         const { user } = await auth.register({ email: values.email, password, name: values.name, phone });
@@ -72,7 +76,7 @@ export async function accountPages(app: FastifyInstance, { container }: { contai
         errors.email = 'There is already an account with this email address. Sign in instead';
       }
     }
-    return reply.status(400).view('hirer/views/register.njk', { title: 'Create an account', next, values, errors: errorList(errors), fieldErrors: errors, privacyNotice: privacy.notice() });
+    return reply.status(400).view('hirer/views/register.njk', { title: 'Create an account', next, values, errors: errorList(errors), fieldErrors: errors, passwordMin: PASSWORD_MIN, privacyNotice: privacy.notice() });
   });
 
   app.post('/sign-out', PAGE, async (request, reply) => {
