@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
+import { DomainError } from '../lib/errors';
 import type { Actor } from '../modules/auth/actor';
+import { NETWORK_ZONE } from '../modules/organisations/organisations.service';
+import { formatDate, formatTime } from './format';
 
 /**
  * Form helpers shared by every audience's pages: reading fields, dates from GOV.UK date inputs,
@@ -91,4 +94,17 @@ export function signedIn(request: FastifyRequest, reply: FastifyReply): Actor | 
 /** Shows a message once, on the page the next redirect leads to. */
 export function flash(request: FastifyRequest, title: string, body?: string, kind: 'success' | 'info' = 'success') {
   request.session.set('flash', { kind, title, body });
+}
+
+/** An instant as the invitation pages say it: "14:05 on Tuesday 1 December", in the network's zone. */
+export const lapseWords = (at: string | Date, now: Date) => `${formatTime(at, NETWORK_ZONE)} on ${formatDate(at, NETWORK_ZONE, { now })}`;
+
+/**
+ * What to tell someone whose invitation could not be texted because the texting limits were
+ * reached (outbox TextLimitError, `text_limit`): the link can still be sent by hand. Undefined for
+ * any other error.
+ */
+export function textLimitWords(err: unknown, now: Date): string | undefined {
+  if (!(err instanceof DomainError) || err.code !== 'text_limit') return undefined;
+  return `Hubkey has sent as many texts ${err.extra.limit === 'hub' ? 'as it may' : 'to this number as it may'} for today. Leave the mobile number empty and send them the link yourself, or try again after ${lapseWords(String(err.extra.retryAt), now)}`;
 }

@@ -33,6 +33,13 @@ const ERROR_PAGES: Record<number, { title: string; body: string }> = {
 };
 
 const STATUS_OF: Partial<Record<DomainError['kind'], number>> = { forbidden: 403, not_found: 404, unavailable: 503 };
+/** The statuses of the refusals the JSON API answers with problem+json (src/http/errors.ts), for the error page. */
+const REFUSED_STATUS: Partial<Record<DomainError['kind'], number>> = { validation: 400, conflict: 409, unprocessable: 422, too_many: 429 };
+/** A domain message as a sentence: capitalised, with a full stop. */
+const sentence = (m: string) => {
+  const t = m.trim();
+  return t ? `${t[0].toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}` : 'That could not be done.';
+};
 
 /**
  * Browsers get the page, everyone else the API. Routes of the web pages that share a path with
@@ -150,6 +157,13 @@ export async function webPlugin(app: FastifyInstance, opts: WebPluginOptions) {
       const status = STATUS_OF[error.kind];
       if (error.kind === 'unauthenticated') return reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
       if (status) return renderError(reply, status);
+      // A refusal a page did not turn into its own message (each form says what to fix next to the
+      // field; this is the net under them): the rule's own words and what to do, never a 500.
+      const refused = REFUSED_STATUS[error.kind];
+      if (refused) {
+        request.log.warn({ code: error.code, path: request.url.split('?')[0] }, 'page showed a refusal it did not handle itself');
+        return renderError(reply, refused, { title: 'There is a problem', body: `${sentence(error.message)} Go back, check what you entered and try again.` });
+      }
     }
     const fe = error as FastifyError;
     if (fe.code === 'FST_CSRF_INVALID_TOKEN' || fe.code === 'FST_CSRF_MISSING_SECRET') {

@@ -1,4 +1,5 @@
-import { doorEntries, outbox } from '../../src/db/schema';
+import { eq } from 'drizzle-orm';
+import { doorEntries, invitations, outbox } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { HTML, csrfOf, webSignIn } from '../helpers/web';
 import { makeOrg, makeWorld } from '../helpers/factories';
@@ -248,5 +249,31 @@ describe('long lists on the staff pages: a page at a time, newest first', () => 
     const lastEntries = today.text.slice(today.text.indexOf('id="entries-caption"'));
     expect(lastEntries).toContain('12:09');
     expect(lastEntries).not.toContain('08:00');
+  });
+});
+
+describe('People: inviting someone when the texting limits are reached', () => {
+  it('says on the page to send the link by hand (429), makes no invitation, and the next invitation without a phone works', async () => {
+    const w = await makeWorld(t);
+    const staff = await signIn(w.staff.email);
+    const path = `/staff/admin/hubs/${w.hub.id}`;
+    const page = await t.http.get(path).set(HTML).set('cookie', staff);
+    expect(page.status).toBe(200);
+    const token = csrfOf(page.text);
+    const invite = (email: string, phone: string) =>
+      t.http.post(`${path}/invite`).set(HTML).set('cookie', staff).type('form').send({ _csrf: token, email, role: 'volunteer', name: 'Vol Unteer', phone });
+    const invitationsTo = async (email: string) => (await t.container.database.db.select().from(invitations).where(eq(invitations.email, email))).length;
+
+    // Ten invitations texted to one number are the day's limit for that number.
+    for (let i = 0; i < 10; i++) expect((await invite(`vol-${i}@test.example`, '07700 900777')).status).toBe(303);
+    const refused = await invite('vol-10@test.example', '07700 900777');
+    expect(refused.status).toBe(429);
+    expect(refused.text).toContain('Hubkey has sent as many texts to this number as it may for today. Leave the mobile number empty and send them the link yourself');
+    expect(refused.text).toContain('value="vol-10@test.example"'); // what was typed is kept
+    expect(await invitationsTo('vol-10@test.example')).toBe(0);
+
+    const byHand = await invite('vol-10@test.example', '');
+    expect(byHand.status).toBe(303);
+    expect(await invitationsTo('vol-10@test.example')).toBe(1);
   });
 });

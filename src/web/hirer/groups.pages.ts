@@ -3,16 +3,13 @@ import type { Container } from '../../container';
 import { DomainError, notFound } from '../../lib/errors';
 import type { Actor } from '../../modules/auth/actor';
 import { PASSWORD_MIN } from '../../modules/auth/password-policy';
-import { NETWORK_ZONE } from '../../modules/organisations/organisations.service';
-import { formatDate, formatTime } from '../format';
-import { type FieldErrors, errorList, flash, isEmail, signedIn, text, toE164 } from '../forms';
+import { type FieldErrors, errorList, flash, isEmail, lapseWords, signedIn, text, textLimitWords, toE164 } from '../forms';
 
 const PAGE = { schema: { hide: true } };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 
 /** "11:41pm on Sunday 6 December": when an invitation or a texting limit lapses, in the network's zone. */
-const lapseWords = (at: string | Date, now: Date) => `${formatTime(at, NETWORK_ZONE)} on ${formatDate(at, NETWORK_ZONE, { now })}`;
 
 /**
  * A group's page for its members (its standing, its members, the invitations still waiting), the
@@ -85,8 +82,7 @@ export async function groupPages(app: FastifyInstance, { container }: { containe
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       if (err.code === 'already_member') errors.email = `${values.email} is already a member of ${org.name}`;
-      else if (err.code === 'text_limit')
-        errors.phone = `Hubkey has sent as many texts ${err.extra.limit === 'hub' ? 'as it may' : 'to this number as it may'} for today. Leave the mobile number empty and send them the link yourself, or try again after ${lapseWords(String(err.extra.retryAt), clock.now())}`;
+      else if (err.code === 'text_limit') errors.phone = textLimitWords(err, clock.now())!;
       else throw err;
       return renderInvite(reply, org, values, errors);
     }

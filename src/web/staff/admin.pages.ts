@@ -3,7 +3,7 @@ import type { Container } from '../../container';
 import type { Actor } from '../../modules/auth/actor';
 import type { HubRole } from '../../modules/invitations/invitations.service';
 import { notFound } from '../../lib/errors';
-import { type FieldErrors, type Fields, errorList, flash, isEmail, text, toE164 } from '../forms';
+import { type FieldErrors, type Fields, errorList, flash, isEmail, text, textLimitWords, toE164 } from '../forms';
 import { hubsOf, staffOf, useHub } from './context';
 import { STAFF_PAGE as PAGE, UUID } from './page';
 
@@ -23,11 +23,11 @@ export async function adminPages(app: FastifyInstance, { container }: { containe
     return reply.view('staff/views/admin/hubs.njk', { title: 'Hubs and people', hubs, isAdmin: actor.isAdmin });
   });
 
-  async function renderHub(request: FastifyRequest, reply: FastifyReply, actor: Actor, hubId: string, values: Record<string, string> = {}, errors: FieldErrors = {}) {
+  async function renderHub(request: FastifyRequest, reply: FastifyReply, actor: Actor, hubId: string, values: Record<string, string> = {}, errors: FieldErrors = {}, status = 400) {
     if (!UUID.test(hubId)) throw notFound('Hub');
     const { hub } = await useHub(container, request, reply, hubId);
     const { items } = await venues.listMembers(actor, hubId, { limit: 500 });
-    return reply.status(Object.keys(errors).length ? 400 : 200).view('staff/views/admin/hub.njk', {
+    return reply.status(Object.keys(errors).length ? status : 200).view('staff/views/admin/hub.njk', {
       title: `People at ${hub.name}`,
       hub,
       members: items.map((m) => ({ ...m, roleText: ROLE_WORDS[m.role] ?? m.role, self: m.userId === actor.userId })),
@@ -54,7 +54,15 @@ export async function adminPages(app: FastifyInstance, { container }: { containe
     const phone = values.phone ? toE164(values.phone) : undefined;
     if (values.phone && !phone) errors.phone = 'Enter a phone number, like 07700 900123 or +44 7700 900123';
     if (Object.keys(errors).length) return renderHub(request, reply, actor, request.params.hubId, values, errors);
-    const inv = await invitations.inviteToHub(actor, request.params.hubId, { email: values.email, role: values.role as HubRole, name: values.name || undefined, phone });
+    let inv;
+    try {
+      inv = await invitations.inviteToHub(actor, request.params.hubId, { email: values.email, role: values.role as HubRole, name: values.name || undefined, phone });
+    } catch (err) {
+      // Nothing was made: the invitation and its text are one transaction.
+      const limited = textLimitWords(err, container.clock.now());
+      if (!limited) throw err;
+      return renderHub(request, reply, actor, request.params.hubId, values, { phone: limited }, 429);
+    }
     flash(
       request,
       `${values.email} is invited as ${values.role}`,
