@@ -2,7 +2,7 @@ import { count, eq } from 'drizzle-orm';
 import { webSessions } from '../../src/db/schema';
 import { JOBS, runJob } from '../../src/worker/jobs';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { HTML, csrfOf, cookieOf } from '../helpers/web';
+import { HTML, csrfOf, cookieOf, webSignIn } from '../helpers/web';
 import { PASSWORD, expectProblem, makeHub, makeRoom, makeUser } from '../helpers/factories';
 
 let t: TestApp;
@@ -106,5 +106,27 @@ describe('sessions and CSRF', () => {
     expect(await runJob(t.container, JOBS.find((j) => j.name === 'web.purge-expired-sessions')!)).toBeGreaterThanOrEqual(1);
     const left = await t.container.database.db.select({ idHash: webSessions.idHash }).from(webSessions).where(eq(webSessions.userId, user.id));
     expect(left.map((r) => r.idHash)).toEqual([`live-${user.id}`]);
+  });
+});
+
+describe('the main menu says where the person is', () => {
+  /** The main menu's links and their aria-current, in order. */
+  const menu = (html: string) =>
+    [...(/<ul class="govuk-service-navigation__list"[\s\S]*?<\/ul>/.exec(html)?.[0] ?? '').matchAll(/<a class="govuk-service-navigation__link" href="([^"]+)"( aria-current="(\w+)")?/g)].map(
+      (m) => `${m[1]}${m[3] ? ` (${m[3]})` : ''}`,
+    );
+
+  it('marks the page itself as the page, and a page inside My bookings or Your account as in that section', async () => {
+    const user = await makeUser(t);
+    const { cookie } = await webSignIn(t, user.email);
+    const on = async (path: string) => {
+      const res = await t.http.get(path).set(HTML).set('cookie', cookie);
+      expect(res.status).toBe(200);
+      return menu(res.text);
+    };
+    expect(await on('/account')).toEqual(['/', '/bookings', '/account (page)']);
+    expect(await on('/account/data')).toEqual(['/', '/bookings', '/account (true)']);
+    expect(await on('/bookings')).toEqual(['/', '/bookings (page)', '/account']);
+    expect(await on('/')).toEqual(['/ (page)', '/bookings', '/account']);
   });
 });
