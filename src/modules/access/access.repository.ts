@@ -231,6 +231,19 @@ export function createAccessRepository(db: DbOrTx) {
       const [row] = await tx.update(accessCodes).set(values).where(eq(accessCodes.id, id)).returning();
       return row;
     },
+    /**
+     * Marks the code queued again for a resend, only if it was last queued at or before
+     * `lastQueuedBy`: of resends at once, the first takes it and the others find nothing (the row
+     * lock makes them wait and read the new time). True when this one took it.
+     */
+    async claimResend(id: string, now: Date, lastQueuedBy: Date, tx: DbOrTx = db): Promise<boolean> {
+      const rows = await tx
+        .update(accessCodes)
+        .set({ queuedAt: now, deliveryStatus: 'queued', deliveryError: null })
+        .where(and(eq(accessCodes.id, id), lte(accessCodes.queuedAt, lastQueuedBy)))
+        .returning({ id: accessCodes.id });
+      return rows.length === 1;
+    },
     async updateCodeDoor(accessCodeId: string, doorId: string, values: Partial<typeof accessCodeDoors.$inferInsert>, tx: DbOrTx = db) {
       await namingConstraints(
         () =>

@@ -17,7 +17,7 @@ export type AccessStatus = AccessCodeRow['status'] | 'scheduled' | 'pending' | '
 /** A booking's access as its hirer and staff see it (GET /bookings/:id/access), and the hirer's resend. */
 export function createBookingAccessService(deps: {
   db: Pick<Db, 'transaction'>;
-  access: Pick<AccessRepository, 'codesForBooking' | 'codeDoors' | 'doorsForRoom' | 'updateCode'>;
+  access: Pick<AccessRepository, 'codesForBooking' | 'codeDoors' | 'doorsForRoom' | 'claimResend'>;
   bookings: Pick<BookingsRepository, 'get'>;
   venues: Pick<VenuesRepository, 'getRoomWithHub'>;
   outbox: Pick<OutboxService, 'enqueue' | 'checkLimit'>;
@@ -92,7 +92,10 @@ export function createBookingAccessService(deps: {
         // Past the texting limits the resend is refused (429 with when to try again); nothing changes.
         await outbox.checkLimit({ kind: 'access_code_resend', to: c.phone, body: message!.body, hubId: c.hubId, bookingId: b.id });
         await db.transaction(async (tx) => {
-          await access.updateCode(c.id, { queuedAt: now, deliveryStatus: 'queued', deliveryError: null }, tx);
+          // Of resends at once, one is sent: the others read the time it set, and wait a minute.
+          if (!(await access.claimResend(c.id, now, new Date(now.getTime() - MINUTE), tx))) {
+            throw new DomainError('too_many', 'resend_too_soon', 'The code was sent less than a minute ago; try again in 60 s', { retryAfterSeconds: 60 });
+          }
           await outbox.enqueue({ kind: 'access_code_resend', to: c.phone!, body: message!.body, hubId: c.hubId, bookingId: b.id, accessCodeId: c.id, dedupeKey: `resend:${c.id}:${now.toISOString()}` }, tx, { overLimit: 'refuse' });
         });
       }
