@@ -92,8 +92,10 @@ export function signedIn(request: FastifyRequest, reply: FastifyReply): Actor | 
 }
 
 /** Shows a message once, on the page the next redirect leads to. */
-export function flash(request: FastifyRequest, title: string, body?: string, kind: 'success' | 'info' = 'success') {
-  request.session.set('flash', { kind, title, body });
+export function flash(request: FastifyRequest, title: string, body?: string, kind: 'success' | 'info' = 'success', opts: { secret?: boolean } = {}) {
+  // A message carrying a secret (a one-time link) is sealed in the session row (session.ts).
+  if (opts.secret) request.session.setSealed('flash', { kind, title, body });
+  else request.session.set('flash', { kind, title, body });
 }
 
 /** An instant as the invitation pages say it: "14:05 on Tuesday 1 December", in the network's zone. */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { and, eq, gt, lt } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/client';
@@ -20,6 +20,36 @@ const LIFETIME_MS = 12 * 60 * 60 * 1000;
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * A value kept sealed in the session row: AES-256-GCM under a key derived (HKDF-SHA256) from the
+ * session's cookie token, which the browser holds and the database never does (it keeps only the
+ * token's hash). So a one-time link shown on the next page cannot be read from a copy of the table.
+ */
+interface Sealed {
+  $sealed: string;
+}
+const isSealed = (v: unknown): v is Sealed => typeof v === 'object' && v !== null && typeof (v as Sealed).$sealed === 'string';
+const sealKey = (token: string) => Buffer.from(hkdfSync('sha256', token, Buffer.alloc(0), 'hubkey web session sealed value', 32));
+
+export function seal(token: string, value: unknown): Sealed {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', sealKey(token), iv);
+  const body = Buffer.concat([c.update(JSON.stringify(value), 'utf8'), c.final()]);
+  return { $sealed: Buffer.concat([iv, c.getAuthTag(), body]).toString('base64url') };
+}
+
+/** The sealed value, or undefined when this token cannot open it (another session's, or tampered). */
+export function unseal(token: string, sealed: Sealed): unknown {
+  try {
+    const raw = Buffer.from(sealed.$sealed, 'base64url');
+    const d = createDecipheriv('aes-256-gcm', sealKey(token), raw.subarray(0, 12));
+    d.setAuthTag(raw.subarray(12, 28));
+    return JSON.parse(Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
 
 export function createSessionStore(db: Db) {
   return {
@@ -56,6 +86,8 @@ export class WebSession {
   dirty = false;
   private ended = false;
   private rotated = false;
+  /** Values to seal under the token the row is written with (setSealed). */
+  private readonly toSeal = new Map<keyof WebSessionData, unknown>();
 
   constructor(
     public token: string | undefined,
@@ -81,15 +113,27 @@ export class WebSession {
     return this.data[key];
   }
   set<K extends keyof WebSessionData>(key: K, value: WebSessionData[K] | undefined) {
+    this.toSeal.delete(key);
     if (value === undefined) delete this.data[key];
     else this.data[key] = value;
     this.dirty = true;
   }
-  /** Reads a one-off value and forgets it. */
+  /** Reads a one-off value (opening it if it was sealed) and forgets it. */
   take<K extends keyof WebSessionData>(key: K): WebSessionData[K] {
-    const value = this.data[key];
+    const value: unknown = this.toSeal.has(key) ? this.toSeal.get(key) : this.data[key];
     if (value !== undefined) this.set(key, undefined);
-    return value;
+    if (!isSealed(value)) return value as WebSessionData[K];
+    return (this.token ? unseal(this.token, value) : undefined) as WebSessionData[K];
+  }
+
+  /**
+   * Keeps a one-off value (read back by `take`) sealed in the row: for a secret shown on the next
+   * page, such as an invitation's one-time link. Sealed when the row is written, under the token
+   * the cookie then carries; a session whose token changes before it is read loses it.
+   */
+  setSealed<K extends keyof WebSessionData>(key: K, value: WebSessionData[K]) {
+    this.set(key, value);
+    this.toSeal.set(key, value);
   }
 
   /** Signing in gets a new token (no session fixation) and a new CSRF secret. */
@@ -125,7 +169,9 @@ export class WebSession {
     if (!this.dirty && !stale) return { cookie: 'keep' };
     const drop = this.rotated ? this.token : undefined;
     if (this.rotated || !this.token) this.token = randomBytes(32).toString('base64url');
-    return { drop, write: { token: this.token, expiresAt: new Date(now.getTime() + LIFETIME_MS), userId: this.uid, data: this.data }, cookie: 'set' };
+    const data: Record<string, unknown> = { ...this.data };
+    for (const [key, value] of this.toSeal) data[key] = seal(this.token, value);
+    return { drop, write: { token: this.token, expiresAt: new Date(now.getTime() + LIFETIME_MS), userId: this.uid, data: data as WebSessionData }, cookie: 'set' };
   }
 }
 

@@ -1,5 +1,5 @@
 import { and, count, eq, isNull } from 'drizzle-orm';
-import { bookings, hubMembers, invitations, organisationMembers } from '../../src/db/schema';
+import { bookings, hubMembers, invitations, organisationMembers, webSessions } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { HTML, cookieOf, csrfOf, webSignIn } from '../helpers/web';
 import { PASSWORD, makeHub, makeOrg, makeRoom, makeUser } from '../helpers/factories';
@@ -137,10 +137,15 @@ describe('inviting', () => {
     const res = await invite(cookie, org.id, { email: 'newcomer@test.example' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`/account/organisations/${org.id}/invited`);
+    // Until shown, the link waits in the session row sealed under the cookie's token (which the database never holds).
+    const rowsBefore = JSON.stringify(await t.container.database.db.select({ data: webSessions.data }).from(webSessions));
     const done = await t.http.get(res.headers.location).set(HTML).set('cookie', cookie);
     expect(done.status).toBe(200);
     const link = /<strong id="link">([^<]+)<\/strong>/.exec(done.text)![1];
     expect(link).toMatch(/\/invitations\/[A-Za-z0-9_-]{43}$/);
+    expect(rowsBefore).toContain('"invited":{"$sealed":"');
+    expect(rowsBefore).not.toContain(link.split('/invitations/')[1]);
+    expect(rowsBefore).not.toContain('newcomer@test.example');
     const again = await t.http.get(res.headers.location).set(HTML).set('cookie', cookie);
     expect(again.status).toBe(303);
     const page = await t.http.get(`/account/organisations/${org.id}`).set(HTML).set('cookie', cookie);

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { doorEntries, invitations, outbox } from '../../src/db/schema';
+import { doorEntries, invitations, outbox, webSessions } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { HTML, csrfOf, webSignIn } from '../helpers/web';
 import { makeOrg, makeWorld } from '../helpers/factories';
@@ -275,5 +275,13 @@ describe('People: inviting someone when the texting limits are reached', () => {
     const byHand = await invite('vol-10@test.example', '');
     expect(byHand.status).toBe(303);
     expect(await invitationsTo('vol-10@test.example')).toBe(1);
+    // The one-time link is shown once on the next page; meanwhile the session row holds it sealed.
+    const rowsBefore = JSON.stringify(await t.container.database.db.select({ data: webSessions.data }).from(webSessions));
+    const shown = await t.http.get(path).set(HTML).set('cookie', staff);
+    const link = /one-time link \(it is shown only now, and works for a limited time\): (\S+\/invitations\/[A-Za-z0-9_-]{43})/.exec(shown.text)?.[1];
+    expect(link).toBeDefined();
+    expect(rowsBefore).toContain('"flash":{"$sealed":"');
+    expect(rowsBefore).not.toContain(link!.split('/invitations/')[1]);
+    expect((await t.http.get(path).set(HTML).set('cookie', staff)).text).not.toContain(link!);
   });
 });

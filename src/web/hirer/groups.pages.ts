@@ -77,7 +77,7 @@ export async function groupPages(app: FastifyInstance, { container }: { containe
     if (Object.keys(errors).length) return renderInvite(reply, org, values, errors);
     try {
       const inv = await invitations.inviteToOrganisation(actor, org.id, { email: values.email, phone });
-      request.session.set('invited', { organisationId: org.id, email: inv.email, phone: values.phone, texted: inv.texted, link: inv.link, expiresAt: inv.expiresAt });
+      request.session.setSealed('invited', { organisationId: org.id, email: inv.email, phone: values.phone, texted: inv.texted, link: inv.link, expiresAt: inv.expiresAt });
       return reply.redirect(`/account/organisations/${org.id}/invited`, 303);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;

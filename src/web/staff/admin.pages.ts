@@ -67,6 +67,8 @@ export async function adminPages(app: FastifyInstance, { container }: { containe
       request,
       `${values.email} is invited as ${values.role}`,
       `${inv.texted ? 'The link went to their phone by text. ' : ''}Send them this one-time link (it is shown only now, and works for a limited time): ${inv.link}`,
+      'success',
+      { secret: true },
     );
     return reply.redirect(`/staff/admin/hubs/${request.params.hubId}`, 303);
   });
