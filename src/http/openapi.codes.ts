@@ -17,6 +17,8 @@ export const OPERATION_ERROR_CODES: Record<string, Record<number, string[]>> = {
   searchRooms: { 422: ['in_the_past', 'nonexistent_local_time'] },
   createClosure: { 409: ['bookings_affected'], 422: ['room_not_in_hub', 'cannot_cancel', 'nonexistent_local_time'] },
   verifyOrganisation: { 422: ['recheck_in_past'] },
+  removeOrganisationMember: { 409: ['last_member'] },
+  cancelOrganisationInvitation: { 409: ['invitation_used'] },
   acceptInvitation: { 409: ['invitation_used', 'email_taken'], 422: ['invitation_expired'] },
   createBooking: { 409: ['booking_conflict', 'hub_changed'], 422: [...RULES, 'series_start_not_in_weekdays', 'requested_hours_cap'] },
   cancelBooking: { 422: ['invalid_status'] },

@@ -33,6 +33,7 @@ const PARAMETERS: Record<string, { description: string; example?: unknown }> = {
   userId: { description: "The person's id", example: '3e9f4f41-bdb1-4c81-a03d-5c4e6f708192' },
   closureId: { description: "The closure's id", example: '4fa05052-cec2-4d92-b14e-6d5f708192a3' },
   organisationId: { description: "The organisation's id", example: '50b16163-dfd3-4ea3-925f-7e608192a3b4' },
+  invitationId: { description: "The invitation's id (as POST /organisations/:id/members answered it)", example: '61c27274-e0e4-4fb4-a36e-8f7192a3b4c5' },
   token: { description: 'The secret token from the link Hubkey sent (an invitation or a calendar feed)', example: 'k3Jd9xQ2vTfA8LmN4pRs7uWz' },
   limit: { description: 'Items per page (1 to 200)', example: 50 },
   cursor: { description: "The previous page's `nextCursor`, to get the next page (opaque)" },

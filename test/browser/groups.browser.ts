@@ -96,9 +96,14 @@ describe('Cara invites Nell with the keyboard alone', () => {
     expect((await waiting()).map((w) => [w.email, w.texted])).toEqual([['nell@example.org', true]]);
   });
 
-  it('the group page lists the invitation as waiting, and when it lapses', async () => {
+  it('the group page lists the invitation as waiting, when it lapses, and a button to cancel it', async () => {
     await s.page.goto(`${server.url}${groupPath()}`);
-    expect(await s.page.locator('#waiting').innerText()).toBe('nell@example.org: the link works until 9am on Monday 7 December (also sent by text)');
+    expect((await s.page.locator('#waiting li').innerText()).replace(/\s+/g, ' ')).toMatch(/^nell@example.org: the link works until 9am on Monday 7 December \(also sent by text\) Cancel invitation/);
+    expect(await s.page.getByRole('button', { name: 'Cancel invitation for nell@example.org' }).count()).toBe(1);
+    // The only member: no way to leave, and the page says why.
+    expect(await s.page.getByRole('link', { name: 'Leave this group' }).count()).toBe(0);
+    expect(await mainText(s.page)).toContain('You are the group’s only member, so you cannot leave it');
+    await check(s.page, 'Your group (an invitation waiting)');
   });
 });
 
@@ -145,7 +150,7 @@ describe('Nell accepts with JavaScript off', () => {
     await page.waitForURL(`${server.url}${groupPath()}`);
     expect(await banner(page)).toContain('You have joined Tuesday Memory Café');
     const members = (await page.locator('#members tbody tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
-    expect(members).toEqual([expect.stringMatching(/^Cara /), 'Nell Newcomer (you) nell@example.org']);
+    expect(members).toEqual([expect.stringMatching(/^Cara .* Remove Cara /), 'Nell Newcomer (you) nell@example.org Leave this group']);
     expect(await mainText(page)).toContain('No invitations are waiting to be accepted');
     await page.goto(`${server.url}/account`);
     expect(await page.getByRole('link', { name: 'Tuesday Memory Café' }).count()).toBe(1);
@@ -163,5 +168,32 @@ describe('Nell accepts with JavaScript off', () => {
     const res = await page.goto(link);
     expect(res!.status()).toBe(409);
     expect(await page.locator('h1').innerText()).toBe('This invitation has already been accepted');
+  });
+});
+
+describe('Cara removes Nell, who has left the café', () => {
+  const s = ownPage(env, 'community@example.org');
+
+  it('the Remove link asks first: the question, a warning, a red button and Cancel', async () => {
+    await s.page.goto(`${server.url}${groupPath()}`);
+    await s.page.getByRole('link', { name: 'Remove Nell Newcomer' }).click();
+    await s.page.waitForURL(/\/members\/[0-9a-f-]{36}\/remove$/);
+    expect(await s.page.title()).toBe('Remove Nell Newcomer from Tuesday Memory Café? – Hubkey');
+    expect(await s.page.locator('.govuk-warning-text').innerText()).toContain('Nell Newcomer will no longer be able to book for Tuesday Memory Café');
+    expect(await s.page.locator('main button.govuk-button--warning').innerText()).toBe('Remove Nell Newcomer');
+    expect(await s.page.getByRole('link', { name: 'Cancel' }).getAttribute('href')).toBe(groupPath());
+    await check(s.page, 'Remove a member');
+    await screenshot(s.page, 'groups-7-remove', 390);
+  });
+
+  it('the red button removes her and says so; Cara, the only member again, is told why she cannot leave', async () => {
+    await s.page.click('main button.govuk-button--warning');
+    await s.page.waitForURL(`${server.url}${groupPath()}`);
+    expect(await banner(s.page)).toContain('Nell Newcomer has been removed from Tuesday Memory Café');
+    expect(await s.page.locator('#members tbody tr').count()).toBe(1);
+    await s.page.goto(`${server.url}${groupPath()}/members/${server.seed.users.community.id}/remove`);
+    expect(await s.page.locator('h1').innerText()).toBe('You cannot leave the group yet');
+    expect(await s.page.locator('main button.govuk-button--warning').count()).toBe(0);
+    await check(s.page, 'You cannot leave the group yet');
   });
 });

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
-import { hubMembers, invitations, outbox, users } from '../../src/db/schema';
+import { bookings, hubMembers, invitations, organisationMembers, outbox, users } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { expectProblem, makeUser, makeWorld, PASSWORD } from '../helpers/factories';
+import { expectProblem, makeOrg, makeRoom, makeUser, makeWorld, PASSWORD } from '../helpers/factories';
 
 /** Membership is an invitation the person accepts (docs/security.md, "Who can join what"). */
 let t: TestApp;
@@ -181,5 +181,121 @@ describe('DELETE /hubs/:hubId/members/:userId', () => {
     expect(await rolesOf(person.id)).toEqual([]);
     expectProblem(await del(w.staff.auth), 404, 'not_found');
     expectProblem(await t.http.delete(`/hubs/${randomUUID()}/members/${person.id}`).set(w.staff.auth), 404, 'not_found');
+  });
+});
+
+describe('DELETE /organisations/:id/members/:userId', () => {
+  /** A group of two, with a booking ahead at the world's hub. */
+  async function groupOfTwo() {
+    const ann = await makeUser(t, { name: 'Ann' });
+    const bo = await makeUser(t, { name: 'Bo' });
+    const org = await makeOrg(t, [ann.id, bo.id]);
+    const room = await makeRoom(t, w.hub.id);
+    const startsAt = new Date(t.clock.now().getTime() + 7 * 86_400_000);
+    const endsAt = new Date(startsAt.getTime() + 3_600_000);
+    const [booking] = await t.container.database.db
+      .insert(bookings)
+      .values({ roomId: room.id, hubId: w.hub.id, attendees: 5, startsAt, endsAt, blockedUntil: endsAt, status: 'confirmed', organisationId: org.id, createdBy: ann.id, title: 'Choir' })
+      .returning();
+    return { ann, bo, org, booking, room };
+  }
+  const remove = (auth: Record<string, string>, orgId: string, userId: string) => t.http.delete(`/organisations/${orgId}/members/${userId}`).set(auth);
+  const membersOf = async (orgId: string) =>
+    (await t.container.database.db.select().from(organisationMembers).where(eq(organisationMembers.organisationId, orgId))).map((m) => m.userId).sort();
+
+  it('a member leaves (204); from the next request they cannot see the group, its bookings or its codes, nor book for it', async () => {
+    const { ann, bo, org, booking, room } = await groupOfTwo();
+    expect((await t.http.get(`/bookings/${booking.id}`).set(bo.auth)).status).toBe(200);
+    expect((await t.http.get(`/bookings/${booking.id}/access`).set(bo.auth)).status).not.toBe(404);
+    const res = await remove(bo.auth, org.id, bo.id);
+    expect(res.status).toBe(204);
+    expect(await membersOf(org.id)).toEqual([ann.id]);
+    expectProblem(await t.http.get(`/bookings/${booking.id}`).set(bo.auth), 404, 'not_found');
+    expectProblem(await t.http.get(`/bookings/${booking.id}/access`).set(bo.auth), 404, 'not_found');
+    expectProblem(await t.http.get(`/organisations/${org.id}`).set(bo.auth), 404, 'not_found');
+    expect((await t.http.get('/bookings').set(bo.auth)).body.items).toEqual([]);
+    expect((await t.http.get('/me').set(bo.auth)).body.organisations).toEqual([]);
+    const startsAt = new Date(t.clock.now().getTime() + 8 * 86_400_000).toISOString();
+    const endsAt = new Date(t.clock.now().getTime() + 8 * 86_400_000 + 3_600_000).toISOString();
+    const book = await t.http.post('/bookings').set(bo.auth).send({ roomId: room.id, organisationId: org.id, startsAt, endsAt, title: 'Sneaky', attendees: 3 });
+    expect([403, 404]).toContain(book.status);
+    // Ann still sees it all.
+    expect((await t.http.get(`/bookings/${booking.id}`).set(ann.auth)).status).toBe(200);
+  });
+
+  it('a member removes another member; the last member cannot leave (409 last_member) and stays', async () => {
+    const { ann, bo, org } = await groupOfTwo();
+    expect((await remove(ann.auth, org.id, bo.id)).status).toBe(204);
+    expectProblem(await remove(ann.auth, org.id, ann.id), 409, 'last_member');
+    expect(await membersOf(org.id)).toEqual([ann.id]);
+    expect((await t.http.get(`/organisations/${org.id}`).set(ann.auth)).status).toBe(200);
+  });
+
+  it('two members leaving at the same moment: one goes, the other stays as the last member', async () => {
+    const { ann, bo, org } = await groupOfTwo();
+    const both = await Promise.all([remove(ann.auth, org.id, ann.id), remove(bo.auth, org.id, bo.id)]);
+    expect(both.map((r) => r.status).sort()).toEqual([204, 409]);
+    expect(await membersOf(org.id)).toHaveLength(1);
+  });
+
+  it('an admin, or staff of a hub it has booked at, may remove even the last member; other staff get 403', async () => {
+    const { ann, bo, org } = await groupOfTwo();
+    expectProblem(await remove(w.otherStaff.auth, org.id, bo.id), 403, 'forbidden');
+    expect(await membersOf(org.id)).toEqual([ann.id, bo.id].sort());
+    expect((await remove(w.staff.auth, org.id, bo.id)).status).toBe(204);
+    expect((await remove(w.admin.auth, org.id, ann.id)).status).toBe(204);
+    expect(await membersOf(org.id)).toEqual([]);
+  });
+
+  it('is 404 for a non-member, an unknown group or someone not in it; 401 signed out; 400 for ids that are not uuids', async () => {
+    const { ann, bo, org } = await groupOfTwo();
+    expectProblem(await remove(w.hirer.auth, org.id, bo.id), 404, 'not_found');
+    expectProblem(await remove(w.hirer.auth, org.id, w.hirer.id), 404, 'not_found');
+    expectProblem(await remove(ann.auth, randomUUID(), ann.id), 404, 'not_found');
+    expectProblem(await remove(ann.auth, org.id, w.hirer.id), 404, 'not_found');
+    expectProblem(await remove(ann.auth, org.id, randomUUID()), 404, 'not_found');
+    expectProblem(await remove({}, org.id, bo.id), 401, 'unauthenticated');
+    expectProblem(await remove(ann.auth, 'not-a-uuid', bo.id), 400, 'validation_failed');
+    expectProblem(await remove(ann.auth, org.id, 'not-a-uuid'), 400, 'validation_failed');
+    expect(await membersOf(org.id)).toEqual([ann.id, bo.id].sort());
+  });
+});
+
+describe('DELETE /organisations/:id/invitations/:invitationId', () => {
+  const cancel = (auth: Record<string, string>, orgId: string, id: string) => t.http.delete(`/organisations/${orgId}/invitations/${id}`).set(auth);
+  const inviteToOrg = async (auth: Record<string, string> = w.hirer.auth) => (await t.http.post(`/organisations/${w.org.id}/members`).set(auth).send({ email: newEmail() })).body;
+  const waitingIds = async () => (await t.container.services.invitations.waitingForOrganisation((await t.container.repos.users.loadActor(w.hirer.id))!, w.org.id)).map((i) => i.id);
+
+  it('a member cancels a waiting invitation: it is no longer waiting and its link is refused as a lapsed one', async () => {
+    const inv = await inviteToOrg();
+    expect(await waitingIds()).toContain(inv.id);
+    expect((await cancel(w.hirer.auth, w.org.id, inv.id)).status).toBe(204);
+    expect(await waitingIds()).not.toContain(inv.id);
+    expectProblem(await accept(tokenOf(inv.link), { password: 'a fine long phrase', name: 'Late' }), 422, 'invitation_expired');
+    await expect(t.container.services.invitations.describe(tokenOf(inv.link))).rejects.toMatchObject({ code: 'invitation_expired' });
+    // Again: it stays cancelled, and nothing else changes.
+    expect((await cancel(w.hirer.auth, w.org.id, inv.id)).status).toBe(204);
+  });
+
+  it('one already accepted is 409 invitation_used', async () => {
+    const inv = await inviteToOrg();
+    expect((await accept(tokenOf(inv.link), { password: 'a fine long phrase', name: 'Quick' })).status).toBe(200);
+    expectProblem(await cancel(w.hirer.auth, w.org.id, inv.id), 409, 'invitation_used');
+  });
+
+  it('is 404 for a non-member, another group’s or a hub’s invitation; 403 for staff of a hub it has not booked at; 401 signed out; 400 for bad ids', async () => {
+    const inv = await inviteToOrg();
+    const hubInv = (await invite(w.staff.auth, { email: newEmail(), role: 'volunteer' })).body;
+    expectProblem(await cancel(w.stranger.auth, w.org.id, inv.id), 404, 'not_found');
+    expectProblem(await cancel(w.stranger.auth, w.strangerOrg.id, inv.id), 404, 'not_found');
+    expectProblem(await cancel(w.hirer.auth, w.org.id, hubInv.id), 404, 'not_found');
+    expectProblem(await cancel(w.hirer.auth, w.org.id, randomUUID()), 404, 'not_found');
+    expectProblem(await cancel(w.otherStaff.auth, w.org.id, inv.id), 403, 'forbidden');
+    expectProblem(await cancel({}, w.org.id, inv.id), 401, 'unauthenticated');
+    expectProblem(await cancel(w.hirer.auth, w.org.id, 'nope'), 400, 'validation_failed');
+    expectProblem(await cancel(w.hirer.auth, 'nope', inv.id), 400, 'validation_failed');
+    expect(await waitingIds()).toContain(inv.id);
+    expect((await cancel(w.admin.auth, w.org.id, inv.id)).status).toBe(204);
+    expect(await waitingIds()).not.toContain(inv.id);
   });
 });

@@ -245,3 +245,151 @@ describe('the delete refusal', () => {
     expect(res.text).toContain(`href="/account/organisations/${theirs.id}/invite"`);
   });
 });
+
+describe('removing a member, and leaving', () => {
+  const removePath = (orgId: string, userId: string) => `/account/organisations/${orgId}/members/${userId}/remove`;
+  const isMember = async (orgId: string, userId: string) =>
+    (await db().select({ n: count() }).from(organisationMembers).where(and(eq(organisationMembers.organisationId, orgId), eq(organisationMembers.userId, userId))))[0].n === 1;
+
+  it('the group page links each member’s removal, and yours as leaving', async () => {
+    const { me, mate, org } = await twoGroups();
+    const page = await t.http.get(`/account/organisations/${org.id}`).set(HTML).set('cookie', await signIn(me.email));
+    expect(page.text).toContain(`<a class="govuk-link" href="${removePath(org.id, mate.id)}">Remove<span class="govuk-visually-hidden"> Mo Member</span></a>`);
+    expect(page.text).toContain(`<a class="govuk-link" href="${removePath(org.id, me.id)}">Leave this group</a>`);
+    expect(page.text).not.toContain('id="only-member"');
+  });
+
+  it('asks first, with a warning and a red button; the POST removes them and says so on the group page', async () => {
+    const { me, mate, org } = await twoGroups();
+    const cookie = await signIn(me.email);
+    const ask = await t.http.get(removePath(org.id, mate.id)).set(HTML).set('cookie', cookie);
+    expect(ask.status).toBe(200);
+    const orgName = org.name.replace("'", '&#39;');
+    expect(ask.text).toContain(`<h1 class="govuk-heading-l">Remove Mo Member from ${orgName}?</h1>`);
+    expect(ask.text).toContain('govuk-warning-text');
+    expect(ask.text).toMatch(/<button[^>]*class="govuk-button govuk-button--warning"[^>]*>\s*Remove Mo Member\s*<\/button>/);
+    expect(ask.text).toContain(`<a class="govuk-link" href="/account/organisations/${org.id}">Cancel</a>`);
+    expect(await isMember(org.id, mate.id)).toBe(true);
+
+    const done = await t.http.post(removePath(org.id, mate.id)).set(HTML).set('cookie', cookie).type('form').send({ _csrf: csrfOf(ask.text) });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe(`/account/organisations/${org.id}`);
+    expect(await isMember(org.id, mate.id)).toBe(false);
+    const page = await t.http.get(done.headers.location).set(HTML).set('cookie', cookie);
+    expect(page.text).toContain(`Mo Member has been removed from ${orgName}`);
+    expect(page.text).not.toContain(mate.email);
+    // Now the only member: no way to leave, and the page says why.
+    expect(page.text).not.toContain(removePath(org.id, me.id));
+    expect(page.text).toContain('You are the group’s only member, so you cannot leave it');
+  });
+
+  it('the removed member loses the group at once: its page is 404 on their next request', async () => {
+    const { me, mate, org } = await twoGroups();
+    const theirs = await signIn(mate.email);
+    expect((await t.http.get(`/account/organisations/${org.id}`).set(HTML).set('cookie', theirs)).status).toBe(200);
+    const cookie = await signIn(me.email);
+    const ask = await t.http.get(removePath(org.id, mate.id)).set(HTML).set('cookie', cookie);
+    expect((await t.http.post(removePath(org.id, mate.id)).set(HTML).set('cookie', cookie).type('form').send({ _csrf: csrfOf(ask.text) })).status).toBe(303);
+    expect((await t.http.get(`/account/organisations/${org.id}`).set(HTML).set('cookie', theirs)).status).toBe(404);
+  });
+
+  it('leaving goes to your account with a message, and the group is gone from it', async () => {
+    const { me, mate, org } = await twoGroups();
+    const cookie = await signIn(mate.email);
+    const ask = await t.http.get(removePath(org.id, mate.id)).set(HTML).set('cookie', cookie);
+    expect(ask.text).toContain(`<h1 class="govuk-heading-l">Leave ${org.name.replace("'", '&#39;')}?</h1>`);
+    expect(ask.text).toMatch(/<button[^>]*govuk-button--warning[^>]*>\s*Leave the group\s*<\/button>/);
+    const done = await t.http.post(removePath(org.id, mate.id)).set(HTML).set('cookie', cookie).type('form').send({ _csrf: csrfOf(ask.text) });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe('/account');
+    const account = await t.http.get('/account').set(HTML).set('cookie', cookie);
+    expect(account.text).toContain(`You have left ${org.name.replace("'", '&#39;')}`);
+    expect(account.text).not.toContain(`href="/account/organisations/${org.id}"`);
+    expect(await isMember(org.id, mate.id)).toBe(false);
+    expect(await isMember(org.id, me.id)).toBe(true);
+  });
+
+  it('the last member is told why they cannot leave, and a forced POST is refused with the same words', async () => {
+    const { stranger, theirs } = await twoGroups();
+    const cookie = await signIn(stranger.email);
+    const ask = await t.http.get(removePath(theirs.id, stranger.id)).set(HTML).set('cookie', cookie);
+    expect(ask.status).toBe(200);
+    expect(ask.text).toContain('You cannot leave the group yet');
+    expect(ask.text).toContain('You are the group’s only member');
+    expect(ask.text).not.toContain('govuk-button--warning');
+    const own = await t.http.get(`/account/organisations/${theirs.id}/invite`).set(HTML).set('cookie', cookie);
+    const forced = await t.http.post(removePath(theirs.id, stranger.id)).set(HTML).set('cookie', cookie).type('form').send({ _csrf: csrfOf(own.text) });
+    expect(forced.status).toBe(409);
+    expect(forced.text).toContain('You are the group’s only member');
+    expect(await isMember(theirs.id, stranger.id)).toBe(true);
+  });
+
+  it('without the CSRF token nothing happens', async () => {
+    const { me, mate, org } = await twoGroups();
+    const cookie = await signIn(me.email);
+    await t.http.get(removePath(org.id, mate.id)).set(HTML).set('cookie', cookie);
+    const forged = await t.http.post(removePath(org.id, mate.id)).set(HTML).set('cookie', cookie).type('form').send({ _csrf: 'forged' });
+    expect(forged.status).toBe(403);
+    expect(await isMember(org.id, mate.id)).toBe(true);
+  });
+
+  it('is 404 for a non-member (page and POST), for someone not in the group and for ids that are not ids', async () => {
+    const { me, mate, org, stranger, theirs } = await twoGroups();
+    const cookie = await signIn(stranger.email);
+    for (const path of [removePath(org.id, mate.id), removePath(org.id, stranger.id), removePath(theirs.id, me.id), removePath(theirs.id, 'nope'), removePath('nope', stranger.id)]) {
+      const res = await t.http.get(path).set(HTML).set('cookie', cookie);
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      expect(res.text).not.toContain(org.name);
+    }
+    const own = await t.http.get(`/account/organisations/${theirs.id}/invite`).set(HTML).set('cookie', cookie);
+    const res = await t.http.post(removePath(org.id, mate.id)).set(HTML).set('cookie', cookie).type('form').send({ _csrf: csrfOf(own.text) });
+    expect(res.status).toBe(404);
+    expect(await isMember(org.id, mate.id)).toBe(true);
+  });
+
+  it('signed out, the question page sends the visitor to sign in', async () => {
+    const { mate, org } = await twoGroups();
+    const res = await t.http.get(removePath(org.id, mate.id)).set(HTML);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(`/sign-in?next=${encodeURIComponent(removePath(org.id, mate.id))}`);
+  });
+});
+
+describe('cancelling an invitation', () => {
+  const cancelPath = (orgId: string, invId: string) => `/account/organisations/${orgId}/invitations/${invId}/cancel`;
+  async function waitingInvitation() {
+    const g = await twoGroups();
+    const actor = (await t.container.repos.users.loadActor(g.me.id))!;
+    const inv = await t.container.services.invitations.inviteToOrganisation(actor, g.org.id, { email: 'maybe@test.example' });
+    return { ...g, inv };
+  }
+
+  it('each waiting invitation has a button naming its email; pressing it cancels, says so, and the link then says it has lapsed', async () => {
+    const { me, org, inv } = await waitingInvitation();
+    const cookie = await signIn(me.email);
+    const page = await t.http.get(`/account/organisations/${org.id}`).set(HTML).set('cookie', cookie);
+    expect(page.text).toContain(`action="${cancelPath(org.id, inv.id)}"`);
+    expect(page.text).toMatch(/Cancel invitation<span class="govuk-visually-hidden"> for maybe@test.example<\/span>/);
+    const done = await t.http.post(cancelPath(org.id, inv.id)).set(HTML).set('cookie', cookie).type('form').send({ _csrf: csrfOf(page.text) });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe(`/account/organisations/${org.id}`);
+    const after = await t.http.get(done.headers.location).set(HTML).set('cookie', cookie);
+    expect(after.text).toContain('The invitation for maybe@test.example has been cancelled');
+    expect(after.text).toContain('No invitations are waiting');
+    const link = await t.http.get(new URL(inv.link).pathname).set(HTML);
+    expect(link.status).toBe(410);
+    expect(link.text).toContain('This invitation has lapsed');
+  });
+
+  it('without the CSRF token, or from a non-member, nothing is cancelled', async () => {
+    const { me, org, inv, stranger, theirs } = await waitingInvitation();
+    const cookie = await signIn(me.email);
+    await t.http.get(`/account/organisations/${org.id}`).set(HTML).set('cookie', cookie);
+    expect((await t.http.post(cancelPath(org.id, inv.id)).set(HTML).set('cookie', cookie).type('form').send({ _csrf: 'forged' })).status).toBe(403);
+    const theirCookie = await signIn(stranger.email);
+    const own = await t.http.get(`/account/organisations/${theirs.id}`).set(HTML).set('cookie', theirCookie);
+    expect((await t.http.post(cancelPath(org.id, inv.id)).set(HTML).set('cookie', theirCookie).type('form').send({ _csrf: csrfOf(own.text) })).status).toBe(404);
+    expect((await t.http.post(cancelPath(theirs.id, inv.id)).set(HTML).set('cookie', theirCookie).type('form').send({ _csrf: csrfOf(own.text) })).status).toBe(404);
+    expect((await t.http.get(new URL(inv.link).pathname).set(HTML)).status).toBe(200);
+  });
+});

@@ -1,6 +1,6 @@
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client';
-import { hubMembers, invitations, organisationMembers } from '../../db/schema';
+import { hubMembers, invitations, organisationMembers, organisations } from '../../db/schema';
 
 export type InvitationRow = typeof invitations.$inferSelect;
 
@@ -31,6 +31,39 @@ export function createInvitationsRepository(db: Db) {
         .where(and(eq(invitations.organisationId, organisationId), isNull(invitations.acceptedAt), gt(invitations.expiresAt, now)))
         .orderBy(asc(invitations.expiresAt), asc(invitations.id))
         .limit(100),
+    async findById(id: string, tx: DbOrTx = db): Promise<InvitationRow | undefined> {
+      const [row] = await tx.select().from(invitations).where(eq(invitations.id, id)).limit(1);
+      return row;
+    },
+    /**
+     * Makes a waiting invitation lapse now (its link is then refused as an expired one is), if
+     * nobody has accepted it and it has not lapsed; false when it had (or another request won).
+     */
+    async lapseNow(id: string, now: Date, tx: DbOrTx = db): Promise<boolean> {
+      const rows = await tx
+        .update(invitations)
+        .set({ expiresAt: now })
+        .where(and(eq(invitations.id, id), isNull(invitations.acceptedAt), gt(invitations.expiresAt, now)))
+        .returning({ id: invitations.id });
+      return rows.length === 1;
+    },
+    /** Locks the organisation's row for the transaction, so two removals of members run one after the other; false when there is none. */
+    async lockOrganisation(organisationId: string, tx: DbOrTx): Promise<boolean> {
+      const rows = await tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).for('update');
+      return rows.length === 1;
+    },
+    async countOrganisationMembers(organisationId: string, tx: DbOrTx = db): Promise<number> {
+      const [row] = await tx.select({ n: count() }).from(organisationMembers).where(eq(organisationMembers.organisationId, organisationId));
+      return Number(row.n);
+    },
+    /** Removes the person from the organisation; whether they were a member. */
+    async removeOrganisationMember(organisationId: string, userId: string, tx: DbOrTx = db): Promise<boolean> {
+      const rows = await tx
+        .delete(organisationMembers)
+        .where(and(eq(organisationMembers.organisationId, organisationId), eq(organisationMembers.userId, userId)))
+        .returning({ userId: organisationMembers.userId });
+      return rows.length === 1;
+    },
     async addHubRole(values: typeof hubMembers.$inferInsert, tx: DbOrTx = db) {
       await tx.insert(hubMembers).values(values).onConflictDoNothing();
     },

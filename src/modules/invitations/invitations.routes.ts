@@ -23,7 +23,7 @@ const invitationView = z
 const hubInvite = z.object({ email: z.email().max(254), role: hubRole, name: z.string().trim().min(1).max(120).optional(), phone: phone.optional() });
 const orgInvite = z.object({ email: z.email().max(254), name: z.string().trim().min(1).max(120).optional(), phone: phone.optional() });
 
-/** Invitations to hub roles and organisations, accepting them, and removing hub roles. */
+/** Invitations to hub roles and organisations, accepting and cancelling them, and removing hub roles and organisation members. */
 export const invitationsRoutes: FastifyPluginAsyncZod<{ invitations: InvitationsService; acceptRateLimit: number }> = async (app, { invitations, acceptRateLimit }) => {
   const inviteToHub = {
     onRequest: app.authenticate,
@@ -81,6 +81,48 @@ export const invitationsRoutes: FastifyPluginAsyncZod<{ invitations: Invitations
       },
     },
     async (req, reply) => reply.status(201).send(await invitations.inviteToOrganisation(actorOf(req), req.params.id, req.body)),
+  );
+
+  app.delete(
+    '/organisations/:id/members/:userId',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['organisations'],
+        operationId: 'removeOrganisationMember',
+        summary: 'Take a member out of the organisation, or leave it (your own userId) (its members; an admin, or staff of a hub it has booked at)',
+        description:
+          'From the next request the person can no longer book for the organisation or see its bookings and door codes. Its last member cannot be removed or leave (409 `last_member`: invite someone first) unless an admin or staff do it. Staff of hubs it has not booked at may see the organisation but not change it (403); anyone else gets 404, as for a member who is not one.',
+        security: bearer,
+        params: z.object({ id: z.uuid(), userId: z.uuid() }),
+        response: { 204: z.null(), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      await invitations.removeOrganisationMember(actorOf(req), req.params.id, req.params.userId);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/organisations/:id/invitations/:invitationId',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['organisations'],
+        operationId: 'cancelOrganisationInvitation',
+        summary: 'Cancel an invitation to the organisation still waiting: its link stops working (its members; an admin, or staff of a hub it has booked at)',
+        description:
+          'Accepting a cancelled invitation is refused as for a lapsed one (422 `invitation_expired`). One already accepted is 409 `invitation_used` (remove the member instead); cancelling one that has lapsed or was cancelled answers 204 again and changes nothing.',
+        security: bearer,
+        params: z.object({ id: z.uuid(), invitationId: z.uuid() }),
+        response: { 204: z.null(), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      await invitations.cancelOrganisationInvitation(actorOf(req), req.params.id, req.params.invitationId);
+      return reply.status(204).send(null);
+    },
   );
 
   // GET /invitations/:token is the web page that asks the person to accept (src/web); it calls

@@ -29,7 +29,7 @@ export function createInvitationsService(deps: {
   invitations: InvitationsRepository;
   users: Pick<AuthRepository, 'findByEmail' | 'findById' | 'insert'>;
   venues: Pick<VenuesRepository, 'getHub'>;
-  organisations: Pick<OrganisationsRepository, 'get' | 'isMember'>;
+  organisations: Pick<OrganisationsRepository, 'get' | 'isMember' | 'hiresAtAnyOf'>;
   clock: Clock;
   publicUrl: string;
   signToken: (userId: string) => string;
@@ -101,6 +101,20 @@ export function createInvitationsService(deps: {
     if (inv.acceptedAt) throw conflict('invitation_used', 'This invitation has already been accepted');
     if (inv.expiresAt.getTime() <= clock.now().getTime()) throw unprocessable('invitation_expired', 'This invitation has expired; ask whoever sent it for a new one');
     return inv;
+  }
+
+  /**
+   * The organisation, for an action its members take on its membership (removing a member,
+   * cancelling an invitation). Members may; so may an admin, and staff of a hub the organisation
+   * has booked at (as for verifying it: `staff`). Other staff may see it but not do this (403);
+   * anyone else gets 404.
+   */
+  async function manageable(actor: Actor, organisationId: string, what: string) {
+    const org = await organisations.get(organisationId);
+    if (!org || !(isMemberOfOrg(actor, organisationId) || isAnyStaff(actor))) throw notFound('Organisation');
+    const staff = actor.isAdmin || (isAnyStaff(actor) && (await organisations.hiresAtAnyOf(organisationId, [...actor.staffHubs])));
+    if (!isMemberOfOrg(actor, organisationId) && !staff) throw forbidden(`Only members of the organisation, a network admin or staff of a hub it has booked at may ${what}`);
+    return { org, staff };
   }
 
   return {
@@ -191,6 +205,44 @@ export function createInvitationsService(deps: {
         hubId: inv.hubId,
         organisationId: inv.organisationId,
       };
+    },
+
+    /**
+     * Takes the person out of the organisation (themselves: leaving). From the next request they
+     * cannot book for it or see its bookings and codes (the actor is loaded per request). Someone
+     * must remain to book and to hand over, so its last member cannot be removed (409
+     * `last_member`) except by an admin or staff. The organisation's row is locked, so two members
+     * leaving at once cannot both go.
+     */
+    async removeOrganisationMember(actor: Actor, organisationId: string, userId: string) {
+      const { staff } = await manageable(actor, organisationId, 'remove its members');
+      await db.transaction(async (tx) => {
+        if (!(await invitations.lockOrganisation(organisationId, tx))) throw notFound('Organisation');
+        if (!(await invitations.removeOrganisationMember(organisationId, userId, tx))) throw notFound('Member');
+        if (!staff && (await invitations.countOrganisationMembers(organisationId, tx)) === 0) {
+          throw conflict(
+            'last_member',
+            `${userId === actor.userId ? 'You are' : 'They are'} the organisation's only member: someone must remain to book for it and look after its bookings. Invite another person first; once they have joined, ${userId === actor.userId ? 'you can leave' : 'they can be removed'}`,
+          );
+        }
+      });
+    },
+
+    /**
+     * Cancels an organisation's invitation still waiting: its link then stops working (accepting
+     * is refused as for a lapsed one, 422 `invitation_expired`). One already accepted is 409
+     * `invitation_used` (remove the member instead); one already lapsed or cancelled stays so (204
+     * again). Who may: as for removing a member.
+     */
+    async cancelOrganisationInvitation(actor: Actor, organisationId: string, invitationId: string) {
+      await manageable(actor, organisationId, 'cancel its invitations');
+      const inv = await invitations.findById(invitationId);
+      if (!inv || inv.organisationId !== organisationId) throw notFound('Invitation');
+      const used = () => conflict('invitation_used', 'This invitation has already been accepted: the person is a member now (remove them instead)');
+      if (inv.acceptedAt) throw used();
+      if (await invitations.lapseNow(inv.id, clock.now())) return;
+      // It lapsed already, or was accepted or cancelled a moment ago.
+      if ((await invitations.findById(inv.id))?.acceptedAt) throw used();
     },
 
     /** Admin, or staff of the hub: takes away the person's role there (one role when named). */

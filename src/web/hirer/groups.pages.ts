@@ -13,10 +13,12 @@ const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 
 /**
  * A group's page for its members (its standing, its members, the invitations still waiting), the
- * "Invite someone to the group" question page, and the page an invitation's link opens
+ * "Invite someone to the group" question page, removing a member or leaving (a question page, then
+ * the POST), cancelling a waiting invitation, and the page an invitation's link opens
  * (/invitations/:token), which accepts any invitation (a group, or a role at a hub). The pages call
  * the organisations and invitations services the API's GET /organisations/:id,
- * POST /organisations/:id/members and POST /invitations/:token/accept call.
+ * POST /organisations/:id/members, DELETE /organisations/:id/members/:userId,
+ * DELETE /organisations/:id/invitations/:invitationId and POST /invitations/:token/accept call.
  */
 export async function groupPages(app: FastifyInstance, { container }: { container: Container }) {
   const { organisations, invitations } = container.services;
@@ -43,8 +45,72 @@ export async function groupPages(app: FastifyInstance, { container }: { containe
       backLink: '/account',
       org,
       members: org.members.map((m) => ({ ...m, self: m.userId === actor.userId })),
+      onlyMember: org.members.length === 1,
       waiting: waiting.map((w) => ({ ...w, lapses: lapseWords(w.expiresAt, now) })),
     });
+  });
+
+  // Removing a member, or leaving (the member is yourself): a question page, then a POST that does it.
+  /** The member and the group; 404 for a non-member of the group, or someone who is not one of its members. */
+  async function memberToRemove(request: FastifyRequest<{ Params: { id: string; userId: string } }>, reply: FastifyReply) {
+    const found = await memberOf(request, reply);
+    if (!found) return undefined;
+    const member = UUID.test(request.params.userId) ? found.org.members.find((m) => m.userId === request.params.userId) : undefined;
+    if (!member) throw notFound('Member');
+    return { ...found, member, self: member.userId === found.actor.userId, onlyMember: found.org.members.length === 1 };
+  }
+  const removeTitle = (r: { self: boolean; member: { name: string }; org: { name: string } }) => (r.self ? `Leave ${r.org.name}?` : `Remove ${r.member.name} from ${r.org.name}?`);
+  const renderRemove = (reply: FastifyReply, r: NonNullable<Awaited<ReturnType<typeof memberToRemove>>>, status = 200) =>
+    reply.status(status).view('hirer/views/group-remove.njk', {
+      title: r.onlyMember ? (r.self ? 'You cannot leave the group yet' : `${r.member.name} cannot be removed yet`) : removeTitle(r),
+      backLink: `/account/organisations/${r.org.id}`,
+      org: r.org,
+      member: r.member,
+      self: r.self,
+      onlyMember: r.onlyMember,
+    });
+
+  app.get<{ Params: { id: string; userId: string } }>('/account/organisations/:id/members/:userId/remove', PAGE, async (request, reply) => {
+    const r = await memberToRemove(request, reply);
+    if (!r) return reply;
+    return renderRemove(reply, r);
+  });
+
+  app.post<{ Params: { id: string; userId: string } }>('/account/organisations/:id/members/:userId/remove', PAGE, async (request, reply) => {
+    const r = await memberToRemove(request, reply);
+    if (!r) return reply;
+    try {
+      await invitations.removeOrganisationMember(r.actor, r.org.id, r.member.userId);
+    } catch (err) {
+      // Someone else left a moment ago: this member is now the last one.
+      if (err instanceof DomainError && err.code === 'last_member') return renderRemove(reply, { ...r, onlyMember: true }, 409);
+      throw err;
+    }
+    if (r.self) {
+      flash(request, `You have left ${r.org.name}`, 'You can no longer book for the group or see its bookings. A member can invite you again.');
+      return reply.redirect('/account', 303);
+    }
+    flash(request, `${r.member.name} has been removed from ${r.org.name}`, 'They can no longer book for the group or see its bookings.');
+    return reply.redirect(`/account/organisations/${r.org.id}`, 303);
+  });
+
+  // Cancelling an invitation still waiting: a button on the group page (its link stops working).
+  app.post<{ Params: { id: string; invitationId: string } }>('/account/organisations/:id/invitations/:invitationId/cancel', PAGE, async (request, reply) => {
+    const found = await memberOf(request, reply);
+    if (!found) return reply;
+    const { actor, org } = found;
+    const { invitationId } = request.params;
+    if (!UUID.test(invitationId)) throw notFound('Invitation');
+    const waiting = (await invitations.waitingForOrganisation(actor, org.id)).find((w) => w.id === invitationId);
+    try {
+      await invitations.cancelOrganisationInvitation(actor, org.id, invitationId);
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== 'invitation_used') throw err;
+      flash(request, 'That invitation had already been accepted', 'The person is a member of the group now. To take them out, remove them from the members.', 'info');
+      return reply.redirect(`/account/organisations/${org.id}`, 303);
+    }
+    flash(request, waiting ? `The invitation for ${waiting.email} has been cancelled` : 'The invitation has been cancelled', 'Its link no longer works.');
+    return reply.redirect(`/account/organisations/${org.id}`, 303);
   });
 
   const inviteTitle = 'Invite someone to the group';
