@@ -79,9 +79,9 @@ export function toE164(raw: string): string | undefined {
 
 export const isEmail = (v: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) && v.length <= 254;
 
-/** A path inside this site to go back to after signing in; anything else goes home. */
-export function safeNext(next: string | undefined, fallback = '/'): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : fallback;
+/** A path inside this site to go back to after signing in; anything else (a repeated ?next=, say) goes home. */
+export function safeNext(next: unknown, fallback = '/'): string {
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : fallback;
 }
 
 /** The signed-in person, or a redirect to the sign-in page that comes back here. */

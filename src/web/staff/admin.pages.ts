@@ -17,6 +17,12 @@ const ROLE_WORDS: Record<string, string> = { staff: 'Staff', volunteer: 'Volunte
 export async function adminPages(app: FastifyInstance, { container }: { container: Container }) {
   const { venues, invitations } = container.services;
 
+  // A hub's pages: an id that is not one is no hub (and is never put to the database).
+  app.addHook('preHandler', async (request) => {
+    const { hubId } = request.params as { hubId?: string };
+    if (hubId !== undefined && !UUID.test(hubId)) throw notFound('Hub');
+  });
+
   app.get('/staff/admin', PAGE, async (request, reply) => {
     const { actor } = staffOf(request);
     const hubs = await hubsOf(container, actor);
@@ -33,7 +39,7 @@ export async function adminPages(app: FastifyInstance, { container }: { containe
       members: items.map((m) => ({ ...m, roleText: ROLE_WORDS[m.role] ?? m.role, self: m.userId === actor.userId })),
       values,
       roleItems: ['volunteer', 'staff'].map((r) => ({ value: r, text: ROLE_WORDS[r], checked: values.role === r })),
-      errors: Object.keys(errors).length ? errorList(errors, { role: 'role' }) : undefined,
+      errors: Object.keys(errors).length ? errorList(errors, { role: 'role', members: 'members-caption' }) : undefined,
       fieldErrors: errors,
     });
   }
@@ -76,6 +82,8 @@ export async function adminPages(app: FastifyInstance, { container }: { containe
   app.post<{ Params: { hubId: string }; Body: Fields }>('/staff/admin/hubs/:hubId/remove', PAGE, async (request, reply) => {
     const { actor } = staffOf(request);
     const role = text(request.body, 'role');
+    // The form's hidden field names a member; anything else is not one (and no query is asked with it).
+    if (!UUID.test(text(request.body, 'userId'))) return renderHub(request, reply, actor, request.params.hubId, {}, { members: 'Choose the person to remove from the list of staff and volunteers' });
     await invitations.removeHubMember(actor, request.params.hubId, text(request.body, 'userId'), role === 'staff' || role === 'volunteer' ? role : undefined);
     flash(request, `${text(request.body, 'name') || 'They'} no longer ${role === 'staff' ? 'works as staff' : 'volunteers'} here`);
     return reply.redirect(`/staff/admin/hubs/${request.params.hubId}`, 303);

@@ -2,14 +2,14 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DateTime } from 'luxon';
 import type { Container } from '../../container';
 import type { Actor } from '../../modules/auth/actor';
-import { DomainError } from '../../lib/errors';
+import { DomainError, notFound } from '../../lib/errors';
 import { TIERS, type Tier } from '../../modules/pricing/pricing.fns';
 import { NETWORK_ZONE } from '../../modules/organisations/organisations.service';
 import { type FieldErrors, type Fields, dateParts, errorList, flash, readDate, text } from '../forms';
 import { formatLocalDate, formatMoney, formatWhen, tierName } from '../format';
 import { staffOf } from './context';
 import { paymentTag } from './words';
-import { STAFF_PAGE as PAGE } from './page';
+import { STAFF_PAGE as PAGE, UUID } from './page';
 import { refusal } from '../volunteer/words';
 
 
@@ -20,6 +20,12 @@ import { refusal } from '../volunteer/words';
  */
 export async function organisationPages(app: FastifyInstance, { container }: { container: Container }) {
   const { organisations, invoices } = container.services;
+
+  // An organisation's page: an id that is not one is no organisation (and is never put to the database).
+  app.addHook('preHandler', async (request) => {
+    const { id } = request.params as { id?: string };
+    if (id !== undefined && !UUID.test(id)) throw notFound('Organisation');
+  });
   const { clock } = container;
 
   app.get('/staff/organisations', PAGE, async (request, reply) => {

@@ -8,7 +8,7 @@ import { notFound } from '../../lib/errors';
 import { type FieldErrors, type Fields, dateParts, errorList, flash, isTime, many, readDate, text, timeItems } from '../forms';
 import { formatDate, formatWhen, listInWords } from '../format';
 import { hubOfPage, staffOf, useHub } from './context';
-import { STAFF_PAGE as PAGE } from './page';
+import { STAFF_PAGE as PAGE, UUID } from './page';
 import { ROLE_HINTS, ROLES, reasonText, refusal, roleName } from '../volunteer/words';
 
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -25,6 +25,12 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
   const { shifts, signups, people } = container.services.rota;
   const { venues, bookings } = container.services;
   const { clock } = container;
+
+  // A shift's pages: an id that is not one is no shift (and is never put to the database).
+  app.addHook('preHandler', async (request) => {
+    const { id } = request.params as { id?: string };
+    if (id !== undefined && !UUID.test(id)) throw notFound('Shift');
+  });
 
   function weekOf(zone: string, week?: string) {
     const asked = week && /^\d{4}-\d{2}-\d{2}$/.test(week) ? DateTime.fromISO(week, { zone }) : undefined;
@@ -204,7 +210,7 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
   app.post<ShiftP>('/staff/rota/shifts/:id/assign', PAGE, async (request, reply) => {
     const { actor } = staffOf(request);
     const userId = text(request.body, 'userId');
-    if (!userId) return renderShift(request, reply, actor, request.params.id, { errors: { userId: 'Choose the volunteer to put on the shift' } });
+    if (!UUID.test(userId)) return renderShift(request, reply, actor, request.params.id, { errors: { userId: 'Choose the volunteer to put on the shift' } });
     return act(request, reply, actor, 'userId', async () => {
       const place = await signups.assign(actor, request.params.id, userId);
       return place.overrideRules.length ? 'Volunteer added, past the hub\'s rules (recorded on their place)' : 'Volunteer added to the shift';
@@ -213,8 +219,10 @@ export async function rotaPages(app: FastifyInstance, { container }: { container
 
   app.post<ShiftP>('/staff/rota/shifts/:id/unassign', PAGE, async (request, reply) => {
     const { actor } = staffOf(request);
+    const userId = text(request.body, 'userId');
+    if (!UUID.test(userId)) return renderShift(request, reply, actor, request.params.id, { errors: { userId: 'Choose a volunteer on the shift to take off it' } });
     return act(request, reply, actor, 'userId', async () => {
-      await signups.unassign(actor, request.params.id, text(request.body, 'userId'));
+      await signups.unassign(actor, request.params.id, userId);
       return 'Volunteer taken off the shift; they get a text';
     });
   });

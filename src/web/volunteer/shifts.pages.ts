@@ -3,7 +3,9 @@ import type { Container } from '../../container';
 import { rotaRules } from '../../modules/rota/rota.fns';
 import type { ShiftView } from '../../modules/rota/rota.views';
 import type { Actor } from '../../modules/auth/actor';
+import { notFound } from '../../lib/errors';
 import { flash } from '../forms';
+import { UUID } from '../staff/page';
 import { formatWhen, formatDate, formatTime, listInWords } from '../format';
 import { volunteerOnly } from './guard';
 import { reasonText, refusal, roleName } from './words';
@@ -11,6 +13,11 @@ import { reasonText, refusal, roleName } from './words';
 const PAGE = { schema: { hide: true } };
 const HOUR_MS = 3_600_000;
 type Params = { Params: { id: string } };
+/** The shift a path names: an id that is not one is no shift (and is never put to the database). */
+const shiftId = (id: string) => {
+  if (!UUID.test(id)) throw notFound('Shift');
+  return id;
+};
 
 /**
  * The volunteer's shifts: mine (next first, with the door code inside its window), withdraw or ask
@@ -97,7 +104,7 @@ export async function volunteerShiftPages(app: FastifyInstance, { container }: {
   app.post<Params>('/volunteer/shifts/:id/withdraw', PAGE, async (request, reply) => {
     const actor = volunteerOnly(request, reply);
     if (!actor) return reply;
-    const { id } = request.params;
+    const id = shiftId(request.params.id);
     const before = await shifts.get(actor, id);
     try {
       await signups.withdraw(actor, id);
@@ -114,7 +121,7 @@ export async function volunteerShiftPages(app: FastifyInstance, { container }: {
   app.post<Params>('/volunteer/shifts/:id/cover', PAGE, async (request, reply) => {
     const actor = volunteerOnly(request, reply);
     if (!actor) return reply;
-    const { id } = request.params;
+    const id = shiftId(request.params.id);
     try {
       const s = await signups.askCover(actor, id);
       flash(request, 'Your shift is offered for cover', `The place stays yours until another volunteer takes it; you will get a text when they do. ${roleName(s.role)}, ${formatWhen(s.startsAt, s.endsAt, s.timezone, { now: clock.now() })}.`);
@@ -188,7 +195,7 @@ export async function volunteerShiftPages(app: FastifyInstance, { container }: {
     app.post<Params>(`/volunteer/open/:id/${name}`, PAGE, async (request, reply) => {
       const actor = volunteerOnly(request, reply);
       if (!actor) return reply;
-      const { id } = request.params;
+      const id = shiftId(request.params.id);
       const s = await shifts.get(actor, id);
       try {
         await run(actor, id);
