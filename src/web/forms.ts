@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { DomainError } from '../lib/errors';
+import { inDomainYears } from '../lib/limits';
 import type { Actor } from '../modules/auth/actor';
 import { NETWORK_ZONE } from '../modules/organisations/organisations.service';
 import { formatDate, formatTime } from './format';
@@ -37,7 +38,8 @@ export function readDate(fields: Fields | undefined, prefix: string): { value: {
   if (!value.day && !value.month && !value.year) return { value, error: 'missing' };
   if (![value.day, value.month, value.year].every((p) => /^\d+$/.test(p)) || value.year.length !== 4) return { value, error: 'invalid' };
   const d = DateTime.fromObject({ year: Number(value.year), month: Number(value.month), day: Number(value.day) }, { zone: 'UTC' });
-  if (!d.isValid) return { value, error: 'invalid' };
+  // Outside the years every service accepts (lib/limits), a date is as unusable as 30 February.
+  if (!d.isValid || !inDomainYears(d.year)) return { value, error: 'invalid' };
   return { value, iso: d.toISODate()! };
 }
 

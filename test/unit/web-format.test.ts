@@ -93,6 +93,10 @@ describe('form readers', () => {
     expect(readDate({ 'd-day': '31', 'd-month': '2', 'd-year': '2026' }, 'd').error).toBe('invalid');
     expect(readDate({ 'd-day': 'x', 'd-month': '2', 'd-year': '2026' }, 'd').error).toBe('invalid');
     expect(readDate({ 'd-day': '1', 'd-month': '2', 'd-year': '26' }, 'd').error).toBe('invalid');
+    // Only the years every service accepts (lib/limits: 2000-2199).
+    for (const year of ['0000', '0001', '1999', '2200', '9999']) expect(readDate({ 'd-day': '1', 'd-month': '2', 'd-year': year }, 'd').error).toBe('invalid');
+    expect(readDate({ 'd-day': '1', 'd-month': '1', 'd-year': '2000' }, 'd').iso).toBe('2000-01-01');
+    expect(readDate({ 'd-day': '31', 'd-month': '12', 'd-year': '2199' }, 'd').iso).toBe('2199-12-31');
   });
 
   it.each([
