@@ -3,7 +3,8 @@ import { webSessions } from '../../src/db/schema';
 import { JOBS, runJob } from '../../src/worker/jobs';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { HTML, csrfOf, cookieOf, webSignIn } from '../helpers/web';
-import { PASSWORD, expectProblem, makeHub, makeRoom, makeUser } from '../helpers/factories';
+import { PASSWORD, addRole, expectProblem, makeHub, makeRoom, makeUser } from '../helpers/factories';
+import { conflict, invalid, unprocessable } from '../../src/lib/errors';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -128,5 +129,46 @@ describe('the main menu says where the person is', () => {
     expect(await on('/account/data')).toEqual(['/', '/bookings', '/account (true)']);
     expect(await on('/bookings')).toEqual(['/', '/bookings (page)', '/account']);
     expect(await on('/')).toEqual(['/ (page)', '/bookings', '/account']);
+  });
+});
+
+describe('the pages’ error handler', () => {
+  it('shows a refusal a page did not handle itself as a 4xx page in the rule’s own words, never the 500 page', async () => {
+    // A refusal no page expects (here injected into the invitations service the People page calls).
+    const hub = await makeHub(t);
+    const staff = await makeUser(t);
+    await addRole(t, hub.id, staff.id, 'staff');
+    const { cookie } = await webSignIn(t, staff.email);
+    const page = await t.http.get(`/staff/admin/hubs/${hub.id}`).set(HTML).set('cookie', cookie);
+    expect(page.status).toBe(200);
+    const service = t.container.services.invitations;
+    const real = service.inviteToHub;
+    const post = () =>
+      t.http.post(`/staff/admin/hubs/${hub.id}/invite`).set(HTML).set('cookie', cookie).type('form').send({ _csrf: csrfOf(page.text), email: 'new@test.example', role: 'volunteer' });
+    try {
+      for (const [err, status] of [
+        [unprocessable('closed_to_newcomers', 'the hub takes no new volunteers this month'), 422],
+        [conflict('invited_already', 'An invitation is already waiting'), 409],
+        [invalid('email is not allowed'), 400],
+      ] as const) {
+        service.inviteToHub = async () => {
+          throw err;
+        };
+        const res = await post();
+        expect(res.status).toBe(status);
+        expect(res.headers['content-type']).toContain('text/html');
+        expect(res.text).toContain('<h1 class="govuk-heading-l">There is a problem</h1>');
+        expect(res.text).toContain(`${err.message[0].toUpperCase()}${err.message.slice(1)}${err.message.endsWith('.') ? '' : '.'} Go back, check what you entered and try again.`);
+      }
+      // Anything else is still the 500 page.
+      service.inviteToHub = async () => {
+        throw new Error('boom');
+      };
+      const broken = await post();
+      expect(broken.status).toBe(500);
+      expect(broken.text).toContain('Sorry, there is a problem with the service');
+    } finally {
+      service.inviteToHub = real;
+    }
   });
 });
