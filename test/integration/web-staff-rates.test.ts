@@ -74,7 +74,7 @@ describe('/staff/rate-cards: rooms with their own rates', () => {
     expect(res.status).toBe(200);
     expect(res.text).toContain('Rooms with their own rates');
     expect(words(res.text)).toContain('These rooms are priced by their own card, not the hub’s, while their own card is in force.');
-    expect(words(res.text)).toContain('1 room has their own rates');
+    expect(words(res.text)).toContain('1 room has its own rates');
 
     const hall = words(section(res.text, `room-${w.room.id}`));
     expect(hall).toContain('Hall: hourly rates from 1 February 2026');
