@@ -374,6 +374,39 @@ describe('rate cards', () => {
     expect(card.upcoming[0]).toMatchObject({ effectiveFrom: '2027-01-01', minimumChargePence: 2000, tiers: { community: { hourlyPence: 500 }, private: { hourlyPence: 3000 } } });
     expect(card.upcoming[0].bands.map((b) => b.name)).toEqual(['Evening', 'Weekend']);
   });
+
+  it('lists the rooms with their own rates, and sets a room\'s own card through the same form', async () => {
+    const hall = server.seed.rooms['Main Hall'];
+    const kitchen = server.seed.rooms['Community Kitchen'];
+    await s.page.goto(`${server.url}/staff/rate-cards`);
+    const rows = await s.page.locator(`#room-${hall.id}-current tbody tr`).allInnerTexts();
+    expect(rows.map(clean)).toEqual(['Community group £20.00 £25.00', 'National charity £40.00 £50.00', 'Statutory body (council, NHS) £60.00 £75.00', 'Private or business £80.00 £100.00']);
+    expect(clean(await s.page.locator(`#room-${kitchen.id}`).innerText())).toMatch(/^Community Kitchen uses the hub’s card\. Set this room’s own rates ?: Community Kitchen$/);
+    expect(await s.page.locator(`#room-${server.seed.rooms.Studio.id}`).count()).toBe(0);
+    await check(s.page, 'Rate cards: rooms with their own rates');
+
+    await s.page.locator(`#room-${kitchen.id} a`).click();
+    expect(await s.page.locator('h1').innerText()).toBe('New rate card for Community Kitchen');
+    expect(await s.page.inputValue('#community')).toBe('12.00'); // the hub's card, which prices it now
+    await check(s.page, 'New rate card for a room');
+    await s.page.fill('#statutory', 'free');
+    await s.page.fill('#from-day', '1');
+    await s.page.fill('#from-month', '2');
+    await s.page.fill('#from-year', '2027');
+    await s.page.click('button:has-text("Preview the prices")');
+    expect(await errorSummary(s.page)).toContain('Enter the hourly rate for statutory body (council, nhs), like 12.50');
+    await check(s.page, 'New rate card for a room: errors');
+    await s.page.fill('#statutory', '30');
+    await s.page.click('button:has-text("Preview the prices")');
+    expect(await s.page.locator('#preview').innerText()).toBe('What typical bookings would cost from 1 February 2027');
+    await check(s.page, 'New rate card for a room: preview');
+    await s.page.click('button:has-text("Save the new rate card")');
+    await s.page.waitForURL((u) => u.pathname === '/staff/rate-cards');
+    expect(await banner(s.page)).toContain('New rate card saved for Community Kitchen');
+    expect(clean(await s.page.locator(`#room-${kitchen.id}-upcoming-1-caption`).innerText())).toBe('Community Kitchen, coming up: hourly rates from 1 February 2027');
+    const own = await server.container.services.pricing.getRoomCard(await actorOf('staff'), kitchen.id);
+    expect(own.upcoming.map((c) => [c.effectiveFrom, c.tiers.statutory.hourlyPence])).toEqual([['2027-02-01', 3000]]);
+  });
 });
 
 describe('organisations', () => {

@@ -1,7 +1,7 @@
-import { and, desc, eq, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { lazy, preparedOn } from '../../db/prepared';
-import { rateCards, users } from '../../db/schema';
+import { rateCards, rooms, users } from '../../db/schema';
 
 export type RateCardRow = typeof rateCards.$inferSelect;
 
@@ -35,6 +35,33 @@ export function createPricingRepository(db: DbOrTx) {
         .where(and(eq(rateCards.hubId, hubId), roomId ? eq(rateCards.roomId, roomId) : isNull(rateCards.roomId)))
         .orderBy(desc(rateCards.effectiveFrom), desc(rateCards.createdAt), desc(rateCards.id))
         .limit(200),
+    /**
+     * Every room override at a hub that is in force on the local date or starts later (a room's
+     * older cards are left out), with the room's name and who made it, in one query: by room
+     * name, then newest first as `history`. A room's in-force cards are those of its latest
+     * effectiveFrom on or before the date (the newest row of them wins, as in `inForce`).
+     */
+    roomOverrides: (hubId: string, localDate: string, tx: DbOrTx = db) =>
+      tx
+        .select({ card: rateCards, createdByName: users.name, roomName: rooms.name })
+        .from(rateCards)
+        .innerJoin(rooms, and(eq(rooms.id, rateCards.roomId), eq(rooms.hubId, rateCards.hubId)))
+        .leftJoin(users, eq(users.id, rateCards.createdBy))
+        .where(
+          and(
+            eq(rateCards.hubId, hubId),
+            isNotNull(rateCards.roomId),
+            or(
+              gt(rateCards.effectiveFrom, localDate),
+              eq(
+                rateCards.effectiveFrom,
+                sql`(SELECT max(rc.effective_from) FROM rate_cards rc WHERE rc.room_id = ${rateCards.roomId} AND rc.effective_from <= ${localDate})`,
+              ),
+            ),
+          ),
+        )
+        .orderBy(asc(rooms.name), asc(rooms.id), desc(rateCards.effectiveFrom), desc(rateCards.createdAt), desc(rateCards.id))
+        .limit(1000),
     /**
      * The card that applies to a room on a local date: the room's newest override in force,
      * else the hub's newest card in force (the newest row wins a tie on effectiveFrom). Built

@@ -52,7 +52,7 @@ export interface PricePlace {
  */
 export function createPricingService(deps: {
   pricing: PricingRepository;
-  venues: Pick<VenuesRepository, 'getHub' | 'getRoomWithHub'>;
+  venues: Pick<VenuesRepository, 'getHub' | 'getRoomWithHub' | 'listRooms'>;
   organisations: Pick<OrganisationsRepository, 'get'>;
   clock: Clock;
 }) {
@@ -131,6 +131,28 @@ export function createPricingService(deps: {
     async getHubCard(actor: Actor, hubId: string) {
       const hub = await hubForStaff(actor, hubId);
       return { hubId: hub.id, timezone: hub.timezone, ...split(await pricing.history(hub.id, null), hubToday(hub.timezone)) };
+    },
+
+    /**
+     * Every room of the hub (by name) with its own card in force today and its upcoming ones;
+     * `own` is null for a room priced by the hub's card. Two queries, however many rooms.
+     */
+    async getRoomCards(actor: Actor, hubId: string) {
+      const hub = await hubForStaff(actor, hubId);
+      const today = hubToday(hub.timezone);
+      const [roomRows, cards] = await Promise.all([venues.listRooms(hub.id), pricing.roomOverrides(hub.id, today)]);
+      const byRoom = new Map<string, typeof cards>();
+      for (const c of cards) {
+        const list = byRoom.get(c.card.roomId!);
+        if (list) list.push(c);
+        else byRoom.set(c.card.roomId!, [c]);
+      }
+      const rooms = roomRows.map((room) => {
+        const rows = byRoom.get(room.id);
+        const own = rows ? split(rows, today) : null;
+        return { roomId: room.id, name: room.name, active: room.active, own: own && { current: own.current, upcoming: own.upcoming } };
+      });
+      return { hubId: hub.id, timezone: hub.timezone, rooms };
     },
 
     async putHubCard(actor: Actor, hubId: string, body: RateCardBody) {

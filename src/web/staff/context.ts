@@ -92,4 +92,15 @@ export async function hubOfPage(container: Container, request: FastifyRequest, r
   return (await useHub(container, request, reply, wanted)).hub;
 }
 
+/**
+ * A room of the hub a page shows, named by a link (`?room=`): a made-up id or a room of another
+ * hub does not exist here (404), so a link never acts on a room outside the hub on the page.
+ */
+export async function roomOfHub(container: Container, hub: StaffHub, wanted: string) {
+  if (!UUID_RE.test(wanted)) throw notFound('Room');
+  const room = await container.services.venues.getRoom(wanted);
+  if (room.hubId !== hub.id) throw notFound('Room');
+  return room;
+}
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

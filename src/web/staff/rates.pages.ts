@@ -6,7 +6,7 @@ import { type Band, type RateCardInput, TIERS, type Tier, quote } from '../../mo
 import type { RateCardView } from '../../modules/pricing/pricing.service';
 import { type FieldErrors, type Fields, dateParts, errorList, flash, readDate, text } from '../forms';
 import { formatLocalDate, formatMoney, formatWhen, tierName } from '../format';
-import { hubOfPage, staffOf } from './context';
+import { hubOfPage, roomOfHub, staffOf } from './context';
 import { STAFF_PAGE as PAGE } from './page';
 
 const WEEKDAY = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -27,9 +27,10 @@ function bandText(b: Band) {
 
 /**
  * Rate cards: the card in force per tier (bands, minimum charge), upcoming cards and the history;
- * a new card with a preview of what typical bookings would cost at each tier before it is saved.
- * The hub's card through the pricing service (PUT /hubs/:hubId/rate-card); the preview uses the
- * same pure pricing as every quote.
+ * the rooms with their own card (which wins over the hub's while in force); a new card, for the
+ * hub or for one room (`?room=`), with a preview of what typical bookings would cost at each tier
+ * before it is saved. Cards are saved through the pricing service (as PUT /hubs/:hubId/rate-card
+ * and PUT /rooms/:roomId/rate-card); the preview uses the same pure pricing as every quote.
  */
 export async function ratePages(app: FastifyInstance, { container }: { container: Container }) {
   const { pricing } = container.services;
@@ -46,10 +47,16 @@ export async function ratePages(app: FastifyInstance, { container }: { container
   app.get<{ Querystring: { hub?: string } }>('/staff/rate-cards', PAGE, async (request, reply) => {
     const { actor } = staffOf(request);
     const hub = await hubOfPage(container, request, reply, request.query.hub);
-    const card = await pricing.getHubCard(actor, hub.id);
+    const [card, roomCards] = await Promise.all([pricing.getHubCard(actor, hub.id), pricing.getRoomCards(actor, hub.id)]);
+    const setHref = (roomId: string) => `/staff/rate-cards/new?hub=${hub.id}&room=${roomId}`;
     return reply.view('staff/views/rates/cards.njk', {
       title: `Rate cards, ${hub.name}`,
       hub,
+      // Rooms priced by their own card (now or from a later date), then the open rooms that use the hub's.
+      ownRooms: roomCards.rooms
+        .filter((r) => r.own)
+        .map((r) => ({ id: r.roomId, name: r.name, active: r.active, setHref: setHref(r.roomId), current: r.own!.current ? cardRows(r.own!.current) : null, upcoming: r.own!.upcoming.map(cardRows) })),
+      hubRooms: roomCards.rooms.filter((r) => !r.own && r.active).map((r) => ({ id: r.roomId, name: r.name, setHref: setHref(r.roomId) })),
       current: card.current ? cardRows(card.current) : null,
       upcoming: card.upcoming.map(cardRows),
       history: card.history.map((c) => ({ from: formatLocalDate(c.effectiveFrom), by: c.createdByName ?? 'Unknown', set: formatLocalDate(c.createdAt.slice(0, 10)), summary: TIERS.map((t) => `${tierName(t)} ${formatMoney(c.tiers[t].hourlyPence)}`).join('; '), current: c.id === card.current?.id })),
@@ -78,10 +85,24 @@ export async function ratePages(app: FastifyInstance, { container }: { container
     });
   }
 
-  async function renderNew(request: FastifyRequest, reply: FastifyReply, actor: Actor, hubId: string | undefined, body: Fields | undefined) {
-    const hub = await hubOfPage(container, request, reply, hubId);
-    const card = await pricing.getHubCard(actor, hub.id);
-    const base = card.upcoming[card.upcoming.length - 1] ?? card.current;
+  type NewQuery = { hub?: string; room?: string };
+
+  /**
+   * The new-card form for the hub, or for one of its rooms (`?room=`: 404 unless a room of this
+   * hub). Its starting values are the newest card the new one follows: the hub's newest, or the
+   * room's newest own card, else the card that prices the room today (the hub's).
+   */
+  async function renderNew(request: FastifyRequest, reply: FastifyReply, actor: Actor, q: NewQuery, body: Fields | undefined) {
+    const hub = await hubOfPage(container, request, reply, q.hub);
+    const room = q.room ? await roomOfHub(container, hub, q.room) : null;
+    let base: RateCardView | null;
+    if (room) {
+      const own = await pricing.getRoomCard(actor, room.id);
+      base = own.history[0] ?? own.inForce;
+    } else {
+      const card = await pricing.getHubCard(actor, hub.id);
+      base = card.upcoming[card.upcoming.length - 1] ?? card.current;
+    }
     const today = DateTime.fromJSDate(clock.now(), { zone: hub.timezone }).toISODate()!;
     const values: Record<string, string> = body
       ? Object.fromEntries([...TIERS.map((t) => [t, text(body, t)]), ['minimum', text(body, 'minimum')], ['keepBands', text(body, 'keepBands')]])
@@ -105,28 +126,46 @@ export async function ratePages(app: FastifyInstance, { container }: { container
       if (minimum === undefined) errors.minimum = 'Enter the minimum charge in pounds, like 20.00, or 0 for none';
       if (!Object.keys(errors).length) parsed = { effectiveFrom: d.iso!, tiers, minimumChargePence: minimum, bands: values.keepBands === 'yes' && base ? base.bands : [] };
     }
-    return { hub, base, values, date, errors, parsed, today };
+    const view = {
+      title: room ? `New rate card for ${room.name}` : 'New rate card',
+      hub,
+      room: room && { id: room.id, name: room.name },
+      // Where the starting values come from, for a room: its own card, or the hub's that prices it now.
+      baseIsHubs: Boolean(room && base && !base.roomId),
+      values,
+      date,
+      baseBands: base?.bands.map(bandText) ?? [],
+      tierList: TIERS.map((t) => ({ id: t, name: tierName(t) })),
+      fieldErrors: errors,
+    };
+    return { hub, room, base, parsed, errors, view };
   }
 
-  app.get<{ Querystring: { hub?: string } }>('/staff/rate-cards/new', PAGE, async (request, reply) => {
+  app.get<{ Querystring: NewQuery }>('/staff/rate-cards/new', PAGE, async (request, reply) => {
     const { actor } = staffOf(request);
-    const m = await renderNew(request, reply, actor, request.query.hub, undefined);
-    return reply.view('staff/views/rates/new.njk', { title: 'New rate card', hub: m.hub, values: m.values, date: m.date, baseBands: m.base?.bands.map(bandText) ?? [], tierList: TIERS.map((t) => ({ id: t, name: tierName(t) })), fieldErrors: {} });
+    const m = await renderNew(request, reply, actor, request.query, undefined);
+    return reply.view('staff/views/rates/new.njk', m.view);
   });
 
-  app.post<{ Querystring: { hub?: string }; Body: Fields }>('/staff/rate-cards/new', PAGE, async (request, reply) => {
+  app.post<{ Querystring: NewQuery; Body: Fields }>('/staff/rate-cards/new', PAGE, async (request, reply) => {
     const { actor } = staffOf(request);
-    const m = await renderNew(request, reply, actor, request.query.hub, request.body);
-    const view = { title: 'New rate card', hub: m.hub, values: m.values, date: m.date, baseBands: m.base?.bands.map(bandText) ?? [], tierList: TIERS.map((t) => ({ id: t, name: tierName(t) })), fieldErrors: m.errors };
-    if (!m.parsed) return reply.status(400).view('staff/views/rates/new.njk', { ...view, errors: errorList(m.errors, { from: 'from-day' }) });
+    const m = await renderNew(request, reply, actor, request.query, request.body);
+    if (!m.parsed) return reply.status(400).view('staff/views/rates/new.njk', { ...m.view, errors: errorList(m.errors, { from: 'from-day' }) });
     if (text(request.body, 'action') !== 'save') {
       // The preview: what typical bookings would cost, now and under the new card.
       const now = m.base ? preview({ effectiveFrom: m.base.effectiveFrom, tiers: m.base.tiers, bands: m.base.bands, minimumChargePence: m.base.minimumChargePence }, m.hub.timezone, m.parsed.effectiveFrom) : null;
       const next = preview(m.parsed, m.hub.timezone, m.parsed.effectiveFrom);
-      return reply.view('staff/views/rates/new.njk', { ...view, preview: next.map((p, i) => ({ ...p, before: now?.[i].prices })), startsOn: formatLocalDate(m.parsed.effectiveFrom) });
+      return reply.view('staff/views/rates/new.njk', { ...m.view, preview: next.map((p, i) => ({ ...p, before: now?.[i].prices })), startsOn: formatLocalDate(m.parsed.effectiveFrom) });
     }
-    await pricing.putHubCard(actor, m.hub.id, { effectiveFrom: m.parsed.effectiveFrom, tiers: m.parsed.tiers, bands: m.parsed.bands, minimumChargePence: m.parsed.minimumChargePence });
-    flash(request, 'New rate card saved', `It applies to bookings from ${formatLocalDate(m.parsed.effectiveFrom)}. Bookings already made keep their price.`);
+    const body = { effectiveFrom: m.parsed.effectiveFrom, tiers: m.parsed.tiers, bands: m.parsed.bands, minimumChargePence: m.parsed.minimumChargePence };
+    const from = formatLocalDate(m.parsed.effectiveFrom);
+    if (m.room) {
+      await pricing.putRoomCard(actor, m.room.id, body);
+      flash(request, `New rate card saved for ${m.room.name}`, `It prices ${m.room.name} instead of the hub's card for bookings from ${from}. Bookings already made keep their price.`);
+      return reply.redirect(`/staff/rate-cards?hub=${m.hub.id}`, 303);
+    }
+    await pricing.putHubCard(actor, m.hub.id, body);
+    flash(request, 'New rate card saved', `It applies to bookings from ${from}. Bookings already made keep their price.`);
     return reply.redirect(`/staff/rate-cards?hub=${m.hub.id}`, 303);
   });
 }
