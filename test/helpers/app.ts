@@ -81,3 +81,21 @@ export async function createTestApp(
     },
   };
 }
+
+/**
+ * Two apps (as two processes would be: each its own pool and clock) on one PostgreSQL database,
+ * made before the file's tests and closed after them: for races that need real concurrency.
+ * Read `apps.a` and `apps.b` inside the tests.
+ */
+export function twoAppsOnOneDatabase(now: string) {
+  const apps = {} as { a: TestApp; b: TestApp };
+  beforeAll(async () => {
+    apps.a = await createTestApp({ now });
+    apps.b = await createTestApp({ now, sameDatabaseAs: apps.a });
+  });
+  afterAll(async () => {
+    await apps.a?.close();
+    await apps.b?.close();
+  });
+  return apps;
+}

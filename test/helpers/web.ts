@@ -14,3 +14,10 @@ export async function webSignIn(t: TestApp, email: string, password = PASSWORD) 
   const res = await t.http.post('/sign-in').set(HTML).set('cookie', cookieOf(form)).type('form').send({ email, password, _csrf: csrfOf(form.text) });
   return { res, cookie: cookieOf(res) };
 }
+
+/** Signs in through the form (which must answer 303) and answers the session cookie. */
+export async function signedInCookie(t: TestApp, email: string, password = PASSWORD): Promise<string> {
+  const { res, cookie } = await webSignIn(t, email, password);
+  expect(res.status).toBe(303);
+  return cookie;
+}

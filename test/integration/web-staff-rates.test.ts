@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { rateCards } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { HTML, csrfOf, webSignIn } from '../helpers/web';
+import { HTML, csrfOf, signedInCookie } from '../helpers/web';
 import { makeRoom, makeWorld } from '../helpers/factories';
 import { RATES, seedCard } from '../helpers/pricing';
 
@@ -17,11 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function signIn(email: string): Promise<string> {
-  const { res, cookie } = await webSignIn(t, email);
-  expect(res.status).toBe(303);
-  return cookie;
-}
+const signIn = (email: string) => signedInCookie(t, email);
 
 const OWN = { community: { hourlyPence: 500 }, national_charity: { hourlyPence: 700 }, statutory: { hourlyPence: 900 }, private: { hourlyPence: 1100 } };
 

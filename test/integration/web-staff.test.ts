@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { doorEntries, invitations, outbox, webSessions } from '../../src/db/schema';
 import { createTestApp, type TestApp } from '../helpers/app';
-import { HTML, csrfOf, webSignIn } from '../helpers/web';
+import { HTML, csrfOf, signedInCookie } from '../helpers/web';
 import { makeOrg, makeWorld } from '../helpers/factories';
 
 /**
@@ -15,12 +15,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 
-/** Signs a person in through the sign-in form; answers their session cookie. */
-async function signIn(email: string): Promise<string> {
-  const { res, cookie } = await webSignIn(t, email);
-  expect(res.status).toBe(303);
-  return cookie;
-}
+const signIn = (email: string) => signedInCookie(t, email);
 
 async function world() {
   const w = await makeWorld(t);

@@ -1,35 +1,26 @@
 import { makeUser } from '../../helpers/factories';
-import { createTestApp, type TestApp } from '../../helpers/app';
+import { twoAppsOnOneDatabase } from '../../helpers/app';
 import { startProcess } from '../../helpers/processes';
 import { listAdmins } from '../../../src/modules/auth/admins';
 
 /** Two processes on one PostgreSQL database: the network keeps an admin under real concurrency, and `npm run admin` as an operator runs it. */
-let a: TestApp;
-let b: TestApp;
-beforeAll(async () => {
-  a = await createTestApp({ now: '2026-03-02T09:00:00Z' });
-  b = await createTestApp({ now: '2026-03-02T09:00:00Z', sameDatabaseAs: a });
-});
-afterAll(async () => {
-  await a.close();
-  await b.close();
-});
+const apps = twoAppsOnOneDatabase('2026-03-02T09:00:00Z');
 
 it('two admins erasing themselves at once: one is erased, the other refused last_admin', async () => {
-  const ada = await makeUser(a, { isAdmin: true, name: 'Ada' });
-  const bo = await makeUser(a, { isAdmin: true, name: 'Bo' });
-  const [x, y] = await Promise.all([a.http.delete('/me').set(ada.auth), b.http.delete('/me').set(bo.auth)]);
+  const ada = await makeUser(apps.a, { isAdmin: true, name: 'Ada' });
+  const bo = await makeUser(apps.a, { isAdmin: true, name: 'Bo' });
+  const [x, y] = await Promise.all([apps.a.http.delete('/me').set(ada.auth), apps.b.http.delete('/me').set(bo.auth)]);
   expect([x.status, y.status].sort()).toEqual([200, 409]);
   expect([x, y].find((r) => r.status === 409)!.body.code).toBe('last_admin');
-  expect(await listAdmins(a.container.database.db)).toHaveLength(1);
+  expect(await listAdmins(apps.a.container.database.db)).toHaveLength(1);
 });
 
 it('npm run admin: grant, list and revoke through the script, and its refusals exit non-zero', async () => {
-  const cy = await makeUser(a, { name: 'Cy' });
+  const cy = await makeUser(apps.a, { name: 'Cy' });
   const env = {
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
     ACCESS_CODE_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
-    DATABASE_URL: a.container.database.url!,
+    DATABASE_URL: apps.a.container.database.url!,
   };
   const run = async (...args: string[]) => {
     const p = startProcess('admin', 'scripts/admin.ts', env, { args });

@@ -1,33 +1,23 @@
 import { eq } from 'drizzle-orm';
 import { outbox } from '../../../src/db/schema';
 import { TEXT_LIMITS, TextLimitError } from '../../../src/modules/notifications/outbox.service';
-import { createTestApp, type TestApp } from '../../helpers/app';
+import { twoAppsOnOneDatabase } from '../../helpers/app';
 
 /**
  * The texting limits are counted in the outbox; two requests at once must not both take the
  * last place (two processes, two pools, one PostgreSQL database: real concurrency).
  */
-let a: TestApp;
-let b: TestApp;
+const apps = twoAppsOnOneDatabase('2030-01-01T09:00:00Z');
 
-beforeAll(async () => {
-  a = await createTestApp({ now: '2030-01-01T09:00:00Z' });
-  b = await createTestApp({ now: '2030-01-01T09:00:00Z', sameDatabaseAs: a });
-});
-afterAll(async () => {
-  await a.close();
-  await b.close();
-});
-
-const rowsTo = (to: string) => a.container.database.db.select().from(outbox).where(eq(outbox.to, to));
+const rowsTo = (to: string) => apps.a.container.database.db.select().from(outbox).where(eq(outbox.to, to));
 
 describe('texting limits under concurrent requests', () => {
   it(`queues at most ${TEXT_LIMITS.perPhone} limited texts to one phone now when 30 arrive at once; the rest wait`, async () => {
     const to = '+447700955501';
-    const now = a.clock.now().getTime();
+    const now = apps.a.clock.now().getTime();
     await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        (i % 2 ? a : b).container.services.outbox.enqueue({ kind: 'access_code_resend', to, body: `resend ${i}`, dedupeKey: `race-phone:${i}` }),
+        (i % 2 ? apps.a : apps.b).container.services.outbox.enqueue({ kind: 'access_code_resend', to, body: `resend ${i}`, dedupeKey: `race-phone:${i}` }),
       ),
     );
     const rows = await rowsTo(to);
@@ -42,7 +32,7 @@ describe('texting limits under concurrent requests', () => {
     const to = '+447700955502';
     const results = await Promise.allSettled(
       Array.from({ length: 30 }, (_, i) =>
-        (i % 2 ? a : b).container.services.outbox.enqueue({ kind: 'access_code_resend', to, body: `resend ${i}`, dedupeKey: `race-refuse:${i}` }, undefined, { overLimit: 'refuse' }),
+        (i % 2 ? apps.a : apps.b).container.services.outbox.enqueue({ kind: 'access_code_resend', to, body: `resend ${i}`, dedupeKey: `race-refuse:${i}` }, undefined, { overLimit: 'refuse' }),
       ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(TEXT_LIMITS.perPhone);
