@@ -136,6 +136,7 @@ export async function createContainer(config: Config, overrides: ContainerOverri
       signToken,
       notify: (msg, tx, opts) => selfEntry.services.outbox.enqueue(msg, tx, opts),
       checkTextLimit: (msg) => selfEntry.services.outbox.checkLimit(msg),
+      withdrawText: (dedupeKey, reason) => selfEntry.services.outbox.withdraw(dedupeKey, reason),
     }),
     venues: createVenuesService({
       db,

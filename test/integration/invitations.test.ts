@@ -277,6 +277,18 @@ describe('DELETE /organisations/:id/invitations/:invitationId', () => {
     expect((await cancel(w.hirer.auth, w.org.id, inv.id)).status).toBe(204);
   });
 
+  it('a cancelled invitation’s text that had not gone yet never goes: its link would not work', async () => {
+    const res = await t.http.post(`/organisations/${w.org.id}/members`).set(w.hirer.auth).send({ email: newEmail(), phone: '+447700900642' });
+    expect(res.status).toBe(201);
+    const textOf = async () => (await t.container.database.db.select().from(outbox).where(eq(outbox.dedupeKey, `invitation:${res.body.id}`)))[0];
+    expect(await textOf()).toMatchObject({ status: 'pending', to: '+447700900642' });
+    expect((await textOf()).secretCipher).not.toBeNull();
+    expect((await cancel(w.hirer.auth, w.org.id, res.body.id)).status).toBe(204);
+    expect(await textOf()).toMatchObject({ status: 'failed', lastError: 'not sent: the invitation was cancelled first', secretCipher: null });
+    await t.container.services.outbox.sendDue();
+    expect(await textOf()).toMatchObject({ status: 'failed', sentAt: null, providerId: null });
+  });
+
   it('one already accepted is 409 invitation_used', async () => {
     const inv = await inviteToOrg();
     expect((await accept(tokenOf(inv.link), { password: 'a fine long phrase', name: 'Quick' })).status).toBe(200);

@@ -37,6 +37,8 @@ export function createInvitationsService(deps: {
   notify: (msg: OutgoingText, tx?: DbOrTx, opts?: { overLimit?: 'refuse' | 'defer' }) => Promise<unknown>;
   /** Throws a 429 when the texting limits refuse an invitation to this phone. */
   checkTextLimit?: (msg: { kind: string; to: string; body: string; hubId: string | null }) => Promise<void>;
+  /** Stops a queued text (by its dedupe key) that has not gone yet. */
+  withdrawText?: (dedupeKey: string, reason: string) => Promise<unknown>;
 }) {
   const { db, invitations, users, venues, organisations, clock } = deps;
 
@@ -240,7 +242,11 @@ export function createInvitationsService(deps: {
       if (!inv || inv.organisationId !== organisationId) throw notFound('Invitation');
       const used = () => conflict('invitation_used', 'This invitation has already been accepted: the person is a member now (remove them instead)');
       if (inv.acceptedAt) throw used();
-      if (await invitations.lapseNow(inv.id, clock.now())) return;
+      if (await invitations.lapseNow(inv.id, clock.now())) {
+        // Its text, if still waiting to go, would carry a link that no longer works: it does not go.
+        await deps.withdrawText?.(`invitation:${inv.id}`, 'not sent: the invitation was cancelled first');
+        return;
+      }
       // It lapsed already, or was accepted or cancelled a moment ago.
       if ((await invitations.findById(inv.id))?.acceptedAt) throw used();
     },

@@ -92,6 +92,20 @@ export function createOutboxRepository(db: DbOrTx) {
       return rows.length > 0;
     },
 
+    /**
+     * A queued text that must no longer go (what it carried was withdrawn, such as a cancelled
+     * invitation's link): failed with the reason and its secret dropped, if it is still pending.
+     * True when it was.
+     */
+    async withdraw(dedupeKey: string, reason: string, tx: DbOrTx = db): Promise<boolean> {
+      const rows = await tx
+        .update(outbox)
+        .set({ status: 'failed', lastError: reason, secretCipher: null, leaseUntil: null })
+        .where(and(eq(outbox.dedupeKey, dedupeKey), eq(outbox.status, 'pending')))
+        .returning({ id: outbox.id });
+      return rows.length > 0;
+    },
+
     /** The sent message the provider knows by this id (a delivery report names it). */
     async byProviderId(providerId: string, tx: DbOrTx = db): Promise<OutboxRow | undefined> {
       const [row] = await tx.select().from(outbox).where(eq(outbox.providerId, providerId));

@@ -305,6 +305,9 @@ export function createOutboxService(deps: {
     alertStaff,
     render,
 
+    /** A queued text that must no longer go (see the repository's withdraw): true when it was still waiting. */
+    withdraw: (dedupeKey: string, reason: string, tx?: DbOrTx) => outbox.withdraw(dedupeKey, reason, tx),
+
     /**
      * A signed delivery report from the provider (Twilio's StatusCallback): records the status on
      * the message; a delivered or undelivered door code is recorded on the code, and an undelivered
