@@ -67,6 +67,30 @@ describe('one text per purpose', () => {
     expect(await textsTo(b.phone)).toEqual([]);
   });
 
+  it('reminds each hub’s bookings at that hub’s own lead, reading only the hubs with a reminder due', async () => {
+    const early = await makeHub(t, { settings: { reminderLeadMinutes: 90 } });
+    const earlyRoom = await makeRoom(t, early.id, { name: 'Loft' });
+    t.clock.set('2026-03-02T09:00:00Z');
+    const atDefault = await book('2026-03-09T10:00:00Z', '2026-03-09T11:00:00Z', { roomId: w.smallRoom.id });
+    const atEarly = await book('2026-03-09T10:00:00Z', '2026-03-09T11:00:00Z', { roomId: earlyRoom.id });
+    const dueHubs = async () => (await t.container.repos.access.hubsWithRemindersDue(t.clock.now(), 48 * 60)).map((h) => h.id);
+
+    // 90 minutes and a second before: the default 48-hour lead has come, the 90-minute one not yet.
+    t.clock.set('2026-03-09T08:29:59Z');
+    expect(await dueHubs()).toContain(w.hub.id);
+    expect(await dueHubs()).not.toContain(early.id);
+    await t.container.services.reminders.sendReminders();
+    expect((await textsTo(atDefault.phone)).map((m) => m.kind)).toEqual(['reminder']);
+    expect(await textsTo(atEarly.phone)).toEqual([]);
+    expect(await dueHubs()).not.toContain(w.hub.id);
+
+    t.clock.set('2026-03-09T08:30:00Z');
+    expect(await dueHubs()).toContain(early.id);
+    await t.container.services.reminders.sendReminders();
+    expect(await textsTo(atEarly.phone)).toEqual([{ kind: 'reminder', body: `Reminder: Choir in Loft, ${early.name}, Mon 9 Mar 10:00 to 11:00.` }]);
+    expect(await dueHubs()).not.toContain(early.id);
+  });
+
   it('reminds a booking made before the lead once, saying nothing of a code when the room has no door', async () => {
     t.clock.set('2026-03-02T09:00:00Z');
     const b = await book('2026-03-06T10:00:00Z', '2026-03-06T12:00:00Z', { roomId: w.smallRoom.id });

@@ -452,9 +452,22 @@ export function createAccessRepository(db: DbOrTx) {
         .where(and(inArray(accessCodeDoors.lockState, states), eq(accessCodeDoors.active, true), eq(accessCodes.status, 'active')))
         .orderBy(asc(accessCodes.validFrom))
         .limit(limit),
-    /** Confirmed bookings whose reminder time (the hub's reminderLeadMinutes before) has come. */
-    /** Every hub, with what the reminder job needs of it. */
-    hubsForReminders: (tx: DbOrTx = db) => tx.select({ id: hubs.id, name: hubs.name, timezone: hubs.timezone, settings: hubs.settings }).from(hubs).orderBy(asc(hubs.id)),
+    /**
+     * The hubs with a reminder due now (a confirmed booking not yet reminded starting in (now,
+     * now + the hub's reminderLeadMinutes], `defaultLeadMinutes` when its settings hold none),
+     * with what the reminder job needs of them: one statement for the whole network, one probe
+     * of bookings_to_remind_idx per hub, so a tick with nothing due costs one statement however
+     * many hubs there are.
+     */
+    hubsWithRemindersDue: (now: Date, defaultLeadMinutes: number, tx: DbOrTx = db) =>
+      tx
+        .select({ id: hubs.id, name: hubs.name, timezone: hubs.timezone, settings: hubs.settings })
+        .from(hubs)
+        .where(
+          sql`EXISTS (SELECT 1 FROM ${bookings} b WHERE b.hub_id = ${hubs.id} AND b.status = 'confirmed' AND b.reminded_at IS NULL
+                AND b.starts_at > ${now.toISOString()}::timestamptz AND b.starts_at <= ${now.toISOString()}::timestamptz + make_interval(mins => coalesce((${hubs.settings}->>'reminderLeadMinutes')::int, ${defaultLeadMinutes}::int)))`,
+        )
+        .orderBy(asc(hubs.id)),
 
     /**
      * A hub's confirmed bookings not yet reminded whose start is in (now, until], soonest first:

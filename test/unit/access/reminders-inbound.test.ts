@@ -12,7 +12,7 @@ describe('reminders service', () => {
   const fakeAccess = (doors: number) => {
     let marked = false;
     return {
-      hubsForReminders: async () => [{ id: 'hub-1', name: 'Elm Hub', timezone: 'Europe/London', settings: {} }],
+      hubsWithRemindersDue: async () => [{ id: 'hub-1', name: 'Elm Hub', timezone: 'Europe/London', settings: {} }],
       bookingsToRemind: async () => (marked ? [] : [{ booking, roomName: 'Hall' }]),
       markReminded: async () => (marked ? false : (marked = true)),
       doorsForRoom: async () => Array.from({ length: doors }, (_, i) => ({ id: `d-${i}` })),
