@@ -9,8 +9,6 @@ const PAGE = { schema: { hide: true } };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 
-/** "11:41pm on Sunday 6 December": when an invitation or a texting limit lapses, in the network's zone. */
-
 /**
  * A group's page for its members (its standing, its members, the invitations still waiting), the
  * "Invite someone to the group" question page, removing a member or leaving (a question page, then
